@@ -1,0 +1,39 @@
+"""Turn a compiled plan into Celery signatures (chain / group / chord); no SQL here."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from celery import Celery, chain, group
+from celery.canvas import Signature
+
+from .compiler import Arrive, Chain, Group, Node, Run
+
+RUN_TASK = "chordflow.run_task_instance"
+ARRIVE_TASK = "chordflow.arrive"
+
+
+def task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int = 1,
+                   queue: str | None = None) -> Signature:
+    """One task instance's message: ids only, shown in Flower as `dag_id.task_id`."""
+    options: dict[str, Any] = {"shadow": f"{dag_id}.{task_id}"}
+    if queue:
+        options["queue"] = queue
+    return app.signature(RUN_TASK, args=(run_pk, task_id, try_number), immutable=True,
+                         options=options)
+
+
+def build(app: Celery, node: Node, run_pk: int, dag_id: str,
+          tasks: Mapping[str, Mapping[str, Any]]) -> Signature:
+    """The Celery canvas of a plan node; a chain whose group is followed by more is a chord."""
+    if isinstance(node, Run):
+        return task_signature(app, run_pk, dag_id, node.task_id,
+                              queue=tasks.get(node.task_id, {}).get("queue"))
+    if isinstance(node, Arrive):
+        return app.signature(ARRIVE_TASK, args=(run_pk, node.task_id), immutable=True,
+                             options={"shadow": f"{dag_id}.{node.task_id}.join"})
+    parts = [build(app, item, run_pk, dag_id, tasks) for item in node.items]
+    if isinstance(node, Chain):
+        return chain(*parts) if len(parts) != 1 else parts[0]
+    if isinstance(node, Group):
+        return group(*parts)
+    raise TypeError(f"not a plan node: {node!r}")

@@ -1,0 +1,125 @@
+"""Airflow's import names resolved to chordflow while DAG files load.
+
+An Airflow user's DAG file says `from airflow import DAG`; when real Airflow is not
+installed, these names resolve to chordflow's own classes. A name chordflow does
+not provide fails the file's import with that name in the message.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Any, Iterator
+
+from .errors import UnsupportedFeatureError
+
+# airflow module -> chordflow modules whose public names it offers.
+MODULES: dict[str, tuple[str, ...]] = {
+    "airflow": ("cluster.dag", "cluster.errors"),
+    "airflow.sdk": ("cluster.dag", "cluster.operators", "cluster.errors"),
+    "airflow.models": ("cluster.dag", "cluster.operators.base"),
+    "airflow.models.dag": ("cluster.dag",),
+    "airflow.models.baseoperator": ("cluster.operators.base",),
+    "airflow.decorators": ("cluster.dag", "cluster.operators.python"),
+    "airflow.operators": (),
+    "airflow.operators.python": ("cluster.operators.python",),
+    "airflow.operators.python_operator": ("cluster.operators.python",),
+    "airflow.operators.bash": ("cluster.operators.bash",),
+    "airflow.operators.bash_operator": ("cluster.operators.bash",),
+    "airflow.operators.empty": ("cluster.operators.empty",),
+    "airflow.operators.dummy": ("cluster.operators.empty",),
+    "airflow.operators.dummy_operator": ("cluster.operators.empty",),
+    "airflow.providers": (),
+    "airflow.providers.standard": (),
+    "airflow.providers.standard.operators": (),
+    "airflow.providers.standard.operators.python": ("cluster.operators.python",),
+    "airflow.providers.standard.operators.bash": ("cluster.operators.bash",),
+    "airflow.providers.standard.operators.empty": ("cluster.operators.empty",),
+    "airflow.exceptions": ("cluster.errors",),
+    "airflow.utils": (),
+    "airflow.utils.trigger_rule": ("cluster.trigger_rules",),
+    "airflow.utils.dates": ("cluster.compat",),
+}
+_EXTRA: dict[str, dict[str, Any]] = {}
+
+
+def register(module: str, sources: tuple[str, ...] = (), **names: Any) -> None:
+    """Offer chordflow names under an Airflow module path (providers add theirs here)."""
+    MODULES[module] = tuple(MODULES.get(module, ())) + tuple(sources)
+    _EXTRA.setdefault(module, {}).update(names)
+    parent = module.rpartition(".")[0]
+    while parent and parent not in MODULES:
+        MODULES[parent] = ()
+        parent = parent.rpartition(".")[0]
+
+
+def days_ago(n: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    """Airflow's `days_ago`: midnight UTC n days ago."""
+    today = dt.datetime.now(dt.timezone.utc).replace(
+        hour=hour, minute=minute, second=second, microsecond=0)
+    return today - dt.timedelta(days=n)
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname: str, path: Any, target: Any = None):  # type: ignore[override]
+        if fullname != "airflow" and not fullname.startswith("airflow."):
+            return None
+        if fullname not in MODULES:
+            raise UnsupportedFeatureError(
+                f"chordflow does not support the Airflow module {fullname!r}")
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = types.ModuleType(spec.name)
+        module.__path__ = []  # a package, so submodules resolve through this finder
+        for source in MODULES[spec.name]:
+            src = importlib.import_module(source)
+            names = getattr(src, "__all__", None) or [n for n in vars(src) if not n.startswith("_")]
+            for name in names:
+                setattr(module, name, getattr(src, name))
+        for name, value in _EXTRA.get(spec.name, {}).items():
+            setattr(module, name, value)
+        if spec.name == "airflow.models":
+            from .operators.base import BaseOperator
+            module.BaseOperator = BaseOperator
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        return None
+
+
+_FINDER = _Finder()
+
+
+def real_airflow_installed() -> bool:
+    return any(
+        f is not _FINDER and getattr(f, "find_spec", None) and _safe_find(f)
+        for f in sys.meta_path
+    )
+
+
+def _safe_find(finder: Any) -> bool:
+    try:
+        return finder.find_spec("airflow", None) is not None
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def airflow_names() -> Iterator[None]:
+    """While active, `import airflow...` resolves to chordflow (unless Airflow is real)."""
+    if _FINDER in sys.meta_path or real_airflow_installed():
+        yield
+        return
+    sys.meta_path.insert(0, _FINDER)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(_FINDER)
+        for name in [m for m in sys.modules if m == "airflow" or m.startswith("airflow.")]:
+            del sys.modules[name]

@@ -1,0 +1,247 @@
+"""Compile a DAG's dependency structure into a canvas plan (pure: no Celery, no SQL).
+
+A DAG is turned into a two-terminal graph: every task `v` becomes an edge
+`in:v -> out:v`, every dependency `u -> v` an edge `out:u -> in:v`, plus a source
+`S` and a sink `T`. Series reductions (a vertex with one edge in and one out) and
+parallel reductions (several edges between the same two vertices) are applied until
+none is left. A series-parallel DAG reduces to one edge `S -> T` whose expression
+is the exact chain/group nesting. Any other DAG keeps a few vertices `in:v` with
+more than one incoming edge: those are joins. Each incoming path ends in an
+`Arrive(v)`, and `v`'s continuation is launched by whichever arrival finds all of
+`v`'s upstreams final. No task ever waits for anything it does not depend on.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Iterator, Mapping, Sequence, Union
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """Run one task instance."""
+
+    task_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Arrive:
+    """Tell the join of `task_id` that one of its incoming paths has finished."""
+
+    task_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Chain:
+    items: tuple["Node", ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    items: tuple["Node", ...]
+
+
+Node = Union[Run, Arrive, Chain, Group]
+EMPTY = Chain(())
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What to send when a run starts, and what each join launches when it fires."""
+
+    start: Node
+    joins: Mapping[str, Node]
+
+    @property
+    def series_parallel(self) -> bool:
+        return not self.joins
+
+
+def seq(*nodes: Node) -> Node:
+    """Chain of `nodes`, flattened, empty parts dropped."""
+    items: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Chain):
+            items.extend(node.items)
+        else:
+            items.append(node)
+    return items[0] if len(items) == 1 else Chain(tuple(items))
+
+
+def par(*nodes: Node) -> Node:
+    """Group of `nodes`, flattened, empty parts dropped (they finish at once)."""
+    items: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Group):
+            items.extend(node.items)
+        elif node != EMPTY:
+            items.append(node)
+    if not items:
+        return EMPTY
+    return items[0] if len(items) == 1 else Group(tuple(items))
+
+
+def compile_plan(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None = None) -> Plan:
+    """The canvas plan of a DAG given as task_id -> upstream task ids.
+
+    `order` (a topological order) keeps the output stable and readable; by default
+    the mapping's order is used.
+    """
+    graph = _Graph()
+    tasks = list(order) if order is not None else list(upstreams)
+    for t in tasks:
+        graph.add(f"in:{t}", f"out:{t}", Run(t))
+    for t in tasks:
+        ups = upstreams[t]
+        if not ups:
+            graph.add("S", f"in:{t}", EMPTY)
+        for u in ups:
+            graph.add(f"out:{u}", f"in:{t}", EMPTY)
+    downstream_count: dict[str, int] = defaultdict(int)
+    for t in tasks:
+        for u in upstreams[t]:
+            downstream_count[u] += 1
+    for t in tasks:
+        if not downstream_count[t]:
+            graph.add(f"out:{t}", "T", EMPTY)
+    graph.reduce()
+
+    joins = {v for v in graph.vertices() if v not in ("S", "T") and len(graph.ins[v]) > 1}
+
+    position = {t: i for i, t in enumerate(tasks)}
+    for eid, (src, dst, expr) in list(graph.edges.items()):
+        graph.edges[eid] = (src, dst, _flatten(expr, position))
+
+    def continuation(vertex: str) -> Node:
+        """What follows once `vertex` is reached by a path."""
+        if vertex == "T":
+            return EMPTY
+        if vertex in joins:
+            return Arrive(vertex[3:])
+        return launch(vertex)
+
+    def launch(vertex: str) -> Node:
+        """Everything that starts at `vertex`, in parallel."""
+        branches = []
+        for eid in graph.sorted_outs(vertex):
+            src, dst, expr = graph.edges[eid]
+            branches.append(seq(expr, continuation(dst)))
+        return par(*sorted(branches, key=lambda n: _first(n, position)))
+
+    return Plan(start=launch("S"), joins={v[3:]: launch(v) for v in sorted(joins)})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pair:
+    """A lazy series (`kind == "s"`) or parallel (`"p"`) pair, flattened once at the end.
+
+    Building flat tuples at every reduction would cost O(n^2) on long chains.
+    """
+
+    kind: str
+    left: object
+    right: object
+
+
+def _flatten(root: object, position: Mapping[str, int]) -> Node:
+    """Turn a tree of `_Pair`s into flat Chain/Group nodes, groups in topological order."""
+    if not isinstance(root, _Pair):
+        return root  # type: ignore[return-value]
+    # Collect the whole run of same-kind pairs at once (iteratively: a 10k-task chain is
+    # a 10k-deep tree), so each flat tuple is built once.
+    parts: list[object] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Pair) and node.kind == root.kind:
+            stack.append(node.right)
+            stack.append(node.left)
+        else:
+            parts.append(node)
+    children = [_flatten(part, position) for part in parts]
+    if root.kind == "s":
+        return seq(*children)
+    node = par(*children)
+    if isinstance(node, Group):
+        node = Group(tuple(sorted(node.items, key=lambda n: _first(n, position))))
+    return node
+
+
+def _first(node: Node, position: Mapping[str, int]) -> int:
+    while isinstance(node, (Chain, Group)):
+        if not node.items:
+            return -1
+        node = node.items[0] if isinstance(node, Chain) else min(
+            node.items, key=lambda n: _first(n, position))
+    return position.get(node.task_id, -1)
+
+
+class _Graph:
+    """A multigraph with expression-labelled edges, reduced in place."""
+
+    def __init__(self) -> None:
+        self.edges: dict[int, tuple[str, str, Node]] = {}
+        self.ins: dict[str, set[int]] = defaultdict(set)
+        self.outs: dict[str, set[int]] = defaultdict(set)
+        self.pair: dict[tuple[str, str], int] = {}
+        self._next = 0
+        self._dirty: set[str] = set()
+
+    def vertices(self) -> Iterator[str]:
+        return iter({v for v, es in self.ins.items() if es} | {v for v, es in self.outs.items() if es})
+
+    def sorted_outs(self, vertex: str) -> list[int]:
+        return sorted(self.outs[vertex])
+
+    def add(self, src: str, dst: str, expr: Node) -> None:
+        existing = self.pair.get((src, dst))
+        if existing is not None:  # parallel reduction on the fly
+            self.edges[existing] = (src, dst, _Pair("p", self.edges[existing][2], expr))
+        else:
+            eid = self._next
+            self._next += 1
+            self.edges[eid] = (src, dst, expr)
+            self.outs[src].add(eid)
+            self.ins[dst].add(eid)
+            self.pair[(src, dst)] = eid
+        self._dirty.update((src, dst))
+
+    def _remove(self, eid: int) -> tuple[str, str, Node]:
+        src, dst, expr = self.edges.pop(eid)
+        self.outs[src].discard(eid)
+        self.ins[dst].discard(eid)
+        del self.pair[(src, dst)]
+        return src, dst, expr
+
+    def reduce(self) -> None:
+        work = list(self._dirty)
+        self._dirty.clear()
+        while work:
+            x = work.pop()
+            if x in ("S", "T") or len(self.ins[x]) != 1 or len(self.outs[x]) != 1:
+                continue
+            (e_in,), (e_out,) = self.ins[x], self.outs[x]
+            a, _, first = self._remove(e_in)
+            _, b, second = self._remove(e_out)
+            self.add(a, b, _Pair("s", first, second))
+            work.extend(self._dirty)
+            self._dirty.clear()
+
+
+def render(node: Node) -> str:
+    """Celery-like text of a plan node, for tests and `chordflow dags show`."""
+    if isinstance(node, Run):
+        return node.task_id
+    if isinstance(node, Arrive):
+        return f"arrive({node.task_id})"
+    if isinstance(node, Chain):
+        return "chain(" + ", ".join(render(n) for n in node.items) + ")"
+    return "group(" + ", ".join(render(n) for n in node.items) + ")"
+
+
+def tasks_in(node: Node) -> Iterator[str]:
+    if isinstance(node, Run):
+        yield node.task_id
+    elif isinstance(node, (Chain, Group)):
+        for item in node.items:
+            yield from tasks_in(item)

@@ -1,0 +1,150 @@
+"""Settings from `CHORDFLOW_*` environment variables, with embedded defaults.
+
+With nothing set, chordflow runs embedded: SQLite in a local state directory, an
+in-process broker and worker pool. Setting a database URL and a Redis broker URL
+turns the same commands into a cluster client.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError
+
+PREFIX = "CHORDFLOW_"
+RUNNERS = ("auto", "process", "docker", "kubernetes")
+_DB_SCHEMES = ("postgresql", "postgresql+psycopg2", "postgres", "sqlite")
+_BROKER_SCHEMES = ("redis", "rediss", "memory", "sentinel")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The effective configuration; build it with `Settings.from_env()`."""
+
+    home: Path
+    database_url: str
+    broker_url: str
+    result_backend: str
+    dags_folder: Path
+    runner: str = "auto"
+    runtime_image: str = "chordflow/runtime:latest"
+    queued_timeout: float = 120.0
+    scheduler_interval: float = 1.0
+    dag_dir_list_interval: float = 30.0
+    heartbeat_interval: float = 5.0
+    zombie_threshold: float = 60.0
+    visibility_timeout: int = 43200
+    log_level: str = "INFO"
+    fernet_key: str = ""
+
+    @property
+    def embedded(self) -> bool:
+        """True when the broker lives in this process (no Redis)."""
+        return self.broker_url.startswith("memory://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(PREFIX + name, "").strip() or default
+
+        home = Path(get("HOME", ".chordflow")).expanduser().absolute()
+        database_url = get("DATABASE_URL", f"sqlite:///{home / 'chordflow.db'}")
+        broker_url = get("BROKER_URL", "memory://")
+        default_backend = "cache+memory://" if broker_url.startswith("memory://") else broker_url
+        values: dict[str, Any] = dict(
+            home=home,
+            database_url=_check_url("DATABASE_URL", database_url, _DB_SCHEMES),
+            broker_url=_check_url("BROKER_URL", broker_url, _BROKER_SCHEMES),
+            result_backend=get("RESULT_BACKEND", default_backend),
+            dags_folder=Path(get("DAGS_FOLDER", "dags")).expanduser().absolute(),
+            runner=_check_choice("RUNNER", get("RUNNER", "auto"), RUNNERS),
+            runtime_image=get("RUNTIME_IMAGE", cls.runtime_image),
+            queued_timeout=_number("QUEUED_TIMEOUT", get("QUEUED_TIMEOUT"), cls.queued_timeout),
+            scheduler_interval=_number(
+                "SCHEDULER_INTERVAL", get("SCHEDULER_INTERVAL"), cls.scheduler_interval
+            ),
+            dag_dir_list_interval=_number(
+                "DAG_DIR_LIST_INTERVAL", get("DAG_DIR_LIST_INTERVAL"), cls.dag_dir_list_interval
+            ),
+            heartbeat_interval=_number(
+                "HEARTBEAT_INTERVAL", get("HEARTBEAT_INTERVAL"), cls.heartbeat_interval
+            ),
+            zombie_threshold=_number(
+                "ZOMBIE_THRESHOLD", get("ZOMBIE_THRESHOLD"), cls.zombie_threshold
+            ),
+            visibility_timeout=int(
+                _number("VISIBILITY_TIMEOUT", get("VISIBILITY_TIMEOUT"), cls.visibility_timeout)
+            ),
+            log_level=_check_choice(
+                "LOG_LEVEL", get("LOG_LEVEL", "INFO").upper(),
+                ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+            ),
+            fernet_key=get("FERNET_KEY"),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    def shown(self) -> dict[str, str]:
+        """The settings as text, passwords and keys masked, for `chordflow config show`."""
+        out = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            text = str(value)
+            if field.name.endswith("_url") or field.name == "result_backend":
+                text = mask_url(text)
+            elif field.name == "fernet_key" and text:
+                text = "***"
+            out[PREFIX + field.name.upper()] = text
+        return out
+
+
+def mask_url(url: str) -> str:
+    """`redis://:secret@host/0` -> `redis://:***@host/0`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    userinfo = f"{parts.username or ''}:***"
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{userinfo}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in schemes:
+        raise ConfigError(
+            f"{PREFIX}{name}={mask_url(value)!r} is not a URL with one of the schemes "
+            f"{', '.join(schemes)}"
+        )
+    return value
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _number(name: str, text: str, default: float) -> float:
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}={text!r} is not a number") from None
+    if value <= 0 or value != value or value == float("inf"):
+        raise ConfigError(f"{PREFIX}{name}={text!r} must be a positive number")
+    return value

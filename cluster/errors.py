@@ -1,0 +1,53 @@
+"""The one error hierarchy of chordflow; the CLI turns these into a one-line message and exit 2."""
+
+
+class ChordflowError(Exception):
+    """Base of every error chordflow raises on purpose."""
+
+
+class ConfigError(ChordflowError):
+    """A setting is missing or malformed."""
+
+
+class DagDefinitionError(ChordflowError):
+    """A DAG is malformed: a cycle, a duplicate task id, a bad argument."""
+
+
+class DagCycleError(DagDefinitionError):
+    """The DAG's dependencies form a cycle."""
+
+
+class DuplicateTaskIdError(DagDefinitionError):
+    """Two tasks of one DAG share an id."""
+
+
+class DagImportError(ChordflowError):
+    """A DAG file could not be loaded."""
+
+
+class NotFoundError(ChordflowError):
+    """A DAG, run or task instance that was asked for does not exist."""
+
+
+class ServiceUnavailableError(ChordflowError):
+    """The database or the broker cannot be reached."""
+
+
+class UnsupportedFeatureError(ChordflowError):
+    """A DAG file uses an Airflow name chordflow does not provide."""
+
+
+class InvalidInputError(ChordflowError):
+    """A user-supplied value (conf, date, argument) is malformed."""
+
+
+class AirflowException(ChordflowError):
+    """Airflow's base exception name, raised by tasks to fail."""
+
+
+class AirflowSkipException(AirflowException):
+    """Raised by a task to mark itself skipped."""
+
+
+class AirflowFailException(AirflowException):
+    """Raised by a task to fail at once, without retries."""

@@ -1,0 +1,256 @@
+"""BaseOperator: one unit of work of a DAG, with Airflow's arguments and `>>` / `<<`."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+from typing import Any, Callable, Iterable, Sequence
+
+from ..dag import DAG, current_dag
+from ..errors import DagDefinitionError, UnsupportedFeatureError
+from ..trigger_rules import TriggerRule
+
+# Airflow arguments that only matter to Airflow's own UI or e-mail; accepted and ignored.
+_IGNORED_ARGS = frozenset({
+    "owner", "email", "email_on_failure", "email_on_retry", "doc", "doc_md", "doc_rst",
+    "doc_json", "doc_yaml", "task_display_name", "weight_rule", "sla", "run_as_user",
+    "resources", "executor_config", "inlets", "outlets", "wait_for_downstream",
+    "do_xcom_push_default", "max_active_tis_per_dagrun", "executor", "start_date", "end_date",
+    "multiple_outputs_default", "map_index_template", "on_execute_callback",
+    "on_skipped_callback", "retry_exponential_backoff_max", "allow_nested_operators",
+})
+
+
+def _apply_default_args(init: Callable) -> Callable:
+    """Fill the arguments of `init` that the DAG's `default_args` name and the call left out.
+
+    Like Airflow, only names in the signature are filled; other keys are ignored.
+    """
+    params = [
+        name for name, p in inspect.signature(init).parameters.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name != "self"
+    ]
+
+    @functools.wraps(init)
+    def wrapper(self: "BaseOperator", *args: Any, **kwargs: Any) -> None:
+        owner = kwargs.get("dag") or current_dag()
+        defaults = dict(owner.default_args) if owner is not None else {}
+        defaults.update(kwargs.get("default_args") or {})
+        positional = set(params[: len(args)])
+        for name in params:
+            if name in defaults and name not in kwargs and name not in positional:
+                kwargs[name] = defaults[name]
+        init(self, *args, **kwargs)
+
+    return wrapper
+
+
+class BaseOperator:
+    """A task of a DAG. Subclasses implement `execute(context)`.
+
+    Parameters:
+      task_id: unique within the DAG.
+      retries / retry_delay / retry_exponential_backoff / max_retry_delay: retry policy.
+      execution_timeout: a try that runs longer fails.
+      trigger_rule: when the task runs given its upstreams' states (`all_success`).
+      queue / pool / priority_weight: where and in which order it runs.
+      do_xcom_push: store the return value of `execute` as XCom `return_value`.
+    """
+
+    template_fields: Sequence[str] = ()
+    template_ext: Sequence[str] = ()
+    template_fields_renderers: dict[str, str] = {}
+    ui_color = "#fff"
+    # Operators that start their own container run in the worker even with a container
+    # runner; wrapping them in the runtime image would need the Docker socket inside it.
+    runs_own_container = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _apply_default_args(cls.__dict__["__init__"])  # type: ignore[misc]
+
+    def __init__(
+        self,
+        task_id: str,
+        dag: DAG | None = None,
+        retries: int = 0,
+        retry_delay: dt.timedelta | float = dt.timedelta(seconds=300),
+        retry_exponential_backoff: bool = False,
+        max_retry_delay: dt.timedelta | float | None = None,
+        execution_timeout: dt.timedelta | float | None = None,
+        trigger_rule: str = TriggerRule.ALL_SUCCESS,
+        depends_on_past: bool = False,
+        queue: str | None = None,
+        pool: str | None = None,
+        pool_slots: int = 1,
+        priority_weight: int = 1,
+        do_xcom_push: bool = True,
+        multiple_outputs: bool = False,
+        params: dict[str, Any] | None = None,
+        on_success_callback: Callable | None = None,
+        on_failure_callback: Callable | None = None,
+        on_retry_callback: Callable | None = None,
+        max_active_tis_per_dag: int | None = None,
+        task_concurrency: int | None = None,
+        default_args: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(set(kwargs) - _IGNORED_ARGS)
+        if unknown:
+            raise UnsupportedFeatureError(
+                f"{type(self).__name__}({task_id!r}): argument(s) not supported by "
+                f"chordflow: {', '.join(unknown)}"
+            )
+        if not isinstance(task_id, str) or not task_id or len(task_id) > 250:
+            raise DagDefinitionError(f"task_id must be a non-empty string, got {task_id!r}")
+        self.task_id = task_id
+        self.retries = int(retries or 0)
+        self.retry_delay = _seconds(retry_delay) or 0.0
+        self.retry_exponential_backoff = bool(retry_exponential_backoff)
+        self.max_retry_delay = _seconds(max_retry_delay)
+        self.execution_timeout = _seconds(execution_timeout)
+        self.trigger_rule = TriggerRule(trigger_rule)
+        self.depends_on_past = depends_on_past
+        self.queue = queue
+        self.pool = pool
+        self.pool_slots = pool_slots
+        self.priority_weight = priority_weight
+        self.do_xcom_push = do_xcom_push
+        self.multiple_outputs = multiple_outputs
+        self.params = dict(params or {})
+        self.on_success_callback = on_success_callback
+        self.on_failure_callback = on_failure_callback
+        self.on_retry_callback = on_retry_callback
+        self.max_active_tis_per_dag = max_active_tis_per_dag or task_concurrency
+        self.upstream_task_ids: set[str] = set()
+        self.downstream_task_ids: set[str] = set()
+        self.dag: DAG | None = None
+        owner = dag or current_dag()
+        if owner is not None:
+            self.dag = owner
+            owner.add_task(self)
+
+    def __repr__(self) -> str:
+        return f"<Task({type(self).__name__}): {self.task_id}>"
+
+    @property
+    def dag_id(self) -> str | None:
+        return self.dag.dag_id if self.dag else None
+
+    @property
+    def operator_name(self) -> str:
+        return type(self).__name__
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
+
+    # -- dependencies ------------------------------------------------------------
+    def set_downstream(self, other: "DependencyLike") -> None:
+        for task in _tasks_of(other):
+            self._relate(upstream=self, downstream=task)
+
+    def set_upstream(self, other: "DependencyLike") -> None:
+        for task in _tasks_of(other):
+            self._relate(upstream=task, downstream=self)
+
+    @staticmethod
+    def _relate(upstream: "BaseOperator", downstream: "BaseOperator") -> None:
+        if upstream is downstream:
+            raise DagDefinitionError(f"task {upstream.task_id!r} cannot depend on itself")
+        dag = upstream.dag or downstream.dag
+        if dag is None:
+            raise DagDefinitionError(
+                f"tasks {upstream.task_id!r} and {downstream.task_id!r} belong to no DAG"
+            )
+        for task in (upstream, downstream):
+            if task.dag is None:
+                task.dag = dag
+                dag.add_task(task)
+            elif task.dag is not dag:
+                raise DagDefinitionError(
+                    f"tasks {upstream.task_id!r} and {downstream.task_id!r} are in "
+                    f"different DAGs"
+                )
+        upstream.downstream_task_ids.add(downstream.task_id)
+        downstream.upstream_task_ids.add(upstream.task_id)
+
+    def __rshift__(self, other: "DependencyLike") -> "DependencyLike":
+        self.set_downstream(other)
+        return other
+
+    def __lshift__(self, other: "DependencyLike") -> "DependencyLike":
+        self.set_upstream(other)
+        return other
+
+    def __rrshift__(self, other: "DependencyLike") -> "BaseOperator":
+        self.set_upstream(other)
+        return self
+
+    def __rlshift__(self, other: "DependencyLike") -> "BaseOperator":
+        self.set_downstream(other)
+        return self
+
+    # -- helpers operators use -------------------------------------------------
+    def xcom_push(self, context: dict[str, Any], key: str, value: Any) -> None:
+        context["ti"].xcom_push(key=key, value=value)
+
+    def xcom_pull(self, context: dict[str, Any], task_ids: Any = None, key: str = "return_value") -> Any:
+        return context["ti"].xcom_pull(task_ids=task_ids, key=key)
+
+
+BaseOperator.__init__ = _apply_default_args(BaseOperator.__init__)  # type: ignore[misc]
+DependencyLike = Any
+
+
+def _tasks_of(other: Any) -> list[BaseOperator]:
+    """Operators named by a `>>` operand: a task, an XComArg, or a list of them."""
+    if isinstance(other, BaseOperator):
+        return [other]
+    operator = getattr(other, "operator", None)
+    if isinstance(operator, BaseOperator):
+        return [operator]
+    if isinstance(other, Iterable) and not isinstance(other, (str, bytes)):
+        out: list[BaseOperator] = []
+        for item in other:
+            out.extend(_tasks_of(item))
+        return out
+    raise DagDefinitionError(f"cannot set a dependency on {other!r}")
+
+
+def _seconds(value: dt.timedelta | float | int | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def chain(*elements: Any) -> None:
+    """`chain(a, [b, c], d)`: a >> [b, c] >> d; two lists side by side pair up one to one."""
+    for left, right in zip(elements, elements[1:]):
+        left_is_list = isinstance(left, (list, tuple))
+        right_is_list = isinstance(right, (list, tuple))
+        if left_is_list and right_is_list:
+            if len(left) != len(right):
+                raise DagDefinitionError(
+                    f"chain(): lists side by side must have the same length "
+                    f"({len(left)} != {len(right)})"
+                )
+            for up, down in zip(left, right):
+                for task in _tasks_of(up):
+                    task.set_downstream(down)
+        elif left_is_list:
+            for up in left:
+                for task in _tasks_of(up):
+                    task.set_downstream(right)
+        else:
+            for task in _tasks_of(left):
+                task.set_downstream(right)
+
+
+def cross_downstream(from_tasks: Sequence[Any], to_tasks: Sequence[Any]) -> None:
+    """Every task of `from_tasks` upstream of every task of `to_tasks`."""
+    for up in from_tasks:
+        for task in _tasks_of(up):
+            task.set_downstream(list(to_tasks))

@@ -1,0 +1,126 @@
+"""PythonOperator and TaskFlow's `@task`: a Python callable as a task."""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+from ..dag import current_dag
+from ..xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
+from .base import BaseOperator
+
+
+class PythonOperator(BaseOperator):
+    """Calls `python_callable(*op_args, **op_kwargs)`; context names it asks for are passed.
+
+    Parameters:
+      python_callable: the function to call.
+      op_args / op_kwargs: its arguments (templated; TaskFlow passes XComArgs here).
+      templates_dict: rendered and passed as the context entry `templates_dict`.
+    """
+
+    template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
+    ui_color = "#ffefeb"
+
+    def __init__(
+        self,
+        *,
+        python_callable: Callable,
+        op_args: Sequence[Any] | None = None,
+        op_kwargs: dict[str, Any] | None = None,
+        templates_dict: dict[str, Any] | None = None,
+        show_return_value_in_logs: bool = True,
+        provide_context: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not callable(python_callable):
+            raise TypeError("python_callable must be callable")
+        super().__init__(**kwargs)
+        self.python_callable = python_callable
+        self.op_args = list(op_args or [])
+        self.op_kwargs = dict(op_kwargs or {})
+        self.templates_dict = templates_dict
+        self.show_return_value_in_logs = show_return_value_in_logs
+        for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
+            arg.operator >> self
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        args = resolve_xcom_args(self.op_args, context)
+        kwargs = resolve_xcom_args(self.op_kwargs, context)
+        context = {**context, "templates_dict": self.templates_dict}
+        return self.python_callable(*args, **context_kwargs(self.python_callable, context, kwargs))
+
+
+def context_kwargs(fn: Callable, context: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """`given` plus the context entries `fn` names (all of them if it takes **kwargs)."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return {**context, **given}
+    wanted = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return {**{k: v for k, v in context.items() if k in wanted}, **given}
+
+
+class _TaskDecorator:
+    """What `@task` returns: calling it inside a DAG adds a task and returns its XComArg."""
+
+    operator_class: type[BaseOperator] = PythonOperator
+
+    def __init__(self, fn: Callable, operator_class: type[BaseOperator] | None = None,
+                 **operator_kwargs: Any) -> None:
+        functools.update_wrapper(self, fn)
+        self.function = fn
+        if operator_class is not None:
+            self.operator_class = operator_class
+        self.operator_kwargs = operator_kwargs
+
+    def override(self, **kwargs: Any) -> "_TaskDecorator":
+        return _TaskDecorator(self.function, self.operator_class,
+                              **{**self.operator_kwargs, **kwargs})
+
+    def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+        options = dict(self.operator_kwargs)
+        task_id = options.pop("task_id", None) or self.function.__name__
+        dag = options.get("dag") or current_dag()
+        if dag is not None and dag.has_task(task_id):
+            n = 1
+            while dag.has_task(f"{task_id}__{n}"):
+                n += 1
+            task_id = f"{task_id}__{n}"
+        multiple = options.pop("multiple_outputs", None)
+        if multiple is None:
+            multiple = _returns_dict(self.function)
+        operator = self.operator_class(
+            task_id=task_id, python_callable=self.function, op_args=list(args),
+            op_kwargs=kwargs, multiple_outputs=multiple, **options,
+        )
+        return XComArg(operator)
+
+
+def _returns_dict(fn: Callable) -> bool:
+    ret = inspect.signature(fn).return_annotation
+    return ret is dict or getattr(ret, "__origin__", None) is dict or ret in ("dict", "Dict")
+
+
+class _TaskFactory:
+    """`@task`, `@task(...)`, and `@task.python` — Airflow's TaskFlow decorator."""
+
+    def __call__(self, python_callable: Callable | None = None, **kwargs: Any) -> Any:
+        if python_callable is not None and callable(python_callable):
+            return _TaskDecorator(python_callable, **kwargs)
+        return lambda fn: _TaskDecorator(fn, **kwargs)
+
+    python = property(lambda self: self)
+
+    @property
+    def bash(self) -> Callable:
+        from .bash import _BashDecoratedOperator
+
+        def deco(python_callable: Callable | None = None, **kwargs: Any) -> Any:
+            if python_callable is not None:
+                return _TaskDecorator(python_callable, _BashDecoratedOperator, **kwargs)
+            return lambda fn: _TaskDecorator(fn, _BashDecoratedOperator, **kwargs)
+
+        return deco
+
+
+task = _TaskFactory()

@@ -1,0 +1,167 @@
+"""The scheduler: parses DAG files, starts queued runs as canvases, repairs what broke.
+
+Starting a run is one transaction (run -> running, all task instances created) and
+then one `apply_async` of the compiled canvas. Everything after that is driven by
+the canvas and the workers; the scheduler only looks back at the store to repair:
+tries whose worker vanished (heartbeat stopped), tasks whose message was lost
+(ready for longer than `queued_timeout`), retries whose countdown message was lost,
+and runs the workers did not close.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from typing import Any
+
+from celery import Celery, chain, group
+
+from . import canvas
+from .compiler import compile_plan
+from .config import Settings
+from .loader import DagBag
+from .serialization import digest, downstream_map, serialize_dag, upstream_map
+from .states import FINAL_TASK_STATES, TaskState
+from .store import Store
+from .store import dags as dag_store
+from .store import runs as run_store
+from .store import tasks as ti_store
+from .store.models import utcnow
+
+log = logging.getLogger("chordflow.scheduler")
+_FINAL = {s.value for s in FINAL_TASK_STATES}
+
+
+def sync_dags(store: Store, folder: Any, dags_folder: Any = None) -> DagBag:
+    """Parse a DAGs folder (or one file) and record DAGs, versions and import errors."""
+    bag = DagBag.load(folder)
+    serialized, digests = [], {}
+    for dag in bag.dags.values():
+        data = serialize_dag(dag, dags_folder or bag.folder)
+        serialized.append(data)
+        digests[dag.dag_id] = digest(data)
+    dag_store.sync_dags(store, serialized, digests, bag.import_errors, bag.files,
+                        deactivate_missing=folder == dags_folder or dags_folder is None)
+    return bag
+
+
+def start_run(store: Store, app: Celery, run_pk: int) -> bool:
+    """Create the run's task instances and send its canvas; False if someone else did."""
+    run = run_store.get_run(store, run_pk)
+    data = dag_store.version_data(store, run.dag_version_id)
+    started = run_store.start_run(store, run_pk, data["tasks"])
+    if started is None:
+        return False
+    plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
+    if data["tasks"]:
+        canvas.build(app, plan.start, run_pk, run.dag_id, data["_index"]).apply_async()
+    else:
+        run_store.close_run_if_done(store, run_pk)
+    log.info("run %s of %s started: %d tasks%s", run_pk, run.dag_id, len(data["tasks"]),
+             "" if plan.series_parallel else f", {len(plan.joins)} joins")
+    return True
+
+
+def repair_task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int,
+                          data: dict[str, Any]):
+    """A lone task plus arrivals at each downstream: enough to carry the run on."""
+    sig = canvas.task_signature(app, run_pk, dag_id, task_id, try_number,
+                                data["_index"][task_id].get("queue"))
+    downstream = downstream_map(data)[task_id]
+    if not downstream:
+        return sig
+    arrivals = [app.signature(canvas.ARRIVE_TASK, args=(run_pk, d), immutable=True,
+                              options={"shadow": f"{dag_id}.{d}.join"}) for d in downstream]
+    return chain(sig, group(arrivals) if len(arrivals) > 1 else arrivals[0])
+
+
+class Scheduler:
+    """The loop of `chordflow scheduler`; each step is also callable on its own."""
+
+    def __init__(self, settings: Settings, store: Store, app: Celery) -> None:
+        self.settings, self.store, self.app = settings, store, app
+        self._last_parse = 0.0
+
+    def parse(self) -> DagBag | None:
+        try:
+            bag = sync_dags(self.store, self.settings.dags_folder, self.settings.dags_folder)
+        except Exception as exc:  # a vanished folder must not stop running DAGs
+            log.error("cannot parse the DAGs folder: %s", exc)
+            return None
+        self._last_parse = time.monotonic()
+        return bag
+
+    def start_queued_runs(self) -> int:
+        started = 0
+        for run_pk in run_store.queued_runs(self.store):
+            try:
+                started += start_run(self.store, self.app, run_pk)
+            except Exception:
+                log.exception("run %s could not be started; will try again", run_pk)
+        return started
+
+    def repair(self) -> dict[str, int]:
+        """Resend what was lost and close what is done; returns counts by kind."""
+        counts = {"zombies": 0, "resent": 0, "closed": 0}
+        now = utcnow()
+        zombie_cut = now - dt.timedelta(seconds=self.settings.zombie_threshold)
+        runs = {r.id: r for r in run_store.running_runs(self.store)}
+        lost = {(r, t) for r, t, _ in ti_store.requeue_zombies(self.store, zombie_cut) if r in runs}
+        counts["zombies"] = len(lost)
+        for r, t in lost:
+            log.warning("run %s task %s: its worker stopped heartbeating; sending it again", r, t)
+        states = ti_store.all_states(self.store, list(runs))
+        waiting = ti_store.waiting(self.store, list(runs))
+        queued_cut = now - dt.timedelta(seconds=self.settings.queued_timeout)
+        for run_pk, task_id, state, try_number, next_retry_at in waiting:
+            run = runs[run_pk]
+            data = dag_store.version_data(self.store, run.dag_version_id)
+            spec = data["_index"][task_id]
+            run_states = states.get(run_pk, {})
+            if any(run_states.get(u, ("none",))[0] not in _FINAL for u in spec["upstream"]):
+                continue
+            if (run_pk, task_id) not in lost:
+                ready = max([run.start_date or now] + [
+                    run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
+                queued_at = self._queued_at(run_pk, task_id)
+                if queued_at and queued_at > ready:
+                    ready = queued_at
+                if state == TaskState.UP_FOR_RETRY.value and next_retry_at:
+                    ready = max(ready, next_retry_at)
+                if ready > queued_cut:
+                    continue
+                log.warning("run %s task %s: ready since %s but not started; sending it again",
+                            run_pk, task_id, ready.isoformat(timespec="seconds"))
+            ti_store.mark_queued(self.store, run_pk, task_id)
+            repair_task_signature(self.app, run_pk, run.dag_id, task_id, try_number + 1,
+                                  data).apply_async()
+            counts["resent"] += 1
+        for run_pk in runs:
+            if run_store.close_run_if_done(self.store, run_pk) is not None:
+                counts["closed"] += 1
+        return counts
+
+    def _queued_at(self, run_pk: int, task_id: str) -> dt.datetime | None:
+        from .store.models import TaskInstance
+
+        with self.store.session() as s:
+            ti = s.get(TaskInstance, (run_pk, task_id, -1))
+            return ti.queued_at if ti else None
+
+    def step(self) -> None:
+        if time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
+            self.parse()
+        self.start_queued_runs()
+        self.repair()
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        stop = stop or threading.Event()
+        log.info("scheduler started: DAGs folder %s, store %s", self.settings.dags_folder,
+                 self.store)
+        while not stop.is_set():
+            try:
+                self.step()
+            except Exception:  # the database or broker may be restarting
+                log.exception("scheduler step failed; retrying")
+            stop.wait(self.settings.scheduler_interval)

@@ -1,0 +1,81 @@
+"""A DAG's structure as plain JSON: what the store keeps and what the compiler reads."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from typing import Any
+
+from .dag import DAG
+
+
+def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dict[str, Any]:
+    order = dag.topological_order()
+    fileloc = dag.fileloc or ""
+    relative = fileloc
+    if dags_folder and fileloc:
+        try:
+            relative = os.path.relpath(fileloc, dags_folder)
+        except ValueError:
+            relative = fileloc
+    tasks = []
+    for task_id in order:
+        task = dag.task_dict[task_id]
+        tasks.append({
+            "task_id": task_id,
+            "operator": task.operator_name,
+            "upstream": sorted(task.upstream_task_ids),
+            "trigger_rule": str(task.trigger_rule),
+            "retries": task.retries,
+            "retry_delay": task.retry_delay,
+            "retry_exponential_backoff": task.retry_exponential_backoff,
+            "max_retry_delay": task.max_retry_delay,
+            "execution_timeout": task.execution_timeout,
+            "queue": task.queue,
+            "pool": task.pool,
+            "priority_weight": task.priority_weight,
+            "is_empty": bool(getattr(task, "is_empty", False)),
+        })
+    return {
+        "dag_id": dag.dag_id,
+        "fileloc": fileloc,
+        "relative_fileloc": relative,
+        "description": dag.description,
+        "schedule": _schedule_text(dag.schedule),
+        "tags": list(dag.tags),
+        "params": _jsonable(dag.params),
+        "tasks": tasks,
+    }
+
+
+def digest(data: dict[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != "fileloc"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def upstream_map(data: dict[str, Any]) -> dict[str, list[str]]:
+    return {t["task_id"]: t["upstream"] for t in data["tasks"]}
+
+
+def downstream_map(data: dict[str, Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {t["task_id"]: [] for t in data["tasks"]}
+    for t in data["tasks"]:
+        for u in t["upstream"]:
+            out[u].append(t["task_id"])
+    return out
+
+
+def _schedule_text(schedule: Any) -> str | None:
+    if schedule is None:
+        return None
+    if isinstance(schedule, dt.timedelta):
+        return f"timedelta:{schedule.total_seconds():g}"
+    return str(schedule)
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return {}

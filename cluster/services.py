@@ -1,0 +1,151 @@
+"""Service functions behind every front door (CLI, Python client, later a REST API)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+from typing import Any, Callable
+
+from celery import Celery
+
+from .config import Settings
+from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from .loader import DagBag
+from .states import FINAL_RUN_STATES, RunState
+from .store import Store
+from .store import dags as dag_store
+from .store import runs as run_store
+from .store import tasks as ti_store
+from .store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
+
+
+@dataclasses.dataclass
+class Cluster:
+    """A handle on one chordflow installation: its settings, store and Celery app."""
+
+    settings: Settings
+    store: Store
+    _app: Celery | None = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> "Cluster":
+        settings = settings or Settings.from_env()
+        store = Store(settings.database_url)
+        store.ensure_schema()
+        return cls(settings=settings, store=store)
+
+    @property
+    def app(self) -> Celery:
+        if self._app is None:
+            from .celery_app import create_app
+            from workers.tasks import register
+
+            self._app = create_app(self.settings)
+            register(self._app)
+        return self._app
+
+    def check_broker(self) -> None:
+        if self.settings.embedded:
+            return
+        try:
+            with self.app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=3)
+        except Exception as exc:
+            from .config import mask_url
+
+            raise ServiceUnavailableError(
+                f"cannot reach the broker {mask_url(self.settings.broker_url)}: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def sync_dags(cluster: Cluster, folder: Any = None) -> DagBag:
+    from .scheduler import sync_dags as _sync
+
+    folder = folder or cluster.settings.dags_folder
+    return _sync(cluster.store, folder, cluster.settings.dags_folder)
+
+
+def list_dags(cluster: Cluster) -> list[Dag]:
+    return dag_store.list_dags(cluster.store)
+
+
+def import_errors(cluster: Cluster) -> list[ImportErrorRecord]:
+    return dag_store.list_import_errors(cluster.store)
+
+
+def parse_conf(text: str | None) -> dict[str, Any]:
+    """`--conf` JSON: must be an object."""
+    if not text:
+        return {}
+    try:
+        conf = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"--conf is not valid JSON: {exc.msg} at position {exc.pos}") \
+            from None
+    if not isinstance(conf, dict):
+        raise InvalidInputError(f"--conf must be a JSON object, got {type(conf).__name__}")
+    return conf
+
+
+def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
+            run_id: str | None = None, logical_date: dt.datetime | None = None,
+            on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None) -> DagRun:
+    """A queued run of `dag_id`; the DAGs folder is parsed first if the DAG is unknown."""
+    if dag_store.get_dag(cluster.store, dag_id) is None:
+        sync_dags(cluster)
+    dag = dag_store.get_dag(cluster.store, dag_id)
+    if dag is None or not dag.is_active:
+        known = ", ".join(d.dag_id for d in list_dags(cluster)) or "none"
+        raise NotFoundError(f"no DAG with id {dag_id!r} (known: {known})")
+    cluster.check_broker()
+    run = run_store.create_run(cluster.store, dag_id, conf, run_id, logical_date)
+    if cluster.settings.embedded:
+        from .embedded import run_in_process
+
+        run_in_process(cluster, run.id, on_progress=on_progress)
+    return run
+
+
+def wait(cluster: Cluster, run_pk: int, timeout: float | None = None,
+         on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None,
+         poll: float = 0.05) -> DagRun:
+    """Block until the run is final; `on_progress` sees every change of the task table."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    last: Any = None
+    while True:
+        run = run_store.get_run(cluster.store, run_pk)
+        if on_progress is not None:
+            tis = ti_store.task_instances(cluster.store, run_pk)
+            shown = [(t.task_id, t.state) for t in tis]
+            if shown != last:
+                on_progress(run, tis)
+                last = shown
+        if RunState(run.state) in FINAL_RUN_STATES:
+            return run
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_pk} is still {run.state} after {timeout:g}s")
+        time.sleep(poll)
+
+
+def run_details(cluster: Cluster, ref: str | int) -> tuple[DagRun, list[TaskInstance]]:
+    run = run_store.find_run(cluster.store, str(ref))
+    tis = ti_store.task_instances(cluster.store, run.id)
+    data = dag_store.version_data(cluster.store, run.dag_version_id)
+    order = {t["task_id"]: i for i, t in enumerate(data["tasks"])}
+    return run, sorted(tis, key=lambda t: (order.get(t.task_id, 1 << 30), t.map_index))
+
+
+def list_runs(cluster: Cluster, dag_id: str | None = None, limit: int = 50) -> list[DagRun]:
+    return run_store.list_runs(cluster.store, dag_id, limit)
+
+
+def task_logs(cluster: Cluster, ref: str | int, task_id: str,
+              try_number: int | None = None) -> list[tuple[int, str]]:
+    run, tis = run_details(cluster, ref)
+    if not any(t.task_id == task_id for t in tis):
+        raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
+    return ti_store.read_log(cluster.store, run.id, task_id, try_number)

@@ -1,0 +1,37 @@
+"""States of DAG runs and task instances, with the sets the code reasons about."""
+from __future__ import annotations
+
+import enum
+
+
+class RunState(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TaskState(str, enum.Enum):
+    NONE = "none"                # created, canvas sent, upstreams not done yet
+    QUEUED = "queued"            # its message was (re)sent on its own by the scheduler
+    RUNNING = "running"
+    UP_FOR_RETRY = "up_for_retry"
+    SUCCESS = "success"
+    FAILED = "failed"
+    UPSTREAM_FAILED = "upstream_failed"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+FINAL_TASK_STATES = frozenset(
+    {TaskState.SUCCESS, TaskState.FAILED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}
+)
+# States from which a worker may claim a task instance for a try.
+CLAIMABLE_TASK_STATES = frozenset({TaskState.NONE, TaskState.QUEUED, TaskState.UP_FOR_RETRY})
+FAILED_TASK_STATES = frozenset({TaskState.FAILED, TaskState.UPSTREAM_FAILED})
+FINAL_RUN_STATES = frozenset({RunState.SUCCESS, RunState.FAILED})

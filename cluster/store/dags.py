@@ -1,0 +1,93 @@
+"""DAG rows, their immutable versions, and import errors."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import delete, select
+
+from .db import Store
+from .models import Dag, DagVersion, ImportErrorRecord, utcnow
+
+
+def sync_dags(store: Store, serialized: Iterable[dict[str, Any]], digests: dict[str, str],
+              import_errors: dict[str, str], parsed_files: Iterable[str],
+              deactivate_missing: bool = True) -> dict[str, int]:
+    """Record what a parse of the DAGs folder found; returns dag_id -> latest version id."""
+    versions: dict[str, int] = {}
+    parsed_files = set(parsed_files)
+    now = utcnow()
+    with store.session() as s:
+        seen = set()
+        for data in serialized:
+            dag_id = data["dag_id"]
+            seen.add(dag_id)
+            row = s.get(Dag, dag_id)
+            if row is None:
+                row = Dag(dag_id=dag_id, fileloc=data["fileloc"], is_paused=False, is_active=True)
+                s.add(row)
+            row.fileloc = data["fileloc"]
+            row.description = data.get("description")
+            row.schedule = data.get("schedule")
+            row.tags = data.get("tags", [])
+            row.is_active = True
+            row.last_parsed_at = now
+            s.flush()
+            digest = digests[dag_id]
+            version = s.scalar(select(DagVersion).where(
+                DagVersion.dag_id == dag_id, DagVersion.digest == digest))
+            if version is None:
+                version = DagVersion(dag_id=dag_id, digest=digest, data=data)
+                s.add(version)
+                s.flush()
+            row.latest_version_id = version.id
+            versions[dag_id] = version.id
+        if deactivate_missing:
+            for row in s.scalars(select(Dag).where(Dag.is_active.is_(True))):
+                if row.dag_id not in seen and (row.fileloc in parsed_files or
+                                               row.fileloc not in import_errors):
+                    row.is_active = False
+        s.execute(delete(ImportErrorRecord).where(
+            ImportErrorRecord.filename.in_(parsed_files - set(import_errors))))
+        for filename, message in import_errors.items():
+            rec = s.scalar(select(ImportErrorRecord).where(ImportErrorRecord.filename == filename))
+            if rec is None:
+                s.add(ImportErrorRecord(filename=filename, message=message, timestamp=now))
+            else:
+                rec.message, rec.timestamp = message, now
+    return versions
+
+
+def list_dags(store: Store, include_inactive: bool = False) -> list[Dag]:
+    with store.session() as s:
+        q = select(Dag).order_by(Dag.dag_id)
+        if not include_inactive:
+            q = q.where(Dag.is_active.is_(True))
+        return list(s.scalars(q))
+
+
+def get_dag(store: Store, dag_id: str) -> Dag | None:
+    with store.session() as s:
+        return s.get(Dag, dag_id)
+
+
+def list_import_errors(store: Store) -> list[ImportErrorRecord]:
+    with store.session() as s:
+        return list(s.scalars(select(ImportErrorRecord).order_by(ImportErrorRecord.filename)))
+
+
+_VERSIONS: dict[tuple[int, int], dict[str, Any]] = {}
+
+
+def version_data(store: Store, version_id: int) -> dict[str, Any]:
+    """A DAG version's structure; versions never change, so each is read once per process."""
+    key = (id(store), version_id)
+    data = _VERSIONS.get(key)
+    if data is None:
+        with store.session() as s:
+            row = s.get(DagVersion, version_id)
+            if row is None:
+                raise KeyError(f"no DAG version {version_id}")
+            data = row.data
+        data["_index"] = {t["task_id"]: t for t in data["tasks"]}
+        _VERSIONS[key] = data
+    return data

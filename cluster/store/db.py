@@ -1,0 +1,139 @@
+"""Engine, sessions and schema upgrades; the one place that knows how to reach the database."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..config import mask_url
+from ..errors import ConfigError, ServiceUnavailableError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+
+class Store:
+    """A connection pool to the database plus a session factory; pass it explicitly."""
+
+    def __init__(self, url: str, pool_size: int = 5) -> None:
+        for plain in ("postgres://", "postgresql://"):
+            if url.startswith(plain):  # psycopg2 is the driver chordflow ships with
+                url = "postgresql+psycopg2://" + url[len(plain):]
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            try:
+                self.engine = create_engine(
+                    url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
+                    connect_args={"connect_timeout": 5}, future=True,
+                )
+            except Exception as exc:  # malformed URL, unknown driver
+                raise ConfigError(f"database URL {mask_url(url)!r}: {exc}") from None
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Store({mask_url(self.url)})"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def check(self) -> None:
+        """Fail with a one-line error when the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            raise ServiceUnavailableError(
+                f"cannot reach the database {mask_url(self.url)}: {_first_line(exc.orig)}"
+            ) from None
+
+    def has_schema(self) -> bool:
+        self.check()
+        return inspect(self.engine).has_table("task_instance")
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (`chordflow db upgrade`)."""
+        from alembic import command
+        from alembic.config import Config
+
+        self.check()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["engine"] = self.engine
+        with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                # Two processes upgrading at once (two schedulers) take turns.
+                conn.execute(text("SELECT pg_advisory_xact_lock(72710531)"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def ensure_schema(self) -> None:
+        """Embedded mode creates its schema itself; a cluster asks for `db upgrade`."""
+        if self.has_schema():
+            return
+        if self.is_sqlite:
+            self.upgrade()
+            return
+        raise ServiceUnavailableError(
+            f"the database {mask_url(self.url)} has no chordflow schema: "
+            "run `chordflow db upgrade` first"
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _first_line(exc: object) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def retrying(fn: Callable[..., T]) -> Callable[..., T]:
+    """Retry a store write while the database restarts (connection errors only).
+
+    Writes are guarded transitions, so running one again after a lost answer is safe.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        delay, deadline = 0.1, time.monotonic() + 120
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if not exc.connection_invalidated and "could not connect" not in str(exc) \
+                        and "terminating connection" not in str(exc) \
+                        and "server closed the connection" not in str(exc) \
+                        and "database is locked" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    return wrapper

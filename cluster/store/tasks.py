@@ -1,0 +1,238 @@
+"""Task instances on the hot path: guarded transitions, XCom and logs in few round trips."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, RunState, TaskState
+from .db import Store, retrying
+from .models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
+
+TI = TaskInstance.__table__
+_CLAIMABLE = [s.value for s in CLAIMABLE_TASK_STATES]
+_FINAL = [s.value for s in FINAL_TASK_STATES]
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What a worker needs to decide about one delivery of a task instance."""
+
+    run_pk: int
+    dag_id: str
+    run_id: str
+    run_state: str
+    conf: dict[str, Any]
+    logical_date: dt.datetime
+    dag_version_id: int
+    state: str
+    try_number: int
+    upstream_states: dict[str, str]
+
+
+@retrying
+def load_delivery(store: Store, run_pk: int, task_id: str, upstream: Sequence[str],
+                  map_index: int = -1) -> Delivery | None:
+    """The run, the task instance and its upstreams' states, in one query."""
+    ids = [task_id, *upstream]
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(TI.c.task_id, TI.c.state, TI.c.try_number, DagRun.dag_id, DagRun.run_id,
+                   DagRun.state, DagRun.conf, DagRun.logical_date, DagRun.dag_version_id)
+            .join(DagRun, DagRun.id == TI.c.run_pk)
+            .where(TI.c.run_pk == run_pk, TI.c.task_id.in_(ids), TI.c.map_index == map_index)
+        ).all()
+    mine = next((r for r in rows if r[0] == task_id), None)
+    if mine is None:
+        return None
+    return Delivery(
+        run_pk=run_pk, dag_id=mine[3], run_id=mine[4], run_state=mine[5], conf=mine[6] or {},
+        logical_date=_aware(mine[7]), dag_version_id=mine[8], state=mine[1],
+        try_number=mine[2], upstream_states={r[0]: r[1] for r in rows if r[0] != task_id},
+    )
+
+
+def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(TI.c.task_id, TI.c.state).where(
+            TI.c.run_pk == run_pk, TI.c.task_id.in_(list(task_ids)))).all()
+    return {r[0]: r[1] for r in rows}
+
+
+@retrying
+def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: str,
+          pid: int, map_index: int = -1) -> bool:
+    """Start try `try_number`: only from a claimable state and the previous try number."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        return conn.execute(
+            update(TI).where(
+                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
+                TI.c.state.in_(_CLAIMABLE), TI.c.try_number == try_number - 1,
+            ).values(state=TaskState.RUNNING.value, try_number=try_number, start_date=now,
+                     end_date=None, duration=None, heartbeat_at=now, hostname=hostname,
+                     pid=pid, error=None, next_retry_at=None)
+        ).rowcount == 1
+
+
+@retrying
+def finish(store: Store, run_pk: int, task_id: str, try_number: int, state: TaskState,
+           start: dt.datetime | None, error: str | None = None,
+           xcoms: dict[str, str] | None = None, next_retry_at: dt.datetime | None = None,
+           map_index: int = -1) -> bool:
+    """Record the end of a try and its XComs in one transaction (guarded by try number)."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            update(TI).where(
+                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
+                TI.c.state == TaskState.RUNNING.value, TI.c.try_number == try_number,
+            ).values(state=state.value, end_date=now, error=error, next_retry_at=next_retry_at,
+                     duration=(now - start).total_seconds() if start else None)
+        ).rowcount == 1
+        if done and xcoms:
+            conn.execute(delete(XCom).where(
+                XCom.run_pk == run_pk, XCom.task_id == task_id, XCom.map_index == map_index))
+            conn.execute(insert(XCom), [
+                {"run_pk": run_pk, "task_id": task_id, "map_index": map_index, "key": k,
+                 "value": v, "timestamp": now} for k, v in xcoms.items()])
+    return done
+
+
+@retrying
+def settle_without_running(store: Store, run_pk: int, task_id: str, state: TaskState,
+                           reason: str, map_index: int = -1) -> bool:
+    """upstream_failed / skipped for a task that will not run (guarded)."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        return conn.execute(
+            update(TI).where(
+                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
+                TI.c.state.in_(_CLAIMABLE),
+            ).values(state=state.value, start_date=now, end_date=now, duration=0.0, error=reason)
+        ).rowcount == 1
+
+
+def heartbeat(store: Store, keys: Iterable[tuple[int, str, int, int]]) -> None:
+    """Mark running tries (run_pk, task_id, map_index, try_number) as alive."""
+    keys = list(keys)
+    if not keys:
+        return
+    with store.engine.begin() as conn:
+        conn.execute(update(TI).where(
+            tuple_(TI.c.run_pk, TI.c.task_id, TI.c.map_index, TI.c.try_number).in_(keys),
+            TI.c.state == TaskState.RUNNING.value,
+        ).values(heartbeat_at=utcnow()))
+
+
+def fire_join(store: Store, run_pk: int, task_id: str) -> bool:
+    """Record that a join launched its continuation; True only for the first caller."""
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(insert(JoinFired).values(run_pk=run_pk, task_id=task_id, fired_at=utcnow()))
+        return True
+    except IntegrityError:
+        return False
+
+
+# -- XCom ----------------------------------------------------------------------------
+def push_xcom(store: Store, run_pk: int, task_id: str, key: str, value_json: str,
+              map_index: int = -1) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(delete(XCom).where(XCom.run_pk == run_pk, XCom.task_id == task_id,
+                                        XCom.map_index == map_index, XCom.key == key))
+        conn.execute(insert(XCom).values(run_pk=run_pk, task_id=task_id, map_index=map_index,
+                                         key=key, value=value_json, timestamp=utcnow()))
+
+
+def pull_xcoms(store: Store, run_pk: int, task_ids: Sequence[str], key: str) -> dict[str, Any]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(XCom.task_id, XCom.value).where(
+            XCom.run_pk == run_pk, XCom.task_id.in_(list(task_ids)), XCom.key == key)).all()
+    return {r[0]: json.loads(r[1]) for r in rows}
+
+
+# -- logs ------------------------------------------------------------------------------
+def append_log(store: Store, run_pk: int, task_id: str, try_number: int, text: str,
+               map_index: int = -1) -> None:
+    if not text:
+        return
+    with store.engine.begin() as conn:
+        conn.execute(insert(TaskLog).values(run_pk=run_pk, task_id=task_id, map_index=map_index,
+                                            try_number=try_number, text=text, created_at=utcnow()))
+
+
+def read_log(store: Store, run_pk: int, task_id: str, try_number: int | None = None,
+             map_index: int = -1) -> list[tuple[int, str]]:
+    """(try_number, text) chunks in the order they were written."""
+    with store.engine.connect() as conn:
+        q = select(TaskLog.try_number, TaskLog.text).where(
+            TaskLog.run_pk == run_pk, TaskLog.task_id == task_id, TaskLog.map_index == map_index)
+        if try_number is not None:
+            q = q.where(TaskLog.try_number == try_number)
+        return [(r[0], r[1]) for r in conn.execute(q.order_by(TaskLog.try_number, TaskLog.id))]
+
+
+# -- what the scheduler repairs ---------------------------------------------------------
+def task_instances(store: Store, run_pk: int) -> list[TaskInstance]:
+    with store.session() as s:
+        return list(s.scalars(select(TaskInstance).where(TaskInstance.run_pk == run_pk)))
+
+
+@retrying
+def requeue_zombies(store: Store, older_than: dt.datetime) -> list[tuple[int, str, int]]:
+    """Running tries whose heartbeat stopped: back to queued (their worker is gone)."""
+    with store.engine.begin() as conn:
+        rows = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.try_number).where(
+            TI.c.state == TaskState.RUNNING.value, TI.c.heartbeat_at < older_than)).all()
+        out = []
+        for run_pk, task_id, try_number in rows:
+            if conn.execute(update(TI).where(
+                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == -1,
+                TI.c.state == TaskState.RUNNING.value, TI.c.try_number == try_number,
+                TI.c.heartbeat_at < older_than,
+            ).values(state=TaskState.QUEUED.value, queued_at=utcnow(),
+                     error="worker lost: heartbeat stopped")).rowcount:
+                out.append((run_pk, task_id, try_number))
+    return out
+
+
+def waiting(store: Store, run_pks: Sequence[int]) -> list[tuple[int, str, str, int, Any]]:
+    """(run_pk, task_id, state, try_number, queued_at) of tasks not yet started or retrying."""
+    if not run_pks:
+        return []
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(
+            TI.c.run_pk, TI.c.task_id, TI.c.state, TI.c.try_number,
+            TI.c.next_retry_at).where(
+            TI.c.run_pk.in_(list(run_pks)), TI.c.state.in_(_CLAIMABLE)))]
+
+
+def all_states(store: Store, run_pks: Sequence[int]) -> dict[int, dict[str, tuple[str, Any]]]:
+    """run_pk -> task_id -> (state, end_date)."""
+    out: dict[int, dict[str, tuple[str, Any]]] = {}
+    if not run_pks:
+        return out
+    with store.engine.connect() as conn:
+        for run_pk, task_id, state, end in conn.execute(select(
+                TI.c.run_pk, TI.c.task_id, TI.c.state, TI.c.end_date).where(
+                TI.c.run_pk.in_(list(run_pks)))):
+            out.setdefault(run_pk, {})[task_id] = (state, _aware(end))
+    return out
+
+
+def mark_queued(store: Store, run_pk: int, task_id: str) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(update(TI).where(
+            TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.state.in_(_CLAIMABLE)
+        ).values(queued_at=utcnow()))
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value

@@ -1,0 +1,63 @@
+"""XComArg: the value a task will return, used as an argument of another task (TaskFlow)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .operators.base import BaseOperator
+
+RETURN_KEY = "return_value"
+
+
+class XComArg:
+    """A reference to an XCom of `operator`; `>>` works on it as on the operator."""
+
+    def __init__(self, operator: "BaseOperator", key: str = RETURN_KEY) -> None:
+        self.operator = operator
+        self.key = key
+
+    def __getitem__(self, key: str) -> "XComArg":
+        return XComArg(self.operator, key)
+
+    def __repr__(self) -> str:
+        return f"XComArg({self.operator.task_id!r}, {self.key!r})"
+
+    def __rshift__(self, other: Any) -> Any:
+        return self.operator >> other
+
+    def __lshift__(self, other: Any) -> Any:
+        return self.operator << other
+
+    def __rrshift__(self, other: Any) -> "XComArg":
+        self.operator.__rrshift__(other)
+        return self
+
+    def __rlshift__(self, other: Any) -> "XComArg":
+        self.operator.__rlshift__(other)
+        return self
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
+
+
+def iter_xcom_args(value: Any):
+    """Every XComArg inside nested lists, tuples and dicts."""
+    if isinstance(value, XComArg):
+        yield value
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from iter_xcom_args(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_xcom_args(item)
+
+
+def resolve_xcom_args(value: Any, context: dict[str, Any]) -> Any:
+    """`value` with every XComArg replaced by the XCom it names."""
+    if isinstance(value, XComArg):
+        return value.resolve(context)
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve_xcom_args(v, context) for v in value)
+    if isinstance(value, dict):
+        return {k: resolve_xcom_args(v, context) for k, v in value.items()}
+    return value

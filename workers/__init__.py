@@ -1,0 +1,1 @@
+"""What runs on a worker: the Celery task types, the execution of one task try, runners."""

@@ -1,0 +1,81 @@
+"""The template/execute context of a try: Airflow's names, XCom bound to the store."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from cluster.dag import DAG
+from cluster.store import Store
+from cluster.store import tasks as ti_store
+from cluster.store.tasks import Delivery
+from cluster.templating import date_context
+from cluster.xcom_arg import RETURN_KEY
+
+
+class TaskInstanceContext:
+    """What a task sees as `ti`: its identity, `xcom_push` and `xcom_pull`."""
+
+    def __init__(self, store: Store, delivery: Delivery, task_id: str, try_number: int,
+                 upstream: Iterable[str], map_index: int = -1) -> None:
+        self._store = store
+        self.run_pk = delivery.run_pk
+        self.dag_id = delivery.dag_id
+        self.run_id = delivery.run_id
+        self.task_id = task_id
+        self.try_number = try_number
+        self.map_index = map_index
+        self._upstream = sorted(upstream)
+
+    def __repr__(self) -> str:
+        return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} [try {self.try_number}]>"
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        ti_store.push_xcom(self._store, self.run_pk, self.task_id, key, to_json(value),
+                           self.map_index)
+
+    def xcom_pull(self, task_ids: str | Iterable[str] | None = None, key: str = RETURN_KEY,
+                  dag_id: str | None = None, **_: Any) -> Any:
+        """One value for one task id; a list (in the given order) for several."""
+        single = isinstance(task_ids, str)
+        ids = [task_ids] if single else list(task_ids) if task_ids is not None else self._upstream
+        values = ti_store.pull_xcoms(self._store, self.run_pk, ids, key)
+        if single:
+            return values.get(task_ids)  # type: ignore[arg-type]
+        return [values.get(t) for t in ids if t in values] if task_ids is None else \
+            [values.get(t) for t in ids]
+
+
+class DagRunContext:
+    """What a task sees as `dag_run`."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        self.dag_id = delivery.dag_id
+        self.run_id = delivery.run_id
+        self.conf = dict(delivery.conf)
+        self.logical_date = delivery.logical_date
+        self.id = delivery.run_pk
+
+    def __repr__(self) -> str:
+        return f"<DagRun {self.dag_id} @ {self.run_id}>"
+
+
+def build_context(store: Store, dag: DAG, task: Any, delivery: Delivery, try_number: int,
+                  upstream: Iterable[str], map_index: int = -1) -> dict[str, Any]:
+    ti = TaskInstanceContext(store, delivery, task.task_id, try_number, upstream, map_index)
+    params = {**dag.params, **task.params, **delivery.conf}
+    return {
+        **date_context(delivery.logical_date),
+        "dag": dag, "task": task, "ti": ti, "task_instance": ti,
+        "dag_run": DagRunContext(delivery), "run_id": delivery.run_id,
+        "params": params, "try_number": try_number, "map_index": map_index,
+        "test_mode": False, "conf": {},
+    }
+
+
+def to_json(value: Any) -> str:
+    """Serialise an XCom value; a value JSON cannot hold fails the task with a clear message."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"XCom value of type {type(value).__name__} cannot be stored as JSON: {exc}") from None

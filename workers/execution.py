@@ -1,0 +1,169 @@
+"""One delivery of a task instance: decide, claim, run, record — never raise for a task failure.
+
+The store is the truth and the canvas is the order: a delivery of a task that is final,
+running elsewhere, or whose upstreams are not all final does nothing, so duplicate and
+early deliveries are harmless and chords always fire.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from typing import Any
+
+from celery import Celery
+from celery.exceptions import Retry
+
+from cluster import canvas, trigger_rules
+from cluster.errors import AirflowFailException, AirflowSkipException
+from cluster.states import FINAL_TASK_STATES, RunState, TaskState
+from cluster.store import dags as dag_store
+from cluster.store import runs as run_store
+from cluster.store import tasks as ti_store
+from cluster.store.models import utcnow
+from cluster.templating import render_fields
+from cluster.xcom_arg import RETURN_KEY
+
+from .context import build_context, to_json
+from .logs import TaskLogWriter
+from .runners import get_runner
+from .runtime import WorkerRuntime, runtime
+
+log = logging.getLogger("chordflow.worker")
+_FINAL = {s.value for s in FINAL_TASK_STATES}
+
+
+def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
+                 map_index: int = -1) -> str:
+    rt = runtime()
+    data = dag_store.version_data(rt.store, rt.run_version(run_pk))
+    spec = data["_index"].get(task_id)
+    if spec is None:
+        log.error("run %s has no task %s", run_pk, task_id)
+        return "missing"
+    delivery = ti_store.load_delivery(rt.store, run_pk, task_id, spec["upstream"], map_index)
+    who = f"{data['dag_id']}.{task_id} run={run_pk} try={try_number}"
+    if delivery is None:
+        log.error("%s: no task instance row", who)
+        return "missing"
+    if delivery.state in _FINAL or delivery.state == TaskState.RUNNING.value:
+        log.debug("%s: already %s, nothing to do", who, delivery.state)
+        return f"noop:{delivery.state}"
+    if delivery.run_state != RunState.RUNNING.value:
+        return f"noop:run-{delivery.run_state}"
+    if any(delivery.upstream_states.get(u) not in _FINAL for u in spec["upstream"]):
+        log.debug("%s: early delivery, upstreams not final", who)
+        return "noop:early"
+    verdict = trigger_rules.evaluate(spec["trigger_rule"], delivery.upstream_states.values())
+    if verdict is not None:
+        failed = sorted(u for u, s in delivery.upstream_states.items()
+                        if s in (TaskState.FAILED, TaskState.UPSTREAM_FAILED))
+        reason = f"trigger rule {spec['trigger_rule']}: upstream " + (
+            f"failed ({', '.join(failed)})" if failed else "skipped")
+        if ti_store.settle_without_running(rt.store, run_pk, task_id, verdict, reason, map_index):
+            log.info("%s: %s (%s)", who, verdict.value, reason)
+            run_store.close_run_if_done(rt.store, run_pk)
+        return verdict.value
+    if not ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid, map_index):
+        return "noop:claimed-elsewhere"
+    state, retry_in = _execute(rt, data, spec, delivery, try_number, map_index)
+    closed = run_store.close_run_if_done(rt.store, run_pk) if state in FINAL_TASK_STATES else None
+    if closed is not None:
+        log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
+    if retry_in is not None:
+        # Celery's retry keeps the message's place in its chain and chord.
+        raise celery_task.retry(args=(run_pk, task_id, try_number + 1, map_index),
+                                countdown=retry_in, max_retries=None)
+    return state.value
+
+
+def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], delivery: Any,
+             try_number: int, map_index: int) -> tuple[TaskState, float | None]:
+    """Run the claimed try and record its end; returns the state and a retry delay."""
+    run_pk, task_id = delivery.run_pk, spec["task_id"]
+    start = utcnow()
+    writer = TaskLogWriter(rt.store, run_pk, task_id, try_number, map_index)
+    key = (run_pk, task_id, map_index, try_number)
+    rt.running[key] = writer
+    rt.start_heartbeat()
+    xcoms: dict[str, str] = {}
+    error: str | None = None
+    state = TaskState.SUCCESS
+    try:
+        if spec.get("is_empty"):
+            writer.line("EmptyOperator: nothing to run")
+        else:
+            dag = rt.dag(data)
+            task = dag.get_task(task_id)
+            if rt.runner is None:
+                rt.runner = get_runner(rt.settings)
+            writer.line(f"try {try_number} of {dag.dag_id}.{task_id} "
+                        f"on {rt.hostname} with the {rt.runner.name} runner")
+            context = build_context(rt.store, dag, task, delivery, try_number,
+                                    spec["upstream"], map_index)
+            render_fields(task, context)
+            result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
+            if task.do_xcom_push and result is not None:
+                xcoms[RETURN_KEY] = to_json(result)
+                if task.multiple_outputs and isinstance(result, dict):
+                    for k, v in result.items():
+                        xcoms[str(k)] = to_json(v)
+            writer.line("done: success")
+    except AirflowSkipException as exc:
+        state, error = TaskState.SKIPPED, str(exc) or "skipped"
+        writer.line(f"skipped: {error}")
+    except BaseException as exc:  # a task may raise anything; the chord must still fire
+        if isinstance(exc, (KeyboardInterrupt, Retry)):
+            raise
+        state = TaskState.FAILED
+        error = f"{type(exc).__name__}: {exc}"
+        writer.write("".join(traceback.format_exception(exc)))
+        writer.line(f"failed: {error}")
+    retry_in = None
+    next_retry_at = None
+    if state is TaskState.FAILED and try_number <= spec.get("retries", 0) and \
+            not isinstance_name(error, AirflowFailException):
+        retry_in = retry_delay(spec, try_number)
+        next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
+        state = TaskState.UP_FOR_RETRY
+        writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of "
+                    f"{spec.get('retries', 0) + 1})")
+    try:
+        writer.flush()
+    finally:
+        rt.running.pop(key, None)
+    if not ti_store.finish(rt.store, run_pk, task_id, try_number, state, start, error, xcoms,
+                           next_retry_at, map_index):
+        log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
+                    delivery.dag_id, task_id, try_number)
+        return TaskState(state), None
+    return state, retry_in
+
+
+def isinstance_name(error: str | None, cls: type) -> bool:
+    return bool(error) and error.startswith(cls.__name__ + ":")  # type: ignore[union-attr]
+
+
+def retry_delay(spec: dict[str, Any], try_number: int) -> float:
+    """Seconds before the next try, with Airflow's exponential backoff when asked."""
+    delay = float(spec.get("retry_delay") or 0)
+    if spec.get("retry_exponential_backoff"):
+        delay = delay * (2 ** (try_number - 1))
+    cap = spec.get("max_retry_delay")
+    return min(delay, float(cap)) if cap else delay
+
+
+def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
+    """Launch the join's continuation once all upstreams of `task_id` are final (once only)."""
+    rt = runtime()
+    version_id = rt.run_version(run_pk)
+    data = dag_store.version_data(rt.store, version_id)
+    spec = data["_index"][task_id]
+    states = ti_store.upstream_states(rt.store, run_pk, spec["upstream"])
+    if any(states.get(u) not in _FINAL for u in spec["upstream"]):
+        return "waiting"
+    if not ti_store.fire_join(rt.store, run_pk, task_id):
+        return "already-fired"
+    node = rt.plan(version_id, data).joins[task_id]
+    canvas.build(app, node, run_pk, data["dag_id"], data["_index"]).apply_async()
+    return "fired"

@@ -1,0 +1,139 @@
+"""Capture a try's stdout, stderr and logging into the store as it is produced."""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import sys
+import threading
+import time
+from typing import Iterator
+
+from cluster.store import Store
+from cluster.store import tasks as ti_store
+
+_local = threading.local()
+
+
+class Masker:
+    """Replaces secret values (connection passwords, secret variables) with `***`."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+
+    def add(self, value: object) -> None:
+        text = str(value) if value is not None else ""
+        if len(text) >= 3:
+            self.secrets.add(text)
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+
+MASKER = Masker()
+
+
+class TaskLogWriter(io.TextIOBase):
+    """A file-like sink for one try: buffered, flushed to the store every half second."""
+
+    def __init__(self, store: Store, run_pk: int, task_id: str, try_number: int,
+                 map_index: int = -1, echo: bool = False) -> None:
+        self.store, self.run_pk, self.task_id = store, run_pk, task_id
+        self.try_number, self.map_index = try_number, map_index
+        self._buf: list[str] = []
+        self._size = 0
+        self._lock = threading.Lock()
+        self._last = time.monotonic()
+        self.echo = echo
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        if not text:
+            return 0
+        with self._lock:
+            self._buf.append(text)
+            self._size += len(text)
+        if self._size > 16384:
+            self.flush()
+        return len(text)
+
+    def line(self, text: str) -> None:
+        """A line from chordflow itself about this try (start, end, errors)."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        self.write(f"[{stamp}] {text}\n")
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._buf:
+                return
+            text, self._buf, self._size = "".join(self._buf), [], 0
+        ti_store.append_log(self.store, self.run_pk, self.task_id, self.try_number,
+                            MASKER(text), self.map_index)
+
+
+class _Router(io.TextIOBase):
+    """sys.stdout/sys.stderr stand-in: a thread running a task writes to its task log."""
+
+    def __init__(self, original: object) -> None:
+        self.original = original
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        writer = getattr(_local, "writer", None)
+        if writer is not None:
+            return writer.write(text)
+        return self.original.write(text)  # type: ignore[attr-defined]
+
+    def flush(self) -> None:
+        writer = getattr(_local, "writer", None)
+        (writer or self.original).flush()  # type: ignore[union-attr]
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.original.fileno()  # type: ignore[attr-defined]
+
+
+class _LogHandler(logging.Handler):
+    """Routes log records emitted by a task's code into its task log."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        writer = getattr(_local, "writer", None)
+        if writer is None or record.name.startswith(("chordflow", "celery", "kombu", "sqlalchemy")):
+            return
+        try:
+            writer.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+_installed = False
+_install_lock = threading.Lock()
+
+
+def _install() -> None:
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        sys.stdout = _Router(sys.stdout)  # type: ignore[assignment]
+        sys.stderr = _Router(sys.stderr)  # type: ignore[assignment]
+        handler = _LogHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+        _installed = True
+
+
+@contextlib.contextmanager
+def capture(writer: TaskLogWriter) -> Iterator[TaskLogWriter]:
+    """Inside the block, this thread's stdout, stderr and logging go to `writer`."""
+    _install()
+    previous = getattr(_local, "writer", None)
+    _local.writer = writer
+    try:
+        yield writer
+    finally:
+        _local.writer = previous
+        writer.flush()

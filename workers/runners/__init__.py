@@ -1,0 +1,50 @@
+"""Runners: where a task try executes (this process, a container, a pod)."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cluster.config import Settings
+from cluster.errors import ConfigError
+
+from .base import Runner
+
+log = logging.getLogger("chordflow.worker")
+
+
+def get_runner(settings: Settings) -> Runner:
+    """The runner the settings choose; `auto` prefers containers when Docker answers."""
+    name = settings.runner
+    if name == "auto":
+        name = "docker" if _docker_ready(settings) else "process"
+    if name == "process":
+        from .process import ProcessRunner
+
+        return ProcessRunner()
+    if name == "docker":
+        try:
+            from .docker import DockerRunner
+        except ImportError as exc:
+            raise ConfigError(f"the docker runner is not available: {exc}") from None
+        return DockerRunner(settings)
+    if name == "kubernetes":
+        try:
+            from .kubernetes import KubernetesRunner
+        except ImportError as exc:
+            raise ConfigError(f"the kubernetes runner is not available: {exc}") from None
+        return KubernetesRunner(settings)
+    raise ConfigError(f"unknown runner {name!r}")
+
+
+def _docker_ready(settings: Settings) -> bool:
+    try:
+        from .docker import docker_ready
+    except ImportError:
+        return False
+    try:
+        return bool(docker_ready(settings))
+    except Exception:
+        return False
+
+
+__all__ = ["Runner", "get_runner"]

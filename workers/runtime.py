@@ -1,0 +1,132 @@
+"""Per-process state of a worker: settings, the store, loaded DAG files, the heartbeat."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from cluster.compiler import Plan, compile_plan
+from cluster.config import Settings
+from cluster.dag import DAG
+from cluster.loader import load_dags_from_file
+from cluster.serialization import upstream_map
+from cluster.store import Store
+from cluster.store import tasks as ti_store
+from cluster.store.models import DagRun
+
+log = logging.getLogger("chordflow.worker")
+
+
+class WorkerRuntime:
+    """Everything one worker process keeps between deliveries (created after fork)."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.database_url, pool_size=2)
+        self.hostname = socket.gethostname()
+        self.pid = os.getpid()
+        self._run_versions: dict[int, int] = {}
+        self._plans: dict[int, Plan] = {}
+        self._files: dict[str, tuple[float, list[DAG]]] = {}
+        self._lock = threading.Lock()
+        self.running: dict[tuple[int, str, int, int], Any] = {}  # try key -> log writer
+        self._heart: threading.Thread | None = None
+        self.runner = None
+
+    # -- caches of immutable things ------------------------------------------------
+    def run_version(self, run_pk: int) -> int:
+        version = self._run_versions.get(run_pk)
+        if version is None:
+            with self.store.session() as s:
+                run = s.get(DagRun, run_pk)
+                if run is None:
+                    raise LookupError(f"no DAG run {run_pk}")
+                version = run.dag_version_id
+            if len(self._run_versions) > 10000:
+                self._run_versions.clear()
+            self._run_versions[run_pk] = version
+        return version
+
+    def plan(self, version_id: int, data: dict[str, Any]) -> Plan:
+        plan = self._plans.get(version_id)
+        if plan is None:
+            plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
+            self._plans[version_id] = plan
+        return plan
+
+    def dag(self, data: dict[str, Any]) -> DAG:
+        """The live DAG object (for callables), loaded from this worker's DAGs folder."""
+        path = self._dag_path(data)
+        mtime = path.stat().st_mtime
+        with self._lock:
+            cached = self._files.get(str(path))
+            if cached is None or cached[0] != mtime:
+                cached = (mtime, load_dags_from_file(path))
+                self._files[str(path)] = cached
+        for dag in cached[1]:
+            if dag.dag_id == data["dag_id"]:
+                return dag
+        raise LookupError(f"DAG {data['dag_id']!r} is no longer defined in {path}")
+
+    def _dag_path(self, data: dict[str, Any]) -> Path:
+        relative = data.get("relative_fileloc") or ""
+        candidate = self.settings.dags_folder / relative
+        if relative and not os.path.isabs(relative) and candidate.exists():
+            return candidate
+        path = Path(data["fileloc"])
+        if path.exists():
+            return path
+        raise LookupError(
+            f"DAG file of {data['dag_id']!r} not found: looked for {candidate} and {path}")
+
+    # -- heartbeat of running tries ---------------------------------------------------
+    def start_heartbeat(self) -> None:
+        if self._heart is not None and self._heart.is_alive() and self.pid == os.getpid():
+            return
+        self.pid = os.getpid()
+        self._heart = threading.Thread(target=self._beat, name="chordflow-heartbeat", daemon=True)
+        self._heart.start()
+
+    def _beat(self) -> None:
+        interval = min(self.settings.heartbeat_interval, 5.0)
+        event = threading.Event()
+        while True:
+            event.wait(min(interval, 0.5))
+            try:
+                for writer in list(self.running.values()):
+                    writer.flush()
+                now = _monotonic()
+                if now - getattr(self, "_last_beat", 0.0) >= interval and self.running:
+                    self._last_beat = now
+                    ti_store.heartbeat(self.store, list(self.running))
+            except Exception:  # the database may be restarting; try again next beat
+                log.warning("heartbeat failed", exc_info=True)
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()
+
+
+_RUNTIME: WorkerRuntime | None = None
+
+
+def runtime() -> WorkerRuntime:
+    """This process's runtime; rebuilt in a forked child (connections are not shared)."""
+    global _RUNTIME
+    if _RUNTIME is None or _RUNTIME.pid != os.getpid():
+        from cluster.celery_app import app
+
+        settings = getattr(app, "chordflow_settings", None) or Settings.from_env()
+        _RUNTIME = WorkerRuntime(settings)
+    return _RUNTIME
+
+
+def install(rt: WorkerRuntime) -> None:
+    """Use `rt` in this process (embedded mode shares the caller's store)."""
+    global _RUNTIME
+    _RUNTIME = rt
