@@ -1,0 +1,162 @@
+"""Fixtures: real Redis, real PostgreSQL, real `chordflow worker` and `scheduler` processes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.servers import PostgresServer, RedisServer, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DAGS = Path(__file__).parent / "dags"
+REDIS_DB = 13  # the tests' own Redis database, flushed per cluster
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+class Proc:
+    """A chordflow process started for a test, its output in a file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log_path = log
+        self.fh = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cluster.cli", *args], env=env, cwd=ROOT,
+            stdout=self.fh, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, marker: str, timeout: float = 60) -> "Proc":
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"process exited early:\n{self.output[-3000:]}")
+            return marker in self.output
+
+        wait_for(ready, timeout, what=f"{marker!r} in {self.log_path.name}")
+        return self
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(60)
+        self.fh.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.kill(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class ClusterUnderTest:
+    """A database of its own, the tests' Redis database, and helpers to start processes."""
+
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env = env
+        self.tmp = tmp
+        self.procs: list[Proc] = []
+        self._n = 0
+
+    def start(self, *args: str, marker: str | None = None, **extra_env: str) -> Proc:
+        self._n += 1
+        env = {**self.env, **extra_env}
+        proc = Proc(list(args), env, self.tmp / f"{args[0]}-{self._n}.log")
+        self.procs.append(proc)
+        if marker:
+            proc.wait_ready(marker)
+        return proc
+
+    def worker(self, concurrency: int = 2, name: str | None = None, **extra_env: str) -> Proc:
+        name = name or f"w{self._n + 1}-{uuid.uuid4().hex[:6]}"
+        return self.start("worker", "-c", str(concurrency), "-n", f"{name}@%h",
+                          marker="ready.", **extra_env)
+
+    def scheduler(self, **extra_env: str) -> Proc:
+        return self.start("scheduler", marker="scheduler started", **extra_env)
+
+    def cli(self, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cluster.cli", *args],
+                              env={**self.env, **extra_env}, cwd=ROOT, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def cluster(self):
+        from cluster.config import Settings
+        from cluster.services import Cluster
+
+        return Cluster.open(Settings.from_env(self.env))
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+
+
+def base_env(tmp: Path, database_url: str, broker_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
+    env.update({
+        "CHORDFLOW_HOME": str(tmp / "home"),
+        "CHORDFLOW_DATABASE_URL": database_url,
+        "CHORDFLOW_DAGS_FOLDER": str(TEST_DAGS),
+        "CHORDFLOW_RUNNER": "process",
+        "CHORDFLOW_SCHEDULER_INTERVAL": "0.2",
+        "CHORDFLOW_DAG_DIR_LIST_INTERVAL": "5",
+        "CHORDFLOW_HEARTBEAT_INTERVAL": "0.5",
+        "CHORDFLOW_ZOMBIE_THRESHOLD": "4",
+        "CHORDFLOW_QUEUED_TIMEOUT": "10",
+        "CHORDFLOW_TEST_OUT": str(tmp / "out"),
+        "PYTHONPATH": str(ROOT),
+    })
+    if broker_url:
+        env["CHORDFLOW_BROKER_URL"] = broker_url
+    (tmp / "out").mkdir(exist_ok=True)
+    return env
+
+
+@pytest.fixture(scope="module")
+def cluster_env(request, redis_server, postgres_server, tmp_path_factory):
+    """A fresh PostgreSQL database with the schema, a flushed Redis database; no processes."""
+    import redis
+
+    name = "cf_test_" + uuid.uuid4().hex[:10]
+    url = postgres_server.create_database(name)
+    broker = f"{redis_server.url}/{REDIS_DB}"
+    redis.Redis.from_url(broker).flushdb()
+    tmp = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    env = base_env(tmp, url, broker)
+    done = subprocess.run([sys.executable, "-m", "cluster.cli", "db", "upgrade"], env=env,
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    under_test = ClusterUnderTest(env, tmp)
+    yield under_test
+    under_test.stop()
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def running_cluster(cluster_env):
+    """cluster_env plus a scheduler and one worker of concurrency 4."""
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=4)
+    return cluster_env

@@ -1,0 +1,19 @@
+import datetime as dt
+import time
+
+from cluster import DAG, PythonOperator
+from _record import mark
+
+
+def slow(ti=None):
+    mark("slow.txt", f"start try={ti.try_number}")
+    time.sleep(6)
+    mark("slow.txt", f"done try={ti.try_number}")
+    return ti.try_number
+
+
+with DAG("t_slow", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)) as dag:
+    first = PythonOperator(task_id="first", python_callable=lambda: "first")
+    long_task = PythonOperator(task_id="long", python_callable=slow)
+    last = PythonOperator(task_id="last", python_callable=lambda: "last")
+    first >> long_task >> last
