@@ -51,7 +51,7 @@ class DagBag:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             self.import_errors[name] = describe_import_error(exc, file)
-            log.warning("DAG file %s failed to load: %s", name, self.import_errors[name])
+            log.info("DAG file %s failed to load: %s", name, self.import_errors[name])
             return []
         for dag in found:
             self.dags[dag.dag_id] = dag
