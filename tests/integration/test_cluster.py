@@ -119,3 +119,28 @@ def test_messages_carry_ids_only_and_flower_names(running_cluster, redis_server)
     dump = b"".join(client.dump(k) or b"" for k in client.keys("*"))
     assert b"s3cr3tvalue" not in dump
     handle.close()
+
+
+def test_python_client_triggers_waits_and_reads_logs(running_cluster):
+    from cluster.client import Client
+    from cluster.config import Settings
+
+    with Client(Settings.from_env(running_cluster.env)) as client:
+        run = client.trigger("t_xcom", conf={"extra": 1}, wait=True, timeout=120)
+        assert run.succeeded and [t.task_id for t in run.tasks] == ["produce", "consume", "shout"]
+        assert "total is 4" in client.logs(run, "shout")
+        assert "t_xcom" in client.dags()
+        assert any(f.endswith("broken_cycle.py") for f in client.import_errors())
+
+
+def test_submit_script(running_cluster):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "dagdefs/submit.py", "t_chain"], cwd=ROOT,
+                          env={**running_cluster.env, "CHORDFLOW_DAGS_FOLDER": running_cluster.env["CHORDFLOW_DAGS_FOLDER"]},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "run " in done.stdout and ": success" in done.stdout
