@@ -24,9 +24,11 @@ from .loader import DagBag
 from .serialization import digest, downstream_map, serialize_dag, upstream_map
 from .states import FINAL_TASK_STATES, TaskState
 from .store import Store
+from .store.db import RUNS_CHANNEL
 from .store import dags as dag_store
 from .store import runs as run_store
 from .store import tasks as ti_store
+from .store.tasks import as_utc
 from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
@@ -114,7 +116,7 @@ class Scheduler:
         states = ti_store.all_states(self.store, list(runs))
         waiting = ti_store.waiting(self.store, list(runs))
         queued_cut = now - dt.timedelta(seconds=self.settings.queued_timeout)
-        for run_pk, task_id, state, try_number, next_retry_at in waiting:
+        for run_pk, task_id, state, try_number, next_retry_at, queued_at in waiting:
             run = runs[run_pk]
             data = dag_store.version_data(self.store, run.dag_version_id)
             spec = data["_index"][task_id]
@@ -124,11 +126,11 @@ class Scheduler:
             if (run_pk, task_id) not in lost:
                 ready = max([run.start_date or now] + [
                     run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
-                queued_at = self._queued_at(run_pk, task_id)
+                queued_at = as_utc(queued_at)
                 if queued_at and queued_at > ready:
                     ready = queued_at
                 if state == TaskState.UP_FOR_RETRY.value and next_retry_at:
-                    ready = max(ready, next_retry_at)
+                    ready = max(ready, as_utc(next_retry_at))
                 if ready > queued_cut:
                     continue
                 log.warning("run %s task %s: ready since %s but not started; sending it again",
@@ -142,13 +144,6 @@ class Scheduler:
                 counts["closed"] += 1
         return counts
 
-    def _queued_at(self, run_pk: int, task_id: str) -> dt.datetime | None:
-        from .store.models import TaskInstance
-
-        with self.store.session() as s:
-            ti = s.get(TaskInstance, (run_pk, task_id, -1))
-            return ti.queued_at if ti else None
-
     def step(self) -> None:
         if time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
             self.parse()
@@ -157,11 +152,17 @@ class Scheduler:
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()
+        listener = self.store.listener(RUNS_CHANNEL)
         log.info("scheduler started: DAGs folder %s, store %s", self.settings.dags_folder,
                  self.store)
-        while not stop.is_set():
-            try:
-                self.step()
-            except Exception:  # the database or broker may be restarting
-                log.exception("scheduler step failed; retrying")
-            stop.wait(self.settings.scheduler_interval)
+        try:
+            while not stop.is_set():
+                try:
+                    self.step()
+                except Exception:  # the database or broker may be restarting
+                    log.exception("scheduler step failed; retrying")
+                # A trigger's NOTIFY ends the wait at once: runs start in milliseconds.
+                if listener.wait(self.settings.scheduler_interval):
+                    self.start_queued_runs()
+        finally:
+            listener.close()

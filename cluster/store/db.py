@@ -100,6 +100,64 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def listener(self, channel: str) -> "Listener":
+        return Listener(self, channel)
+
+
+RUNS_CHANNEL = "chordflow_runs"
+
+
+class Listener:
+    """Wakes a waiting scheduler as soon as a run is queued (PostgreSQL LISTEN/NOTIFY).
+
+    On SQLite, or while the connection is down, `wait` simply sleeps.
+    """
+
+    def __init__(self, store: Store, channel: str) -> None:
+        self.store, self.channel = store, channel
+        self._conn = None
+
+    def _connect(self):  # type: ignore[no-untyped-def]
+        if self.store.is_sqlite:
+            return None
+        if self._conn is None or self._conn.closed:
+            raw = self.store.engine.raw_connection()
+            conn = raw.driver_connection
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f"LISTEN {self.channel}")
+            self._raw, self._conn = raw, conn
+        return self._conn
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True when a notification arrived."""
+        import select
+
+        try:
+            conn = self._connect()
+        except Exception:
+            conn = None
+        if conn is None:
+            time.sleep(timeout)
+            return False
+        try:
+            if select.select([conn], [], [], timeout)[0]:
+                conn.poll()
+                got = bool(conn.notifies)
+                conn.notifies.clear()
+                return got
+        except Exception:
+            self.close()
+        return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._raw.invalidate()
+            except Exception:
+                pass
+            self._conn = None
+
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()

@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, NotFoundError
 from ..states import FAILED_TASK_STATES, FINAL_TASK_STATES, RunState, TaskState
-from .db import Store, retrying
+from .db import RUNS_CHANNEL, Store, retrying
 from .models import Dag, DagRun, TaskInstance, utcnow
 
 _FINAL = [s.value for s in FINAL_TASK_STATES]
@@ -34,6 +34,8 @@ def create_run(store: Store, dag_id: str, conf: dict[str, Any] | None = None,
             s.flush()
         except IntegrityError:
             raise InvalidInputError(f"DAG {dag_id!r} already has a run {run_id!r}") from None
+        if not store.is_sqlite:
+            s.execute(text(f"NOTIFY {RUNS_CHANNEL}"))  # delivered when this commits
     return run
 
 

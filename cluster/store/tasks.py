@@ -51,7 +51,7 @@ def load_delivery(store: Store, run_pk: int, task_id: str, upstream: Sequence[st
         return None
     return Delivery(
         run_pk=run_pk, dag_id=mine[3], run_id=mine[4], run_state=mine[5], conf=mine[6] or {},
-        logical_date=_aware(mine[7]), dag_version_id=mine[8], state=mine[1],
+        logical_date=as_utc(mine[7]), dag_version_id=mine[8], state=mine[1],
         try_number=mine[2], upstream_states={r[0]: r[1] for r in rows if r[0] != task_id},
     )
 
@@ -201,14 +201,15 @@ def requeue_zombies(store: Store, older_than: dt.datetime) -> list[tuple[int, st
     return out
 
 
-def waiting(store: Store, run_pks: Sequence[int]) -> list[tuple[int, str, str, int, Any]]:
-    """(run_pk, task_id, state, try_number, queued_at) of tasks not yet started or retrying."""
+def waiting(store: Store, run_pks: Sequence[int]) -> list[tuple[Any, ...]]:
+    """(run_pk, task_id, state, try_number, next_retry_at, queued_at) of tasks not yet
+    started or waiting to retry."""
     if not run_pks:
         return []
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(
             TI.c.run_pk, TI.c.task_id, TI.c.state, TI.c.try_number,
-            TI.c.next_retry_at).where(
+            TI.c.next_retry_at, TI.c.queued_at).where(
             TI.c.run_pk.in_(list(run_pks)), TI.c.state.in_(_CLAIMABLE)))]
 
 
@@ -221,7 +222,7 @@ def all_states(store: Store, run_pks: Sequence[int]) -> dict[int, dict[str, tupl
         for run_pk, task_id, state, end in conn.execute(select(
                 TI.c.run_pk, TI.c.task_id, TI.c.state, TI.c.end_date).where(
                 TI.c.run_pk.in_(list(run_pks)))):
-            out.setdefault(run_pk, {})[task_id] = (state, _aware(end))
+            out.setdefault(run_pk, {})[task_id] = (state, as_utc(end))
     return out
 
 
@@ -232,7 +233,8 @@ def mark_queued(store: Store, run_pk: int, task_id: str) -> None:
         ).values(queued_at=utcnow()))
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; they are UTC."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value
