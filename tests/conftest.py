@@ -14,7 +14,9 @@ from tests.servers import PostgresServer, RedisServer, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DAGS = Path(__file__).parent / "dags"
-REDIS_DB = 13  # the tests' own Redis database, flushed per cluster
+# The tests' own Redis database, flushed per cluster; chosen per test process so two
+# suites running side by side on one machine do not flush each other's queues.
+REDIS_DB = int(os.environ.get("CHORDFLOW_TEST_REDIS_DB", 8 + os.getpid() % 6))
 
 
 @pytest.fixture(scope="session")

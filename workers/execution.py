@@ -6,6 +6,7 @@ early deliveries are harmless and chords always fire.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import traceback
@@ -94,7 +95,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             writer.line("EmptyOperator: nothing to run")
         else:
             dag = rt.dag(data)
-            task = dag.get_task(task_id)
+            # The loaded DAG is cached for the next deliveries: render a copy, never it.
+            task = copy.copy(dag.get_task(task_id))
             if rt.runner is None:
                 rt.runner = get_runner(rt.settings)
             writer.line(f"try {try_number} of {dag.dag_id}.{task_id} "

@@ -144,3 +144,13 @@ def test_submit_script(running_cluster):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "run " in done.stdout and ": success" in done.stdout
+
+
+def test_templates_render_afresh_for_every_run(running_cluster):
+    """A worker caches loaded DAG files; rendering must not leak one run's values into the next."""
+    outputs = []
+    for extra in (100, 200):
+        done, run, _ = trigger_and_wait(running_cluster, "t_xcom", "--conf", json.dumps({"extra": extra}))
+        assert done.returncode == 0
+        outputs.append(running_cluster.cli("tasks", "logs", str(run.id), "shout").stdout)
+    assert "total is 103" in outputs[0] and "total is 203" in outputs[1]
