@@ -6,12 +6,10 @@ workers. The same compiler, canvas, worker code and store run as on a cluster.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
+import socket
 import threading
-from typing import TYPE_CHECKING, Callable, Iterator
-
-from celery.contrib.testing.worker import start_worker
+from typing import TYPE_CHECKING, Callable
 
 from .scheduler import Scheduler
 
@@ -22,19 +20,34 @@ log = logging.getLogger("chordflow.embedded")
 _pool_lock = threading.Lock()
 
 
-@contextlib.contextmanager
-def worker_pool(cluster: "Cluster", concurrency: int = 4) -> Iterator[None]:
-    """An in-process Celery worker (threads) consuming the in-memory broker."""
+_workers: dict[int, object] = {}
+
+
+def ensure_worker_pool(cluster: "Cluster", concurrency: int = 4) -> None:
+    """Start, once per app, an in-process Celery worker (threads) on the in-memory broker.
+
+    It lives as long as the process: stopping a Celery worker on the in-memory transport
+    waits out a 2 s drain timeout, and a finished run leaves nothing for it to do.
+    """
+    from celery.contrib.testing.worker import TestWorkController, setup_app_for_worker
+
     from workers.runtime import WorkerRuntime, install
 
-    # The in-memory transport has no host; kombu warns about that on every connection.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-    rt = WorkerRuntime(cluster.settings, cluster.store)
-    install(rt)
-    with _pool_lock, start_worker(cluster.app, pool="threads", concurrency=concurrency,
-                                  perform_ping_check=False, loglevel="WARNING",
-                                  shutdown_timeout=30):
-        yield
+    with _pool_lock:
+        if id(cluster.app) in _workers:
+            return
+        # The in-memory transport has no host; kombu warns about that on every connection.
+        logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+        install(WorkerRuntime(cluster.settings, cluster.store))
+        setup_app_for_worker(cluster.app, "WARNING", None)
+        worker = TestWorkController(
+            app=cluster.app, concurrency=concurrency, pool="threads", loglevel="WARNING",
+            logfile=None, ready_callback=None, without_heartbeat=True, without_mingle=True,
+            without_gossip=True, hostname=f"embedded@{socket.gethostname()}")
+        threading.Thread(target=worker.start, name="chordflow-embedded-worker",
+                         daemon=True).start()
+        worker.ensure_started()
+        _workers[id(cluster.app)] = worker
 
 
 def run_in_process(cluster: "Cluster", run_pk: int, concurrency: int = 4,
@@ -43,20 +56,19 @@ def run_in_process(cluster: "Cluster", run_pk: int, concurrency: int = 4,
     from .services import wait
 
     scheduler = Scheduler(cluster.settings, cluster.store, cluster.app)
-    with worker_pool(cluster, concurrency):
-        scheduler.start_queued_runs()
-        done = threading.Event()
+    ensure_worker_pool(cluster, concurrency)
+    scheduler.start_queued_runs()
+    done = threading.Event()
 
-        def repair_loop() -> None:
-            while not done.wait(cluster.settings.scheduler_interval):
-                try:
-                    scheduler.repair()
-                except Exception:
-                    log.exception("repair step failed")
+    def repair_loop() -> None:
+        while not done.wait(cluster.settings.scheduler_interval):
+            try:
+                scheduler.repair()
+            except Exception:
+                log.exception("repair step failed")
 
-        repairer = threading.Thread(target=repair_loop, daemon=True)
-        repairer.start()
-        try:
-            wait(cluster, run_pk, on_progress=on_progress)
-        finally:
-            done.set()
+    threading.Thread(target=repair_loop, name="chordflow-embedded-repair", daemon=True).start()
+    try:
+        wait(cluster, run_pk, on_progress=on_progress)
+    finally:
+        done.set()
