@@ -5,9 +5,9 @@ from cluster import DAG, PythonOperator
 from _record import mark
 
 
-def slow(ti=None):
+def slow(ti=None, dag_run=None):
     mark("slow.txt", f"start try={ti.try_number}")
-    time.sleep(6)
+    time.sleep(float(dag_run.conf.get("seconds", 6)))
     mark("slow.txt", f"done try={ti.try_number}")
     return ti.try_number
 

@@ -29,3 +29,54 @@ def test_sigkilled_worker_loses_no_task(cluster_env):
     lines = out.read_text().splitlines()
     assert [l.split()[0:2] for l in lines] == [["start", "try=1"], ["start", "try=2"],
                                                ["done", "try=2"]]
+
+
+def test_sigterm_lets_the_running_task_finish(cluster_env):
+    """A deploy or scale-down sends SIGTERM: Celery's warm shutdown finishes the try first."""
+    cluster_env.scheduler()
+    leaving = cluster_env.worker(concurrency=1, name="leaving")
+    out = cluster_env.tmp / "out" / "slow.txt"
+    out.unlink(missing_ok=True)
+    assert cluster_env.cli("trigger", "t_slow", "--run-id", "sigterm").returncode == 0
+    handle = cluster_env.cluster()
+    run = [r for r in services.list_runs(handle, "t_slow") if r.run_id == "sigterm"][0]
+    wait_for(lambda: out.exists() and "start try=1" in out.read_text(), 60,
+             what="the long task to start")
+    leaving.proc.send_signal(signal.SIGTERM)       # the main process only, as Kubernetes does
+    leaving.proc.wait(60)
+    cluster_env.worker(concurrency=1, name="arriving")
+    final = services.wait(handle, run.id, timeout=120)
+    _, tis = services.run_details(handle, run.id)
+    handle.close()
+    states = {t.task_id: (t.state, t.try_number) for t in tis}
+    assert final.state == "success" and states["long"] == ("success", 1), states
+    assert [l.split()[0:2] for l in out.read_text().splitlines()] == [
+        ["start", "try=1"], ["done", "try=1"]]
+
+
+def test_second_delivery_of_a_running_task_does_nothing(cluster_env):
+    """Redis hands an unacked message to another worker once the visibility timeout passes,
+    while the first worker still runs it. Deliver the same message again mid-run: the
+    store's claim makes the second delivery a no-op and the task runs once."""
+    from cluster.canvas import task_signature
+
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=1, name="first")
+    cluster_env.worker(concurrency=1, name="second")
+    out = cluster_env.tmp / "out" / "slow.txt"
+    out.unlink(missing_ok=True)
+    assert cluster_env.cli("trigger", "t_slow", "--run-id", "twice").returncode == 0
+    handle = cluster_env.cluster()
+    run = [r for r in services.list_runs(handle, "t_slow") if r.run_id == "twice"][0]
+    wait_for(lambda: out.exists() and "start try=1" in out.read_text(), 60,
+             what="the long task to start")
+    task_signature(handle.app, run.id, "t_slow", "long", 1).apply_async()
+    final = services.wait(handle, run.id, timeout=120)
+    _, tis = services.run_details(handle, run.id)
+    handle.close()
+    assert final.state == "success"
+    assert {t.task_id: t.try_number for t in tis} == {"first": 1, "long": 1, "last": 1}
+    assert [l.split()[0:2] for l in out.read_text().splitlines()] == [
+        ["start", "try=1"], ["done", "try=1"]]
+    logs = "".join(p.output for p in cluster_env.procs[-2:])
+    assert "'noop:running'" in logs
