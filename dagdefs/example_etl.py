@@ -42,7 +42,9 @@ with DAG(
         return {"region": region, "orders": len(mine), "total": total}
 
     @task
-    def load(*summaries: dict, ds=None) -> str:
+    def load(*summaries: dict, ds=None) -> dict:
+        """Write the day's report; each task may run in its own container, so the
+        downstream task gets the figures through XCom, not through this file."""
         out_dir = os.environ.get("CHORDFLOW_EXAMPLE_OUT") or tempfile.gettempdir()
         path = os.path.join(out_dir, f"sales_{ds}.csv")
         with open(path, "w", newline="") as fh:
@@ -50,7 +52,8 @@ with DAG(
             writer.writeheader()
             writer.writerows(summaries)
         print(f"wrote {path}")
-        return path
+        return {"path": path, "orders": sum(s["orders"] for s in summaries),
+                "total": round(sum(s["total"] for s in summaries), 2)}
 
     start = EmptyOperator(task_id="start")
     orders = extract()
@@ -58,6 +61,8 @@ with DAG(
     report_path = load(*[summarize.override(task_id=f"summarize_{r}")(orders, r) for r in REGIONS])
     report = BashOperator(
         task_id="report",
-        bash_command="echo 'report for {{ ds }}:' && cat {{ ti.xcom_pull(task_ids='load') }}",
+        bash_command="echo 'report for {{ ds }}: "
+                     "{{ ti.xcom_pull(task_ids='load')['orders'] }} orders, "
+                     "total {{ ti.xcom_pull(task_ids='load')['total'] }}'",
     )
     report_path >> report

@@ -23,3 +23,34 @@ def register(app: Celery) -> None:
         from .execution import arrive_at_join
 
         return arrive_at_join(self.app, run_pk, task_id)
+
+
+def sweep_orphan_containers_forever(settings) -> None:  # type: ignore[no-untyped-def]
+    """In the worker's main process: remove task containers whose try is over.
+
+    A SIGKILLed worker leaves its task container behind; once the scheduler has taken
+    that try as lost, the next sweep on any worker of the host removes the container.
+    """
+    import logging
+    import threading
+
+    from cluster.store import Store
+
+    from .containers import remove_orphans
+    from .runners.docker import client_for
+
+    log = logging.getLogger("chordflow.worker")
+    store = Store(settings.database_url, pool_size=1)
+    client = client_for(settings)
+    interval = max(settings.zombie_threshold / 2, 2.0)
+
+    def loop() -> None:
+        while True:
+            try:
+                for name in remove_orphans(client, store):
+                    log.warning("removed orphaned task container %s", name)
+            except Exception:
+                log.warning("orphan container sweep failed", exc_info=True)
+            threading.Event().wait(interval)
+
+    threading.Thread(target=loop, name="chordflow-orphan-sweep", daemon=True).start()

@@ -48,6 +48,10 @@ def worker(ctx: click.Context, concurrency: int | None, autoscale: str | None,
                     "(set CHORDFLOW_RUNNER=docker or kubernetes for isolation)")
     else:
         log.info("runner: %s", runner.name)
+    if runner.name == "docker":
+        from workers.tasks import sweep_orphan_containers_forever
+
+        sweep_orphan_containers_forever(cluster.settings)
     argv = ["worker", f"--loglevel={loglevel.upper()}", "-E"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")

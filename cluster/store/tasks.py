@@ -238,3 +238,23 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value
+
+
+def run_xcoms(store: Store, run_pk: int) -> list[tuple[str, int, str, Any]]:
+    """Every XCom of a run as (task_id, map_index, key, value): what a container may pull."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(XCom.task_id, XCom.map_index, XCom.key, XCom.value).where(
+            XCom.run_pk == run_pk)).all()
+    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+def running_tries(store: Store, keys: Iterable[tuple[int, str, int]]) -> set[tuple[int, str, int]]:
+    """Which of the (run_pk, task_id, try_number) tries are still running."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.try_number).where(
+            tuple_(TI.c.run_pk, TI.c.task_id, TI.c.try_number).in_(keys),
+            TI.c.state == TaskState.RUNNING.value)).all()
+    return {(r[0], r[1], r[2]) for r in rows}

@@ -28,7 +28,7 @@ def test_run_example_dag_end_to_end(tmp_path):
     shown = run_cli(tmp_path, "runs", "show", "1")
     assert shown.returncode == 0 and "summarize_east" in shown.stdout
     logs = run_cli(tmp_path, "tasks", "logs", "1", "report")
-    assert "region,orders,total" in logs.stdout
+    assert "report for " in logs.stdout and ": 100 orders, total " in logs.stdout
 
 
 def test_run_exit_code_is_one_when_the_run_fails(tmp_path):

@@ -1,0 +1,81 @@
+"""DockerOperator: run a command in an image of the task's choosing (Airflow's arguments)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..errors import AirflowException, UnsupportedFeatureError
+from .base import BaseOperator
+
+
+class DockerOperator(BaseOperator):
+    """Runs `command` in `image`; output streams into the task log, the container is removed.
+
+    Parameters:
+      image / command (templated, string or list) / environment (templated) /
+      private_environment (masked in logs) / volumes ("host:container[:ro]") / mounts
+      (docker.types.Mount) / network_mode / working_dir / user / mem_limit / cpus /
+      docker_url / entrypoint / shm_size / do_xcom_push (last line of output).
+    """
+
+    template_fields: Sequence[str] = ("image", "command", "environment", "container_name")
+    template_ext: Sequence[str] = (".sh", ".bash", ".env")
+    ui_color = "#bbefff"
+    runs_own_container = True
+
+    def __init__(
+        self, *, image: str, command: str | list[str] | None = None,
+        environment: dict[str, str] | None = None,
+        private_environment: dict[str, str] | None = None,
+        volumes: list[str] | None = None, mounts: list[Any] | None = None,
+        network_mode: str | None = None, auto_remove: bool | str = "success",
+        working_dir: str | None = None, user: str | int | None = None,
+        mem_limit: str | int | None = None, cpus: float = 1.0,
+        docker_url: str | None = None, api_version: str | None = None,
+        entrypoint: str | list[str] | None = None, tty: bool = False,
+        mount_tmp_dir: bool = True, container_name: str | None = None,
+        shm_size: int | None = None, privileged: bool = False, force_pull: bool = False,
+        xcom_all: bool = False, retrieve_output: bool = False,
+        retrieve_output_path: str | None = None, **kwargs: Any,
+    ) -> None:
+        if privileged:
+            raise UnsupportedFeatureError(
+                f"DockerOperator({kwargs.get('task_id')!r}): privileged containers are refused")
+        super().__init__(**kwargs)
+        self.image, self.command = image, command
+        self.environment = dict(environment or {})
+        self.private_environment = dict(private_environment or {})
+        self.volumes, self.mounts = list(volumes or []), list(mounts or [])
+        self.network_mode, self.auto_remove = network_mode, auto_remove
+        self.working_dir, self.user = working_dir, user
+        self.mem_limit, self.cpus = mem_limit, cpus
+        self.docker_url, self.api_version = docker_url, api_version
+        self.entrypoint, self.tty, self.container_name = entrypoint, tty, container_name
+        self.shm_size, self.force_pull, self.xcom_all = shm_size, force_pull, xcom_all
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        import sys
+
+        from workers.containers import labels_for, run_container
+        from workers.logs import MASKER
+        from workers.runners.docker import client_for
+
+        for value in self.private_environment.values():
+            MASKER.add(value)
+        client = client_for(base_url=self.docker_url) if self.docker_url else client_for()
+        options: dict[str, Any] = {
+            "environment": {**self.environment, **self.private_environment},
+            "volumes": [v for v in self.volumes], "mounts": self.mounts,
+            "network_mode": self.network_mode, "working_dir": self.working_dir,
+            "user": str(self.user) if self.user is not None else None,
+            "mem_limit": self.mem_limit, "nano_cpus": int(self.cpus * 1e9),
+            "entrypoint": self.entrypoint, "tty": self.tty, "shm_size": self.shm_size,
+            "name": self.container_name, "security_opt": ["no-new-privileges"],
+        }
+        options = {k: v for k, v in options.items() if v not in (None, [], {})}
+        timeout = self.execution_timeout
+        outcome = run_container(client, self.image, self.command, sys.stdout, timeout,
+                                labels_for(context), **options)
+        if outcome.exit_code != 0:
+            raise AirflowException(
+                f"Docker container failed: exit code {outcome.exit_code} ({self.image})")
+        return outcome.last_line or None if self.do_xcom_push else None

@@ -1,0 +1,103 @@
+"""Every task in a container: the docker runner and the DockerOperator on a real engine."""
+import signal
+
+import pytest
+
+from cluster import services
+from tests.servers import missing, wait_for
+
+IMAGE = "chordflow/runtime:latest"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        missing(f"no Docker engine: {exc}")
+    try:
+        client.images.get(IMAGE)
+    except Exception:
+        missing(f"image {IMAGE} is not built (bash images/build.sh)")
+    return client
+
+
+@pytest.fixture(scope="module")
+def docker_cluster(engine, cluster_env):
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=2, name="docker", CHORDFLOW_RUNNER="docker")
+    return cluster_env
+
+
+def run(cluster_env, dag_id, **kw):
+    done = cluster_env.cli("trigger", dag_id, "--wait")
+    handle = cluster_env.cluster()
+    run = services.list_runs(handle, dag_id, limit=1)[0]
+    run, tis = services.run_details(handle, run.id)
+    handle.close()
+    return done, run, {t.task_id: t for t in tis}
+
+
+def leftovers(engine, run_pk):
+    return engine.containers.list(all=True, filters={"label": f"chordflow.run={run_pk}"})
+
+
+def test_python_tasks_run_in_runtime_containers_with_xcom(docker_cluster, engine):
+    done, run_, tis = run(docker_cluster, "t_docker_python")
+    assert done.returncode == 0, done.stdout + done.stderr
+    logs = docker_cluster.cli("tasks", "logs", str(run_.id), "echo").stdout
+    assert "with the docker runner" in logs and "upstream ran as uid 1000 on " in logs
+    # the container's hostname is not the worker's
+    import socket
+    assert f"on {socket.gethostname()}\n" not in logs
+    assert leftovers(engine, run_.id) == []
+
+
+def test_docker_operator_env_volume_xcom_masking_and_failure(docker_cluster, engine):
+    done, run_, tis = run(docker_cluster, "t_docker_operator")
+    assert done.returncode == 1
+    assert tis["write"].state == "success" and tis["fail"].state == "failed"
+    out = docker_cluster.tmp / "out" / "greeting.txt"
+    assert out.read_text().startswith("hello from ")
+    logs = docker_cluster.cli("tasks", "logs", str(run_.id), "write").stdout
+    assert "token=***" in logs and "tok-very-secret-42" not in logs
+    handle = docker_cluster.cluster()
+    from cluster.store import tasks as ti_store
+    xcom = ti_store.pull_xcoms(handle.store, run_.id, ["write"], "return_value")
+    handle.close()
+    assert xcom["write"].startswith("done-")
+    failed = docker_cluster.cli("tasks", "logs", str(run_.id), "fail").stdout
+    assert "dying" in failed and "exit code 3" in failed
+    assert leftovers(engine, run_.id) == []
+
+
+def test_execution_timeout_stops_and_removes_the_container(docker_cluster, engine):
+    done, run_, tis = run(docker_cluster, "t_docker_timeout")
+    assert done.returncode == 1 and tis["sleepy"].state == "failed"
+    logs = docker_cluster.cli("tasks", "logs", str(run_.id), "sleepy").stdout
+    assert "sleeping" in logs and "execution_timeout of 3s exceeded" in logs
+    assert leftovers(engine, run_.id) == []
+
+
+def test_orphan_container_of_a_killed_worker_is_removed(docker_cluster, engine):
+    victim = docker_cluster.worker(concurrency=1, name="victim", CHORDFLOW_RUNNER="docker",
+                                   CELERY_QUEUES="")
+    # Only the victim consumes while the task starts: stop the module's worker first.
+    for proc in docker_cluster.procs:
+        if proc is not victim and "worker" in proc.log_path.name:
+            proc.stop()
+    assert docker_cluster.cli("trigger", "t_docker_slow").returncode == 0
+    handle = docker_cluster.cluster()
+    run_ = services.list_runs(handle, "t_docker_slow", limit=1)[0]
+    container = wait_for(lambda: leftovers(engine, run_.id), 60, what="the task container")[0]
+    victim.kill(signal.SIGKILL)
+    docker_cluster.worker(concurrency=1, name="rescuer", CHORDFLOW_RUNNER="docker")
+    final = services.wait(handle, run_.id, timeout=180)
+    _, tis = services.run_details(handle, run_.id)
+    handle.close()
+    assert final.state == "success" and tis[0].try_number == 2
+    wait_for(lambda: container.id not in {c.id for c in engine.containers.list(all=True)}, 60,
+             what="the orphaned container to be removed")

@@ -1,0 +1,82 @@
+"""Inside a task container: load the DAG file, run one task, print its result on a marked line.
+
+`python -m workers.container_entry` with the payload the docker runner passes in
+`CHORDFLOW_TASK_PAYLOAD`. No database is reachable from here: XComs come in the
+payload, and pushed ones go out as marked lines on stdout.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from cluster.errors import AirflowSkipException
+from cluster.loader import load_dags_from_file
+from cluster.templating import date_context, render_fields
+from cluster.xcom_arg import RETURN_KEY
+
+from .containers import RESULT_MARK, SKIP_MARK, XCOM_MARK
+
+
+class PayloadTI:
+    """`ti` inside a container: XComs from the payload, pushes printed for the runner."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.dag_id, self.task_id = payload["dag_id"], payload["task_id"]
+        self.run_id, self.run_pk = payload["run_id"], payload["run_pk"]
+        self.try_number, self.map_index = payload["try_number"], -1
+        self._upstream = payload.get("upstream", [])
+        self._xcoms = {(t, k): v for t, _, k, v in payload.get("xcoms", [])}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        print(XCOM_MARK + json.dumps({"key": key, "value": value}), flush=True)
+
+    def xcom_pull(self, task_ids: Any = None, key: str = RETURN_KEY, **_: Any) -> Any:
+        if isinstance(task_ids, str):
+            return self._xcoms.get((task_ids, key))
+        ids = list(task_ids) if task_ids is not None else self._upstream
+        return [self._xcoms.get((t, key)) for t in ids]
+
+
+class PayloadRun:
+    def __init__(self, payload: dict[str, Any], logical_date: dt.datetime) -> None:
+        self.dag_id, self.run_id = payload["dag_id"], payload["run_id"]
+        self.conf, self.logical_date, self.id = payload["conf"], logical_date, payload["run_pk"]
+
+
+def main() -> int:
+    payload = json.loads(base64.b64decode(os.environ["CHORDFLOW_TASK_PAYLOAD"]))
+    folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
+    dags = {d.dag_id: d for d in load_dags_from_file(folder / payload["dag_file"])}
+    dag = dags[payload["dag_id"]]
+    task = dag.get_task(payload["task_id"])
+    logical_date = dt.datetime.fromisoformat(payload["logical_date"])
+    ti = PayloadTI(payload)
+    context = {
+        **date_context(logical_date), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
+        "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
+        "params": payload["params"], "try_number": payload["try_number"], "map_index": -1,
+        "test_mode": False, "conf": {},
+    }
+    render_fields(task, context)
+    try:
+        result = task.execute(context)
+    except AirflowSkipException as exc:
+        print(SKIP_MARK + str(exc), flush=True)
+        return 0
+    except Exception:
+        traceback.print_exc()
+        return 1
+    sys.stdout.flush()
+    if task.do_xcom_push and result is not None:
+        print("\n" + RESULT_MARK + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Run one container to completion: labelled, hardened, streamed into the task log, removed.
+
+Shared by the docker runner (Python and Bash tasks in the runtime image) and the
+DockerOperator (a task's own image).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from typing import Any
+
+from cluster.errors import AirflowException
+
+RESULT_MARK = "::chordflow-result:: "
+XCOM_MARK = "::chordflow-xcom:: "
+SKIP_MARK = "::chordflow-skip:: "
+LABEL_PREFIX = "chordflow."
+
+
+class ContainerTimeout(AirflowException):
+    """The container outlived the task's execution_timeout; it was stopped and removed."""
+
+
+@dataclasses.dataclass
+class ContainerOutcome:
+    exit_code: int
+    last_line: str = ""
+    result: Any = None
+    has_result: bool = False
+    skipped: str | None = None
+    xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def labels_for(context: dict[str, Any]) -> dict[str, str]:
+    ti = context["ti"]
+    return {
+        f"{LABEL_PREFIX}dag_id": str(ti.dag_id), f"{LABEL_PREFIX}run": str(ti.run_pk),
+        f"{LABEL_PREFIX}task_id": str(ti.task_id), f"{LABEL_PREFIX}try": str(ti.try_number),
+    }
+
+
+def run_container(client: Any, image: str, command: Any, log: Any, timeout: float | None,
+                  labels: dict[str, str], **options: Any) -> ContainerOutcome:
+    """Start `image`, stream its output into `log` live, wait, always remove it."""
+    container = client.containers.create(image, command=command, labels=labels, detach=True,
+                                         **options)
+    outcome = ContainerOutcome(exit_code=-1)
+    try:
+        container.start()
+        reader = threading.Thread(target=_stream, args=(container, log, outcome), daemon=True)
+        reader.start()
+        try:
+            status = container.wait(timeout=timeout) if timeout else container.wait()
+        except Exception as exc:  # requests' ReadTimeout when the deadline passes
+            if "timed out" not in str(exc).lower() and "timeout" not in type(exc).__name__.lower():
+                raise
+            container.kill()
+            raise ContainerTimeout(
+                f"execution_timeout of {timeout:g}s exceeded: container stopped") from None
+        reader.join(10)
+        outcome.exit_code = int(status.get("StatusCode", -1))
+        return outcome
+    finally:
+        try:
+            container.remove(force=True)
+        except Exception:  # already gone (auto_remove) or the engine restarted
+            pass
+
+
+def _stream(container: Any, log: Any, outcome: ContainerOutcome) -> None:
+    pending = b""
+    for chunk in container.logs(stream=True, follow=True, stdout=True, stderr=True):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for raw in lines:
+            _line(raw.decode("utf-8", errors="replace"), log, outcome)
+    if pending:
+        _line(pending.decode("utf-8", errors="replace"), log, outcome)
+
+
+def _line(line: str, log: Any, outcome: ContainerOutcome) -> None:
+    if line.startswith(RESULT_MARK):
+        outcome.result, outcome.has_result = json.loads(line[len(RESULT_MARK):]), True
+    elif line.startswith(XCOM_MARK):
+        item = json.loads(line[len(XCOM_MARK):])
+        outcome.xcoms[item["key"]] = item["value"]
+    elif line.startswith(SKIP_MARK):
+        outcome.skipped = line[len(SKIP_MARK):] or "skipped"
+    else:
+        log.write(line + "\n")
+        if line.strip():
+            outcome.last_line = line
+
+
+def remove_orphans(client: Any, store: Any) -> list[str]:
+    """Remove chordflow containers whose try is no longer running in the store."""
+    from cluster.store import tasks as ti_store
+
+    found = client.containers.list(all=True, filters={"label": f"{LABEL_PREFIX}run"})
+    keys = {}
+    for c in found:
+        lb = c.labels
+        try:
+            keys[c.id] = (int(lb[f"{LABEL_PREFIX}run"]), lb[f"{LABEL_PREFIX}task_id"],
+                          int(lb[f"{LABEL_PREFIX}try"]))
+        except (KeyError, ValueError):
+            continue
+    alive = ti_store.running_tries(store, set(keys.values()))
+    removed = []
+    for c in found:
+        if c.id in keys and keys[c.id] not in alive:
+            try:
+                c.remove(force=True)
+                removed.append(c.name)
+            except Exception:
+                pass
+    return removed
