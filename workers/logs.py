@@ -126,6 +126,11 @@ def _install() -> None:
         _installed = True
 
 
+def current_writer():  # type: ignore[no-untyped-def]
+    """This thread's task log, for output produced by other threads (container streams)."""
+    return getattr(_local, "writer", None) or sys.stdout
+
+
 @contextlib.contextmanager
 def capture(writer: TaskLogWriter) -> Iterator[TaskLogWriter]:
     """Inside the block, this thread's stdout, stderr and logging go to `writer`."""

@@ -53,10 +53,8 @@ class DockerOperator(BaseOperator):
         self.shm_size, self.force_pull, self.xcom_all = shm_size, force_pull, xcom_all
 
     def execute(self, context: dict[str, Any]) -> Any:
-        import sys
-
         from workers.containers import labels_for, run_container
-        from workers.logs import MASKER
+        from workers.logs import MASKER, current_writer
         from workers.runners.docker import client_for
 
         for value in self.private_environment.values():
@@ -73,7 +71,7 @@ class DockerOperator(BaseOperator):
         }
         options = {k: v for k, v in options.items() if v not in (None, [], {})}
         timeout = self.execution_timeout
-        outcome = run_container(client, self.image, self.command, sys.stdout, timeout,
+        outcome = run_container(client, self.image, self.command, current_writer(), timeout,
                                 labels_for(context), **options)
         if outcome.exit_code != 0:
             raise AirflowException(
