@@ -51,6 +51,9 @@ class DockerRunner:
         self.settings = settings
         self.client = client_for(settings)
         self._in_worker = ProcessRunner()
+        # A worker in a container mounts the host's DAGs folder: the engine needs that path.
+        self.dags_host_path = os.environ.get("CHORDFLOW_DAGS_HOST_PATH") or str(
+            settings.dags_folder)
 
     def execute(self, operator: Any, context: dict[str, Any], log_writer: Any,
                 timeout: float | None) -> Any:
@@ -76,7 +79,7 @@ class DockerRunner:
             ["python", "-m", "workers.container_entry"], log_writer, timeout,
             labels_for(context),
             environment={PAYLOAD_ENV: encoded, "CHORDFLOW_DAGS_FOLDER": DAGS_MOUNT},
-            volumes={str(self.settings.dags_folder): {"bind": DAGS_MOUNT, "mode": "ro"}},
+            volumes={self.dags_host_path: {"bind": DAGS_MOUNT, "mode": "ro"}},
             user="1000", cap_drop=["ALL"], security_opt=["no-new-privileges"],
             mem_limit=os.environ.get("CHORDFLOW_TASK_MEMORY", "2g"),
             nano_cpus=int(float(os.environ.get("CHORDFLOW_TASK_CPUS", "1")) * 1e9),
