@@ -38,6 +38,14 @@ build() {  # name, dockerfile dir, extra context copies...
 }
 build runtime images/runtime
 build cluster images/cluster
+# Stand-ins for redis:7 and postgres:15 where no registry can be reached (compose test).
+for standin in redis postgres; do
+  if ! docker image inspect "chordflow/$standin-standin:latest" >/dev/null 2>&1; then
+    docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -t "chordflow/$standin-standin:latest" \
+      "images/standins/$standin" >/dev/null
+    echo "built chordflow/$standin-standin:latest"
+  fi
+done
 for extra in images/movielens-*/; do
   [ -f "$extra/Dockerfile" ] || continue
   build "$(basename "$extra")" "$extra"

@@ -87,12 +87,27 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option("--wait", "wait_s", default=60.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for the database to accept connections.")
 @click.pass_context
-def db_upgrade(ctx: click.Context) -> None:
+def db_upgrade(ctx: click.Context, wait_s: float) -> None:
     """Create or migrate the schema to the newest version."""
+    import time
+
+    from ..errors import ServiceUnavailableError
+
     s = settings(ctx)
     store = Store(s.database_url)
+    deadline = time.monotonic() + wait_s
     try:
+        while True:  # a migration job may start before its database is up
+            try:
+                store.check()
+                break
+            except ServiceUnavailableError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
         store.upgrade()
     finally:
         store.dispose()

@@ -50,15 +50,17 @@ def _get(url, auth):
 def test_flower_shows_tasks_by_dag_and_task_id_and_requires_auth(flower, running_cluster):
     assert _status(flower + "/api/tasks") == 401
     assert _status(flower + "/api/tasks", "admin:wrong") == 401
-    done = running_cluster.cli("trigger", "t_chain", "--wait")
-    assert done.returncode == 0
 
     def names():
         tasks = _get(flower + "/api/tasks?limit=500", "admin:flower-pass-1")
         return {t.get("name") for t in tasks.values()}
 
-    shown = wait_for(lambda: {"t_chain.a", "t_chain.b", "t_chain.c"} <= names() and names(), 60,
-                     what="Flower to list the run's tasks")
+    def run_and_look():
+        # Flower only sees events sent after it subscribed: run until it has seen one run.
+        assert running_cluster.cli("trigger", "t_chain", "--wait").returncode == 0
+        return {"t_chain.a", "t_chain.b", "t_chain.c"} <= names() and names()
+
+    shown = wait_for(run_and_look, 90, interval=0.5, what="Flower to list the run's tasks")
     assert "chordflow.run_task_instance" not in shown
     workers = _get(flower + "/api/workers?refresh=1", "admin:flower-pass-1")
     assert workers, "Flower sees no worker"

@@ -51,9 +51,22 @@ class DockerRunner:
         self.settings = settings
         self.client = client_for(settings)
         self._in_worker = ProcessRunner()
-        # A worker in a container mounts the host's DAGs folder: the engine needs that path.
-        self.dags_host_path = os.environ.get("CHORDFLOW_DAGS_HOST_PATH") or str(
-            settings.dags_folder)
+        self.dags_host_path = os.environ.get("CHORDFLOW_DAGS_HOST_PATH") or \
+            self._host_path_of(str(settings.dags_folder))
+
+    def _host_path_of(self, path: str) -> str:
+        """A worker running in a container mounts the DAGs folder from the host; the engine
+        needs the host's path. Ask the engine what this container mounts there."""
+        import socket
+
+        try:
+            me = self.client.containers.get(socket.gethostname())
+        except Exception:
+            return path  # not in a container (or not one this engine runs)
+        for mount in me.attrs.get("Mounts", []):
+            if mount.get("Destination") == path and mount.get("Source"):
+                return mount["Source"]
+        return path
 
     def execute(self, operator: Any, context: dict[str, Any], log_writer: Any,
                 timeout: float | None) -> Any:
