@@ -91,6 +91,17 @@ def parse_conf(text: str | None) -> dict[str, Any]:
     return conf
 
 
+def parse_date(text: str) -> dt.datetime:
+    """An ISO 8601 date or datetime; UTC unless it carries an offset."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"not an ISO 8601 date: {text!r} (e.g. 2019-01-02)") from None
+    if not 1900 <= value.year <= 2200:
+        raise InvalidInputError(f"date out of range: {text!r}")
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
 def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
             run_id: str | None = None, logical_date: dt.datetime | None = None,
             on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None) -> DagRun:

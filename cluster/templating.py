@@ -67,9 +67,12 @@ def render_fields(operator: Any, context: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
-def date_context(logical_date: dt.datetime) -> dict[str, Any]:
-    """The date names Airflow templates use, from a run's logical date."""
+def date_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, Any]:
+    """The date names Airflow templates use, from a run's logical date and the schedule."""
+    from .schedules import interval_context
+
     return {
+        **interval_context(schedule, logical_date),
         "logical_date": logical_date,
         "execution_date": logical_date,
         "ds": logical_date.strftime("%Y-%m-%d"),

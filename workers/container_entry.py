@@ -58,7 +58,7 @@ def main() -> int:
     logical_date = dt.datetime.fromisoformat(payload["logical_date"])
     ti = PayloadTI(payload)
     context = {
-        **date_context(logical_date), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
+        **date_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
         "params": payload["params"], "try_number": payload["try_number"], "map_index": -1,
         "test_mode": False, "conf": {},

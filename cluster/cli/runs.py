@@ -43,14 +43,17 @@ def _finish(cluster, run_pk: int, wait: bool, quiet: bool = False) -> int:  # ty
 @click.argument("dag_id")
 @click.option("--conf", "conf_text", help="Run configuration as a JSON object.")
 @click.option("--run-id", help="Name of the run (unique per DAG).")
+@click.option("--logical-date", "logical_date", help="The run's logical date (ISO 8601; UTC "
+              "unless an offset is given), e.g. 2019-01-02.")
 @click.option("--wait", is_flag=True, help="Wait for the run; exit 0 on success, 1 on failure.")
 @click.pass_context
 def trigger(ctx: click.Context, dag_id: str, conf_text: str | None, run_id: str | None,
-            wait: bool) -> int:
+            logical_date: str | None, wait: bool) -> int:
     """Queue a run of DAG_ID (runs it in this process when no broker is configured)."""
     conf = services.parse_conf(conf_text)
+    when = services.parse_date(logical_date) if logical_date else None
     cluster = open_cluster(ctx)
-    run = services.trigger(cluster, dag_id, conf, run_id)
+    run = services.trigger(cluster, dag_id, conf, run_id, when)
     click.echo(f"run {run.id} of {dag_id} queued ({run.run_id})")
     return _finish(cluster, run.id, wait or cluster.settings.embedded)
 
