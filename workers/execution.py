@@ -130,12 +130,10 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         state = TaskState.UP_FOR_RETRY
         writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of "
                     f"{spec.get('retries', 0) + 1})")
-    try:
-        writer.flush()
-    finally:
-        rt.running.pop(key, None)
+    rt.running.pop(key, None)
+    # The rest of the log goes in the same transaction as the try's end: one round trip.
     if not ti_store.finish(rt.store, run_pk, task_id, try_number, state, start, error, xcoms,
-                           next_retry_at, map_index):
+                           next_retry_at, map_index, log_text=writer.take()):
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
         return TaskState(state), None

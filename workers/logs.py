@@ -64,13 +64,17 @@ class TaskLogWriter(io.TextIOBase):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
         self.write(f"[{stamp}] {text}\n")
 
-    def flush(self) -> None:
+    def take(self) -> str:
+        """The text not yet written, masked; the caller stores it (with the try's end)."""
         with self._lock:
-            if not self._buf:
-                return
             text, self._buf, self._size = "".join(self._buf), [], 0
-        ti_store.append_log(self.store, self.run_pk, self.task_id, self.try_number,
-                            MASKER(text), self.map_index)
+        return MASKER(text) if text else ""
+
+    def flush(self) -> None:
+        text = self.take()
+        if text:
+            ti_store.append_log(self.store, self.run_pk, self.task_id, self.try_number,
+                                text, self.map_index)
 
 
 class _Router(io.TextIOBase):
@@ -141,4 +145,3 @@ def capture(writer: TaskLogWriter) -> Iterator[TaskLogWriter]:
         yield writer
     finally:
         _local.writer = previous
-        writer.flush()

@@ -83,8 +83,9 @@ def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: st
 def finish(store: Store, run_pk: int, task_id: str, try_number: int, state: TaskState,
            start: dt.datetime | None, error: str | None = None,
            xcoms: dict[str, str] | None = None, next_retry_at: dt.datetime | None = None,
-           map_index: int = -1) -> bool:
-    """Record the end of a try and its XComs in one transaction (guarded by try number)."""
+           map_index: int = -1, log_text: str = "") -> bool:
+    """Record the end of a try, its XComs and the rest of its log in one transaction
+    (guarded by try number)."""
     now = utcnow()
     with store.engine.begin() as conn:
         done = conn.execute(
@@ -94,6 +95,10 @@ def finish(store: Store, run_pk: int, task_id: str, try_number: int, state: Task
             ).values(state=state.value, end_date=now, error=error, next_retry_at=next_retry_at,
                      duration=(now - start).total_seconds() if start else None)
         ).rowcount == 1
+        if log_text:  # kept even when the try was superseded: it is what happened
+            conn.execute(insert(TaskLog).values(
+                run_pk=run_pk, task_id=task_id, map_index=map_index, try_number=try_number,
+                text=log_text, created_at=now))
         if done and xcoms:
             conn.execute(delete(XCom).where(
                 XCom.run_pk == run_pk, XCom.task_id == task_id, XCom.map_index == map_index))

@@ -1,0 +1,1 @@
+"""Benchmarks: chordflow against the raw Celery floor, same Redis, same worker count."""

@@ -1,0 +1,361 @@
+"""`python -m bench`: chordflow vs the raw Celery floor, one run, JSON + Markdown + plots.
+
+Both sides use the same Redis and the same number of prefork worker processes. The
+chordflow side adds what makes it durable: PostgreSQL state for every task instance.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def pct(values, q):
+    values = sorted(values)
+    if not values:
+        return None
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def summary_ms(values):
+    return {"p50_ms": round(pct(values, 0.5) * 1000, 3), "p95_ms": round(pct(values, 0.95) * 1000, 3),
+            "max_ms": round(max(values) * 1000, 3), "n": len(values)}
+
+
+def progress(text):
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.pg = args.postgres.rstrip("/")
+        self.db = "cf_bench_" + uuid.uuid4().hex[:8]
+        self.broker = f"{args.redis.rstrip('/')}/{args.redis_db}"
+        self.tmp = Path(tempfile.mkdtemp(prefix="cf-bench-"))
+        self.procs = []
+
+    # -- infrastructure ------------------------------------------------------------------
+    def env(self, **extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
+        env.update({
+            "CHORDFLOW_DATABASE_URL": f"{self.pg}/{self.db}", "CHORDFLOW_BROKER_URL": self.broker,
+            "CHORDFLOW_DAGS_FOLDER": str(self.tmp / "dags"), "CHORDFLOW_RUNNER": "process",
+            "CHORDFLOW_SCHEDULER_INTERVAL": str(self.args.scheduler_interval),
+            "CHORDFLOW_HOME": str(self.tmp / "home"), "BENCH_BROKER_URL": self.broker,
+            "PYTHONPATH": str(ROOT), "CHORDFLOW_LOG_LEVEL": "WARNING",
+        })
+        env.update(extra)
+        return env
+
+    def start(self, args, name):
+        log = open(self.tmp / f"{name}.log", "wb")
+        proc = subprocess.Popen(args, env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def wait_log(self, name, marker, timeout=60):
+        deadline = time.monotonic() + timeout
+        while marker not in (self.tmp / f"{name}.log").read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start")
+            time.sleep(0.1)
+
+    def __enter__(self):
+        import psycopg2
+        import redis
+
+        conn = psycopg2.connect(f"{self.pg}/postgres")
+        conn.autocommit = True
+        conn.cursor().execute(f'CREATE DATABASE "{self.db}"')
+        conn.close()
+        redis.Redis.from_url(self.broker).flushdb()
+        (self.tmp / "dags").mkdir()
+        from bench.dags import write
+
+        write(self.tmp / "dags")
+        subprocess.run([sys.executable, "-m", "cluster.cli", "db", "upgrade"], env=self.env(),
+                       cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "cluster.cli", "dags", "list"], env=self.env(),
+                       cwd=ROOT, check=True, capture_output=True)
+        return self
+
+    def __exit__(self, *exc):
+        import psycopg2
+
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, 15)
+                proc.wait(30)
+            except Exception:
+                pass
+        conn = psycopg2.connect(f"{self.pg}/postgres")
+        conn.autocommit = True
+        conn.cursor().execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        conn.close()
+
+    def chordflow_cluster(self):
+        self.start([sys.executable, "-m", "cluster.cli", "scheduler"], "scheduler")
+        self.start([sys.executable, "-m", "cluster.cli", "worker", "-c", str(self.args.workers),
+                    "--loglevel", "WARNING", "-n", "bench@%h"], "worker")
+        time.sleep(3)
+        from cluster.config import Settings
+        from cluster.services import Cluster
+
+        self.cluster = Cluster.open(Settings.from_env(self.env()))
+
+    def floor_worker(self):
+        self.start([sys.executable, "-m", "celery", "-A", "bench.floor", "worker", "-c",
+                    str(self.args.workers), "--loglevel", "WARNING", "-n", "floor@%h",
+                    "-Q", "celery"], "floor")
+        time.sleep(3)
+
+    def stop_procs(self):
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, 15)
+                proc.wait(30)
+            except Exception:
+                pass
+        self.procs = []
+
+    # -- chordflow side --------------------------------------------------------------------
+    def run_dag(self, dag_id):
+        from cluster import services
+
+        t0 = time.time()
+        run = services.trigger(self.cluster, dag_id)
+        final = services.wait(self.cluster, run.id, timeout=600, poll=0.005)
+        t1 = time.time()
+        _, tis = services.run_details(self.cluster, run.id)
+        assert final.state == "success", final.state
+        spans = {t.task_id: (t.start_date.timestamp(), t.end_date.timestamp()) for t in tis}
+        return {"trigger_to_success_s": t1 - t0, "spans": spans,
+                "created": run.created_at.timestamp()}
+
+    # -- floor side ----------------------------------------------------------------------------
+    def floor_canvas(self, shape, n):
+        import redis
+        from celery import chain, chord, group
+
+        from bench.floor import app
+
+        key = "floor:" + uuid.uuid4().hex
+        sig = lambda i: app.signature("bench.noop", args=(key, i), immutable=True)  # noqa: E731
+        if shape == "chain":
+            canvas = chain(*[sig(i) for i in range(n)])
+        elif shape == "fan":
+            canvas = chain(sig(-1), group(*[sig(i) for i in range(n)]))
+        else:
+            canvas = chain(sig(-1), chord(group(*[sig(i) for i in range(n)]), sig(n)))
+        total = n + (0 if shape == "chain" else 1) + (1 if shape == "chord" else 0)
+        r = redis.Redis.from_url(self.broker)
+        t0 = time.time()
+        canvas.apply_async()
+        while r.hlen(key) < total:
+            time.sleep(0.002)
+        t1 = time.time()
+        spans = {int(k): tuple(map(float, v.decode().split(","))) for k, v in r.hgetall(key).items()}
+        return {"trigger_to_success_s": t1 - t0, "spans": spans}
+
+
+def hops(spans, order):
+    return [spans[b][0] - spans[a][1] for a, b in zip(order, order[1:])]
+
+
+def throughput(spans, skip=()):
+    body = [v for k, v in spans.items() if k not in skip]
+    return len(body) / (max(e for _, e in body) - min(s for s, _ in body))
+
+
+def compile_scenarios(sizes):
+    from celery import Celery
+
+    from cluster import canvas
+    from cluster.compiler import compile_plan
+
+    app = Celery("bench_compile", broker="memory://")
+    out = {}
+    for n in sizes:
+        for shape in ("chain", "fan"):
+            if shape == "chain":
+                ups = {f"t{i}": ([f"t{i - 1}"] if i else []) for i in range(n)}
+            else:
+                ups = {"root": [], **{f"t{i}": ["root"] for i in range(n)}}
+            t0 = time.perf_counter()
+            plan = compile_plan(ups)
+            t1 = time.perf_counter()
+            canvas.build(app, plan.start, 1, "bench", {})
+            t2 = time.perf_counter()
+            out[f"{shape}{n}"] = {"compile_ms": round((t1 - t0) * 1000, 1),
+                                  "canvas_ms": round((t2 - t1) * 1000, 1)}
+            progress(f"compile {shape}{n}: {out[f'{shape}{n}']}")
+    return out
+
+
+def embedded_wall():
+    home = tempfile.mkdtemp(prefix="cf-bench-emb-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
+    env.update({"CHORDFLOW_HOME": home, "CHORDFLOW_RUNNER": "process"})
+    t0 = time.time()
+    done = subprocess.run([sys.executable, "-m", "cluster.cli", "run", "dagdefs/example_etl.py"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    return {"wall_s": round(time.time() - t0, 3), "exit": done.returncode}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
+    p.add_argument("--redis-db", type=int, default=14)
+    p.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES",
+                                                        "postgresql://postgres@127.0.0.1:5432"))
+    p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
+    p.add_argument("--scheduler-interval", type=float, default=1.0)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,embedded")
+    args = p.parse_args(argv)
+    chosen = set(args.scenarios.split(","))
+    result = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+              "workers": args.workers, "scenarios": {}}
+    runs = {}
+    with Bench(args) as bench:
+        if chosen & {"hops", "throughput", "diamond"}:
+            bench.chordflow_cluster()
+            progress("chordflow: warm-up")
+            bench.run_dag("bench_chain20")
+            for name in ("chain20", "chain200", "fan1000", "chord1000", "diamond100"):
+                if (name.startswith("chain") and "hops" not in chosen) or \
+                        (name in ("fan1000", "chord1000") and "throughput" not in chosen) or \
+                        (name == "diamond100" and "diamond" not in chosen):
+                    continue
+                reps = 1 if name in ("chain200", "fan1000", "chord1000") else args.reps
+                runs[("chordflow", name)] = [bench.run_dag(f"bench_{name}") for _ in range(reps)]
+                progress(f"chordflow {name}: {reps} run(s)")
+            bench.stop_procs()
+            bench.floor_worker()
+            progress("floor: warm-up")
+            bench.floor_canvas("chain", 20)
+            for name, shape, n in (("chain20", "chain", 20), ("chain200", "chain", 200),
+                                   ("fan1000", "fan", 1000), ("chord1000", "chord", 1000),
+                                   ("diamond100", "chord", 100)):
+                if ("chordflow", name) not in runs:
+                    continue
+                reps = len(runs[("chordflow", name)])
+                runs[("floor", name)] = [bench.floor_canvas(shape, n) for _ in range(reps)]
+                progress(f"floor {name}: {reps} run(s)")
+            bench.stop_procs()
+    scen = result["scenarios"]
+    for name, n in (("chain20", 20), ("chain200", 200)):
+        if ("chordflow", name) in runs:
+            cf = [h for r in runs[("chordflow", name)] for h in hops(r["spans"], [f"t{i}" for i in range(n)])]
+            fl = [h for r in runs[("floor", name)] for h in hops(r["spans"], list(range(n)))]
+            scen[f"hop_{name}"] = {
+                "chordflow": summary_ms(cf), "celery": summary_ms(fl),
+                "ratio_p50": round(pct(cf, .5) / pct(fl, .5), 2),
+                "chordflow_trigger_to_success_s": round(statistics.median(
+                    r["trigger_to_success_s"] for r in runs[("chordflow", name)]), 3),
+                "celery_trigger_to_success_s": round(statistics.median(
+                    r["trigger_to_success_s"] for r in runs[("floor", name)]), 3),
+            }
+    for name in ("fan1000", "chord1000", "diamond100"):
+        if ("chordflow", name) in runs:
+            cf = statistics.median(throughput(r["spans"], {"root", "join", "top", "bottom"})
+                                   for r in runs[("chordflow", name)])
+            fl = statistics.median(throughput(r["spans"], {-1, 1000, 100})
+                                   for r in runs[("floor", name)])
+            scen[f"throughput_{name}"] = {"chordflow_tasks_per_s": round(cf, 1),
+                                          "celery_tasks_per_s": round(fl, 1),
+                                          "ratio": round(cf / fl, 2)}
+    if "compile" in chosen:
+        scen["compile"] = compile_scenarios([1000, 10000])
+    if "embedded" in chosen:
+        scen["embedded_run_example"] = embedded_wall()
+        progress(f"embedded: {scen['embedded_run_example']}")
+    RESULTS.mkdir(exist_ok=True)
+    stamp = result["when"].replace(":", "").replace("-", "")[:15]
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(result, indent=2))
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2))
+    md = to_markdown(result)
+    (RESULTS / "summary.md").write_text(md)
+    plot(runs, RESULTS)
+    print(md)
+
+
+def to_markdown(result):
+    lines = [f"Run {result['when']} on {result['machine']['cpus']} CPUs, "
+             f"{result['workers']} prefork worker processes per side.", "",
+             "| scenario | chordflow | raw Celery | ratio |", "|---|---|---|---|"]
+    for name, s in result["scenarios"].items():
+        if name.startswith("hop_"):
+            lines.append(f"| {name} p50 / p95 / max (ms) | {s['chordflow']['p50_ms']} / "
+                         f"{s['chordflow']['p95_ms']} / {s['chordflow']['max_ms']} | "
+                         f"{s['celery']['p50_ms']} / {s['celery']['p95_ms']} / "
+                         f"{s['celery']['max_ms']} | {s['ratio_p50']}x |")
+            lines.append(f"| {name} trigger→success (s) | {s['chordflow_trigger_to_success_s']} | "
+                         f"{s['celery_trigger_to_success_s']} | |")
+        elif name.startswith("throughput_"):
+            lines.append(f"| {name} (tasks/s) | {s['chordflow_tasks_per_s']} | "
+                         f"{s['celery_tasks_per_s']} | {s['ratio']} |")
+        elif name == "compile":
+            for k, v in s.items():
+                lines.append(f"| compile {k} (ms) | {v['compile_ms']} (+ canvas {v['canvas_ms']}) | | |")
+        elif name == "embedded_run_example":
+            lines.append(f"| `chordflow run dagdefs/example_etl.py`, cold (s) | {s['wall_s']} | | |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(runs, folder):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        progress("matplotlib not installed: no plots (pip install matplotlib)")
+        return
+    if ("chordflow", "chain200") in runs:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        cf = [h * 1000 for r in runs[("chordflow", "chain200")] for h in hops(r["spans"], [f"t{i}" for i in range(200)])]
+        fl = [h * 1000 for r in runs[("floor", "chain200")] for h in hops(r["spans"], list(range(200)))]
+        ax.hist([cf, fl], bins=40, label=["chordflow (PostgreSQL state)", "raw Celery"])
+        ax.set_xlabel("hop latency (ms): next start - previous end")
+        ax.set_ylabel("hops")
+        ax.set_title("200-task chain")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "hops_chain200.png", dpi=100)
+        plt.close(fig)
+    names = [n for n in ("fan1000", "chord1000", "diamond100") if ("chordflow", n) in runs]
+    if names:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        cf = [statistics.median(throughput(r["spans"], {"root", "join", "top", "bottom"}) for r in runs[("chordflow", n)]) for n in names]
+        fl = [statistics.median(throughput(r["spans"], {-1, 1000, 100}) for r in runs[("floor", n)]) for n in names]
+        xs = range(len(names))
+        ax.bar([x - 0.2 for x in xs], cf, 0.4, label="chordflow")
+        ax.bar([x + 0.2 for x in xs], fl, 0.4, label="raw Celery")
+        ax.set_xticks(list(xs), names)
+        ax.set_ylabel("no-op tasks per second")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "throughput.png", dpi=100)
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
