@@ -39,7 +39,9 @@ class Store:
         else:
             try:
                 self.engine = create_engine(
-                    url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
+                    # No pre-ping: it costs a round trip per checkout on the hot path; a
+                    # connection lost in a restart is invalidated and retried (`retrying`).
+                    url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False,
                     connect_args={"connect_timeout": 5}, future=True,
                 )
             except Exception as exc:  # malformed URL, unknown driver
@@ -185,6 +187,7 @@ def retrying(fn: Callable[..., T]) -> Callable[..., T]:
                 return fn(*args, **kwargs)
             except OperationalError as exc:
                 if not exc.connection_invalidated and "could not connect" not in str(exc) \
+                        and "connection already closed" not in str(exc) \
                         and "terminating connection" not in str(exc) \
                         and "server closed the connection" not in str(exc) \
                         and "database is locked" not in str(exc):
