@@ -48,15 +48,16 @@ def test_movielens_pipeline_for_three_days(api, cluster_env):
            "MOVIELENS_DATA_DIR": str(data), "MOVIELENS_USER": "airflow",
            "MOVIELENS_PASSWORD": PASSWORD}
     cluster_env.scheduler(**env)
-    cluster_env.worker(concurrency=1, name="ml1", CHORDFLOW_RUNNER="docker", **env)
-    cluster_env.worker(concurrency=1, name="ml2", CHORDFLOW_RUNNER="docker", **env)
     broker = redis_lib.Redis.from_url(cluster_env.env["CHORDFLOW_BROKER_URL"])
     days = ["2019-01-01", "2019-01-02", "2019-01-03"]
-    messages = []
     for day in days:
         done = cluster_env.cli("trigger", "movielens_docker", "--logical-date", day, **env)
         assert done.returncode == 0, done.stderr
-        messages += broker.lrange("celery", 0, -1)
+    # Before any worker runs: the three runs' messages, as Redis holds them.
+    messages = wait_for(lambda: len(broker.lrange("celery", 0, -1)) >= 3 and
+                        broker.lrange("celery", 0, -1), 60, what="the three runs' messages")
+    cluster_env.worker(concurrency=1, name="ml1", CHORDFLOW_RUNNER="docker", **env)
+    cluster_env.worker(concurrency=1, name="ml2", CHORDFLOW_RUNNER="docker", **env)
     handle = cluster_env.cluster()
     runs = services.list_runs(handle, "movielens_docker")
     assert len(runs) == 3
