@@ -98,12 +98,7 @@ class Bench:
     def __exit__(self, *exc):
         import psycopg2
 
-        for proc in self.procs:
-            try:
-                os.killpg(proc.pid, 15)
-                proc.wait(30)
-            except Exception:
-                pass
+        self.stop_procs()
         conn = psycopg2.connect(f"{self.pg}/postgres")
         conn.autocommit = True
         conn.cursor().execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')

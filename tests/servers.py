@@ -15,7 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from pathlib import Path
+
 
 import pytest
 
@@ -161,3 +161,50 @@ def wait_for(condition, timeout: float = 30, interval: float = 0.05, what: str =
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
 
+
+
+def docker_client(images=()):
+    """A client of a running Docker engine that has `images`; missing() otherwise."""
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        missing(f"no Docker engine: {exc}")
+    for image in images:
+        try:
+            client.images.get(image)
+        except Exception:
+            missing(f"image {image} is not built (bash images/build.sh)")
+    return client
+
+
+def http_status(url, auth=None):
+    """The HTTP status of GET `url` (None when nothing answers); `auth` is "user:password"."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return None
+
+
+def http_json(url, auth, method="GET"):
+    import base64
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None

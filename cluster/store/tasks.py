@@ -6,10 +6,10 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, RunState, TaskState
+from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, TaskState
 from .db import Store, retrying
 from .models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
 

@@ -1,7 +1,6 @@
 """Runs on a real cluster: PostgreSQL store, Redis broker, `chordflow worker` + `scheduler`."""
 import json
 
-import pytest
 
 from cluster import services
 

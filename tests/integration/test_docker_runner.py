@@ -4,25 +4,14 @@ import signal
 import pytest
 
 from cluster import services
-from tests.servers import missing, wait_for
+from tests.servers import docker_client, wait_for
 
 IMAGE = "chordflow/runtime:latest"
 
 
 @pytest.fixture(scope="module")
 def engine():
-    try:
-        import docker
-
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:
-        missing(f"no Docker engine: {exc}")
-    try:
-        client.images.get(IMAGE)
-    except Exception:
-        missing(f"image {IMAGE} is not built (bash images/build.sh)")
-    return client
+    return docker_client([IMAGE])
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +86,8 @@ def test_orphan_container_of_a_killed_worker_is_removed(docker_cluster, engine):
     docker_cluster.worker(concurrency=1, name="rescuer", CHORDFLOW_RUNNER="docker")
     final = services.wait(handle, run_.id, timeout=180)
     _, tis = services.run_details(handle, run_.id)
+    log = "".join(text for _, text in services.task_logs(handle, run_.id, "slow"))
     handle.close()
-    assert final.state == "success" and tis[0].try_number == 2
+    assert final.state == "success" and tis[0].try_number == 2, log
     wait_for(lambda: container.id not in {c.id for c in engine.containers.list(all=True)}, 60,
              what="the orphaned container to be removed")

@@ -8,7 +8,7 @@ import redis as redis_lib
 
 from cluster import services
 from tests.conftest import ROOT
-from tests.servers import missing, wait_for
+from tests.servers import docker_client, wait_for
 
 IMAGES = ["chordflow/movielens-api:latest", "chordflow/movielens-fetch:latest",
           "chordflow/movielens-ranking:latest", "chordflow/runtime:latest"]
@@ -17,18 +17,7 @@ PASSWORD = "ml-pass-" + uuid.uuid4().hex[:8]
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    try:
-        import docker
-
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:
-        missing(f"no Docker engine: {exc}")
-    for image in IMAGES:
-        try:
-            client.images.get(image)
-        except Exception:
-            missing(f"image {image} is not built (bash images/build.sh)")
+    client = docker_client(IMAGES)
     network = client.networks.create("cfml-" + uuid.uuid4().hex[:6])
     container = client.containers.run(
         "chordflow/movielens-api:latest", detach=True, name=f"movielens-api-{network.name}",
