@@ -32,9 +32,20 @@ class ContainerOutcome:
     xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
+def cluster_label(database_url: str) -> str:
+    """Which installation a container belongs to: several may share one Docker engine, and
+    each may only sweep its own containers."""
+    import hashlib
+
+    return hashlib.sha256(database_url.encode()).hexdigest()[:16]
+
+
 def labels_for(context: dict[str, Any]) -> dict[str, str]:
+    from .runtime import runtime
+
     ti = context["ti"]
     return {
+        f"{LABEL_PREFIX}cluster": cluster_label(str(runtime().store.url)),
         f"{LABEL_PREFIX}dag_id": str(ti.dag_id), f"{LABEL_PREFIX}run": str(ti.run_pk),
         f"{LABEL_PREFIX}task_id": str(ti.task_id), f"{LABEL_PREFIX}try": str(ti.try_number),
     }
@@ -97,7 +108,8 @@ def remove_orphans(client: Any, store: Any) -> list[str]:
     """Remove chordflow containers whose try is no longer running in the store."""
     from cluster.store import tasks as ti_store
 
-    found = client.containers.list(all=True, filters={"label": f"{LABEL_PREFIX}run"})
+    mine = f"{LABEL_PREFIX}cluster={cluster_label(str(store.url))}"
+    found = client.containers.list(all=True, filters={"label": [f"{LABEL_PREFIX}run", mine]})
     keys = {}
     for c in found:
         lb = c.labels
