@@ -72,21 +72,8 @@ class DockerRunner:
                 timeout: float | None) -> Any:
         if getattr(operator, "runs_own_container", False):
             return self._in_worker.execute(operator, context, log_writer, timeout)
-        from cluster.store import tasks as ti_store
-        from ..runtime import runtime
-
         ti = context["ti"]
-        dag = context["dag"]
-        relative = os.path.relpath(dag.fileloc, self.settings.dags_folder)
-        payload = {
-            "dag_file": relative, "dag_id": dag.dag_id, "task_id": ti.task_id,
-            "try_number": ti.try_number, "run_pk": ti.run_pk, "run_id": ti.run_id,
-            "logical_date": context["logical_date"].isoformat(),
-            "conf": context["dag_run"].conf, "params": _jsonable(context["params"]),
-            "upstream": ti._upstream,
-            "xcoms": [list(x) for x in ti_store.run_xcoms(runtime().store, ti.run_pk)],
-        }
-        encoded = base64.b64encode(json.dumps(payload, default=str).encode()).decode()
+        encoded = task_payload(self.settings, context)
         outcome = run_container(
             self.client, self.settings.runtime_image,
             ["python", "-m", "workers.container_entry"], log_writer, timeout,
@@ -105,6 +92,29 @@ class DockerRunner:
         if outcome.exit_code != 0:
             raise AirflowException(f"task container exited with code {outcome.exit_code}")
         return outcome.result
+
+
+def task_payload(settings: Settings, context: dict[str, Any]) -> str:
+    """What `workers.container_entry` needs to run one try, encoded for PAYLOAD_ENV.
+
+    Shared by the container runners (docker, kubernetes): ids, dates, conf, params and
+    the run's XComs; never database credentials.
+    """
+    from cluster.store import tasks as ti_store
+    from ..runtime import runtime
+
+    ti = context["ti"]
+    dag = context["dag"]
+    relative = os.path.relpath(dag.fileloc, settings.dags_folder)
+    payload = {
+        "dag_file": relative, "dag_id": dag.dag_id, "task_id": ti.task_id,
+        "try_number": ti.try_number, "run_pk": ti.run_pk, "run_id": ti.run_id,
+        "logical_date": context["logical_date"].isoformat(),
+        "conf": context["dag_run"].conf, "params": _jsonable(context["params"]),
+        "upstream": ti._upstream,
+        "xcoms": [list(x) for x in ti_store.run_xcoms(runtime().store, ti.run_pk)],
+    }
+    return base64.b64encode(json.dumps(payload, default=str).encode()).decode()
 
 
 def _jsonable(value: Any) -> Any:
