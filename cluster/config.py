@@ -31,6 +31,16 @@ class Settings:
     dags_folder: Path
     runner: str = "auto"
     runtime_image: str = "chordflow/runtime:latest"
+    runtime_image_pull_policy: str = "IfNotPresent"
+    # The pod runner: where task pods go, how the worker reaches the API server (in-cluster
+    # service account, or a kubeconfig file and context; None: in-cluster when it can be),
+    # and the claim task pods mount the DAG files from (empty: DAGs baked into the image).
+    kubernetes_namespace: str = "default"
+    kubernetes_in_cluster: bool | None = None
+    kubernetes_config_file: str = ""
+    kubernetes_cluster_context: str = ""
+    kubernetes_dags_claim: str = ""
+    kubernetes_startup_timeout: float = 120.0
     queued_timeout: float = 120.0
     scheduler_interval: float = 1.0
     dag_dir_list_interval: float = 30.0
@@ -68,6 +78,17 @@ class Settings:
             dags_folder=Path(get("DAGS_FOLDER", "dags")).expanduser().absolute(),
             runner=_check_choice("RUNNER", get("RUNNER", "auto"), RUNNERS),
             runtime_image=get("RUNTIME_IMAGE", cls.runtime_image),
+            runtime_image_pull_policy=_check_choice(
+                "RUNTIME_IMAGE_PULL_POLICY", get("RUNTIME_IMAGE_PULL_POLICY", "IfNotPresent"),
+                ("Always", "IfNotPresent", "Never")),
+            kubernetes_namespace=get("KUBERNETES_NAMESPACE", cls.kubernetes_namespace),
+            kubernetes_in_cluster=_flag("KUBERNETES_IN_CLUSTER", get("KUBERNETES_IN_CLUSTER")),
+            kubernetes_config_file=get("KUBERNETES_CONFIG_FILE"),
+            kubernetes_cluster_context=get("KUBERNETES_CLUSTER_CONTEXT"),
+            kubernetes_dags_claim=get("KUBERNETES_DAGS_CLAIM"),
+            kubernetes_startup_timeout=_number(
+                "KUBERNETES_STARTUP_TIMEOUT", get("KUBERNETES_STARTUP_TIMEOUT"),
+                cls.kubernetes_startup_timeout),
             queued_timeout=_number("QUEUED_TIMEOUT", get("QUEUED_TIMEOUT"), cls.queued_timeout),
             scheduler_interval=_number(
                 "SCHEDULER_INTERVAL", get("SCHEDULER_INTERVAL"), cls.scheduler_interval
@@ -136,6 +157,17 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ConfigError(f"{PREFIX}{name}={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+def _flag(name: str, text: str) -> bool | None:
+    """true/false (and 1/0, yes/no); empty means "decide by yourself" (None)."""
+    if not text:
+        return None
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{PREFIX}{name}={text!r} must be true or false")
 
 
 def _number(name: str, text: str, default: float) -> float:
