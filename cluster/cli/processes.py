@@ -52,6 +52,10 @@ def worker(ctx: click.Context, concurrency: int | None, autoscale: str | None,
         from workers.tasks import sweep_orphan_containers_forever
 
         sweep_orphan_containers_forever(cluster.settings)
+    elif runner.name == "kubernetes":
+        from workers.runners.kubernetes import sweep_orphan_pods_forever
+
+        sweep_orphan_pods_forever(cluster.settings)
     argv = ["worker", f"--loglevel={loglevel.upper()}", "-E"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
