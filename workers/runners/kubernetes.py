@@ -41,8 +41,9 @@ def core_api(in_cluster: bool | None = None, config_file: str | None = None,
     """A CoreV1Api: the pod's service account in a cluster, else a kubeconfig file."""
     from kubernetes import client, config
 
-    if in_cluster is None:
-        in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not config_file
+    if in_cluster is None:  # a named kubeconfig or context means that one
+        in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not (
+            config_file or cluster_context)
     if in_cluster:
         configuration = client.Configuration()
         config.load_incluster_config(client_configuration=configuration)

@@ -268,9 +268,11 @@ class PodLauncher:
         drops = 0
         while True:
             self._check(deadline)
+            ended = False
             try:
                 self._read_log(name, ns, cursor, deadline, follow=True)
                 drops = 0
+                ended = True
             except ApiException as exc:
                 if exc.status == 404:
                     raise PodGone(f"pod {ns}/{name} is gone") from None
@@ -287,6 +289,8 @@ class PodLauncher:
                 break
             if drops > 1:  # an API server that keeps failing is not hammered
                 self.sleep(min(drops, 5))
+            elif ended:  # the stream ended before the status did: it lags by a moment
+                self.sleep(1.0)
         for attempt in range(3):  # what the follow may have missed before the end
             try:
                 self._read_log(name, ns, cursor, deadline, follow=False)
