@@ -636,3 +636,32 @@ def test_unusable_client_configuration_is_a_config_error_naming_the_settings(tmp
         "CHORDFLOW_KUBERNETES_CONFIG_FILE": str(tmp_path / "no-such-kubeconfig")})
     with pytest.raises(ConfigError, match="CHORDFLOW_KUBERNETES_CONFIG_FILE"):
         get_runner(settings)
+
+
+def test_without_get_logs_the_output_stays_out_but_the_result_comes_back():
+    fake = FakeCoreV1Api(Clock())
+    outcome, log = launch(fake, Script(lines=["noisy output", f"{RESULT_MARK}[1, 2]"]),
+                          get_logs=False, read_result=True)
+    assert outcome.succeeded and outcome.result == [1, 2]
+    assert "noisy output" not in log.text
+    assert [r["tail_lines"] for r in fake.log_requests] == [1]
+
+
+def test_operator_reaches_the_cluster_its_kubeconfig_and_context_name(tmp_path, monkeypatch):
+    import yaml
+
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "one",
+        "clusters": [{"name": c, "cluster": {"server": f"https://{c}.example:6443"}}
+                     for c in ("one", "two")],
+        "users": [{"name": "u", "user": {"token": "t0ken-value"}}],
+        "contexts": [{"name": c, "context": {"cluster": c, "user": "u"}} for c in ("one", "two")],
+    }))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")   # as inside a cluster
+    op = KubernetesPodOperator(task_id="t", image="i", config_file=str(kubeconfig),
+                               cluster_context="two")
+    assert op.core_api().api_client.configuration.host == "https://two.example:6443"
+    monkeypatch.setenv("CHORDFLOW_KUBERNETES_CONFIG_FILE", str(kubeconfig))
+    default = KubernetesPodOperator(task_id="u", image="i")
+    assert default.core_api().api_client.configuration.host == "https://one.example:6443"

@@ -16,11 +16,12 @@ from typing import Any
 from kubernetes.client import models as k8s
 
 from cluster.config import Settings
-from cluster.errors import AirflowException, AirflowSkipException, ConfigError
+from cluster.errors import AirflowSkipException, ConfigError
 
 from ..containers import cluster_label
 from .docker import DAGS_MOUNT, PAYLOAD_ENV, task_payload
-from .pod_launcher import PodLauncher, PodOutcome, delete_pod
+from .pod_launcher import PodLauncher, delete_pod
+from .pod_status import PodError, PodOutcome
 from .pods import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction, PodIdentity,
                    PodRequest, build_pod, key_of)
 from .process import ProcessRunner
@@ -32,7 +33,7 @@ DAGS_VOLUME = "dags"
 DEADLINE_SLACK = 300
 
 
-class PodFailed(AirflowException):
+class PodFailed(PodError):
     """The task pod ended with a failure (exit code, eviction, a signal, a deadline)."""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import dataclasses
 import json
 import logging
 import math
@@ -26,105 +25,20 @@ from kubernetes import watch
 from kubernetes.client import models as k8s
 from kubernetes.client.rest import ApiException
 
-from cluster.errors import AirflowException
-
 from ..containers import RESULT_MARK, SKIP_MARK, XCOM_MARK
-from .pods import BASE_CONTAINER, OnFinishAction, base_container_status
+from .pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,
+                         PodTerminated, PodTimeout, finished, outcome_of, started,
+                         waiting_reason)
+from .pods import BASE_CONTAINER, OnFinishAction
 
 log = logging.getLogger("chordflow.worker")
 
-# Pod-level reasons: Kubernetes itself stopped the pod. Never a success, whatever the exit.
-FAILED_POD_REASONS = frozenset({
-    "Evicted", "DeadlineExceeded", "Preempting", "NodeLost", "Shutdown", "Terminated",
-    "NodeShutdown", "UnexpectedAdmissionError", "OutOfmemory", "OutOfcpu",
-})
-SIGNAL_EXITS = {137: "killed (SIGKILL)", 143: "terminated (SIGTERM)"}
 # Waiting reasons that no amount of waiting fixes.
 HOPELESS_WAITING = frozenset({"InvalidImageName", "ErrImageNeverPull"})
 RESUME_MARGIN = 60   # seconds re-read after a dropped log stream (clock skew); repeats dropped
 CONNECT_TIMEOUT = 10
 _DROPPED = (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError)
 XCOM_FILE_HINT = "the XCom written to /airflow/xcom/return.json"
-
-
-class PodError(AirflowException):
-    """A task pod could not run to its end."""
-
-
-class PodStartupTimeout(PodError):
-    """The pod was not running within its startup timeout."""
-
-
-class PodTimeout(PodError):
-    """The try outlived its execution_timeout; the pod was deleted."""
-
-
-class PodCancelled(PodError):
-    """The try ended elsewhere (marked failed, cleared, taken as lost); the pod was deleted."""
-
-
-class PodGone(PodError):
-    """The pod was deleted by someone else before it ended."""
-
-
-class PodTerminated(BaseException):
-    """This process got SIGTERM while a pod ran: delete the pod, then die as asked."""
-
-
-@dataclasses.dataclass
-class PodOutcome:
-    """How a task pod ended, and what its output carried (marked result, XComs, skip)."""
-
-    name: str
-    namespace: str
-    phase: str | None = None
-    exit_code: int | None = None
-    reason: str | None = None          # the base container's terminated reason
-    pod_reason: str | None = None      # the pod's reason (Evicted, DeadlineExceeded, ...)
-    message: str | None = None
-    result: Any = None
-    has_result: bool = False
-    skipped: str | None = None
-    xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
-    last_line: str = ""
-    ended: bool = False
-
-    @property
-    def succeeded(self) -> bool:
-        return (self.ended and self.exit_code == 0 and self.reason in (None, "Completed")
-                and self.phase != "Failed" and not self.pod_reason)
-
-    def describe(self) -> str:
-        """Why the pod failed, in the words a user searches for."""
-        where = f"pod {self.namespace}/{self.name}"
-        if self.pod_reason:
-            text = f"{where} failed: {self.pod_reason}"
-        elif self.exit_code is None:
-            text = f"{where} ended without an exit code (phase {self.phase})"
-        else:
-            text = f"{where} failed: exit code {self.exit_code}"
-            if self.exit_code in SIGNAL_EXITS:
-                text += f", {SIGNAL_EXITS[self.exit_code]}"
-            if self.reason and self.reason not in ("Error", "Completed"):
-                text += f" ({self.reason})"
-        return f"{text}: {self.message}" if self.message else text
-
-
-def outcome_of(pod: k8s.V1Pod, outcome: PodOutcome) -> PodOutcome:
-    """Fill `outcome` from the pod's final status."""
-    status = pod.status or k8s.V1PodStatus()
-    container = base_container_status(pod)
-    ended = None
-    if container is not None and container.state is not None:
-        ended = container.state.terminated
-    if ended is None and container is not None and container.last_state is not None:
-        ended = container.last_state.terminated
-    outcome.phase, outcome.pod_reason = status.phase, status.reason
-    outcome.message = status.message or (ended.message if ended else None)
-    if ended is not None:
-        outcome.exit_code, outcome.reason = ended.exit_code, ended.reason
-    outcome.ended = True
-    return outcome
 
 
 class PodLauncher:
@@ -170,11 +84,11 @@ class PodLauncher:
                 created = True
                 self._say(f"pod {ns}/{name} created ({pod.spec.containers[0].image})")
                 startup_end = start + startup_timeout
-                self._wait(name, ns, _started, min(startup_end, deadline or startup_end),
+                self._wait(name, ns, started, min(startup_end, deadline or startup_end),
                            lambda p: self._startup_error(p, startup_timeout, deadline))
                 if get_logs:
                     self._follow_logs(name, ns, deadline)
-                final = self._wait(name, ns, _finished, deadline, self._timeout_error)
+                final = self._wait(name, ns, finished, deadline, self._timeout_error)
                 if not get_logs and read_result:
                     self._read_log(name, ns, _LogCursor(), deadline, follow=False,
                                    tail_lines=1, quiet=True)
@@ -218,7 +132,7 @@ class PodLauncher:
                     last = event["object"]
                     if done(last):
                         return last
-                    hopeless = _waiting(last)
+                    hopeless = waiting_reason(last)
                     if hopeless.split(":")[0] in HOPELESS_WAITING:
                         raise PodError(f"pod {ns}/{name} cannot start: {hopeless}")
                     self._check(None)
@@ -241,7 +155,7 @@ class PodLauncher:
             return self._timeout_error(pod)
         assert self._outcome is not None
         where = f"pod {self._outcome.namespace}/{self._outcome.name}"
-        state = _waiting(pod) if pod is not None else "no status yet"
+        state = waiting_reason(pod) if pod is not None else "no status yet"
         return PodStartupTimeout(
             f"{where} did not start within {startup_timeout:g}s (startup_timeout_seconds): "
             f"{state}")
@@ -285,7 +199,7 @@ class PodLauncher:
                 drops += 1
                 log.info("log stream of pod %s/%s dropped (%s); resuming", ns, name,
                          type(exc).__name__)
-            if _finished(self._read_pod(name, ns)):
+            if finished(self._read_pod(name, ns)):
                 break
             if drops > 1:  # an API server that keeps failing is not hammered
                 self.sleep(min(drops, 5))
@@ -390,34 +304,6 @@ def delete_pod(api: Any, name: str, ns: str) -> bool:
     except Exception as exc:
         log.warning("could not delete pod %s/%s: %s", ns, name, exc)
     return False
-
-
-def _started(pod: k8s.V1Pod) -> bool:
-    phase = pod.status.phase if pod.status else None
-    container = base_container_status(pod)
-    state = container.state if container is not None else None
-    return phase in ("Running", "Succeeded", "Failed") or bool(
-        state is not None and (state.running or state.terminated))
-
-
-def _finished(pod: k8s.V1Pod) -> bool:
-    phase = pod.status.phase if pod.status else None
-    container = base_container_status(pod)
-    state = container.state if container is not None else None
-    return phase in ("Succeeded", "Failed") or bool(state is not None and state.terminated)
-
-
-def _waiting(pod: k8s.V1Pod) -> str:
-    """What a pod that has not started is waiting for, e.g. `ImagePullBackOff: ...`."""
-    container = base_container_status(pod)
-    waiting = container.state.waiting if container is not None and container.state else None
-    if waiting is not None and waiting.reason:
-        return f"{waiting.reason}: {waiting.message}" if waiting.message else waiting.reason
-    status = pod.status
-    for condition in (status.conditions if status else None) or []:
-        if condition.status != "True" and condition.reason:
-            return f"{condition.reason}: {condition.message}"
-    return f"phase {status.phase if status else 'unknown'}"
 
 
 class _LogCursor:
