@@ -665,3 +665,14 @@ def test_operator_reaches_the_cluster_its_kubeconfig_and_context_name(tmp_path, 
     monkeypatch.setenv("CHORDFLOW_KUBERNETES_CONFIG_FILE", str(kubeconfig))
     default = KubernetesPodOperator(task_id="u", image="i")
     assert default.core_api().api_client.configuration.host == "https://one.example:6443"
+
+
+def test_the_runner_cancels_a_pod_once_the_store_says_its_try_ended(store_run):
+    from workers.runners.kubernetes import _try_ended
+
+    store, run = store_run.store, store_run.run
+    _, context, _ = store_run.claim("answer")
+    check = _try_ended(PodIdentity.from_context(context))
+    assert check() is None                                        # running: carry on
+    ti_store.finish(store, run.id, "answer", 1, TaskState.FAILED, utcnow(), "marked failed")
+    assert "ended elsewhere" in check()
