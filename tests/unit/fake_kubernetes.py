@@ -20,8 +20,10 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+import weakref
 from typing import Any, Iterator
 
 import urllib3
@@ -105,14 +107,16 @@ class _Pod:
 class FakeCoreV1Api:
     """CoreV1Api's create/read/list/watch/log/delete for pods, and events."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, workdir: str | None = None) -> None:
         self.clock = clock or Clock()
         self.pods: dict[tuple[str, str], _Pod] = {}
         self.scripts: list[Script] = []
         self.created: list[k8s.V1Pod] = []
         self.deleted: list[str] = []
         self.log_requests: list[dict[str, Any]] = []
-        self.workdir = tempfile.mkdtemp(prefix="cf-fake-kubelet-")
+        self.workdir = workdir or tempfile.mkdtemp(prefix="cf-fake-kubelet-")
+        if workdir is None:
+            weakref.finalize(self, shutil.rmtree, self.workdir, True)
         self.mount_sources: dict[str, str] = {}  # volume name -> local directory
         self._serial = 0
         self.watches = 0

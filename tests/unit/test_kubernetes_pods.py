@@ -450,7 +450,7 @@ def test_sigterm_deletes_the_pod_then_the_process_dies_of_it(tmp_path):
                 open({str(marks)!r}, "a").write("deleted\\n")
                 return super().delete_namespaced_pod(name, namespace, **kw)
 
-        api = Api(Clock())
+        api = Api(Clock(), workdir={str(tmp_path)!r})
         api.scripts.append(Script(duration=10**9))
         pod = build_pod(KubernetesPodOperator(task_id="t", image="i").pod_request(),
                         PodIdentity("d", 1, "r", "t", 1))
