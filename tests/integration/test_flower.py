@@ -1,6 +1,8 @@
 """A real Flower process watches the cluster: tasks appear as `dag_id.task_id`, auth is required."""
+import socket
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -53,3 +55,44 @@ def test_flower_shows_tasks_by_dag_and_task_id_and_requires_auth(flower, running
     assert set(shown) - expected <= {"t_nonsp.c.join"}, set(shown) - expected
     workers = http_json(flower + "/api/workers?refresh=1", "admin:flower-pass-1")
     assert workers, "Flower sees no worker"
+
+
+def test_an_autoscaling_worker_grows_under_load_and_is_steered_from_flower(flower, running_cluster):
+    """`chordflow worker --autoscale MAX,MIN`: Celery adds processes for queued work, and
+    Flower's autoscale endpoint changes the bounds of the running worker."""
+    auth = "admin:flower-pass-1"
+    name = f"auto-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
+    running_cluster.start("worker", "--autoscale", "3,1", "-Q", "autoscale", "-n", name,
+                          marker="ready.")
+
+    def autoscaler():
+        info = http_json(flower + f"/api/workers?refresh=1&workername={name}", auth).get(name)
+        return info and info["stats"].get("autoscaler")
+
+    assert wait_for(autoscaler, 30, what="Flower to see the autoscaling worker") \
+        and autoscaler()["max"] == 3 and autoscaler()["min"] == 1
+
+    # Four 2 s tasks on the worker's own queue: it must grow past its single process.
+    done = running_cluster.cli("trigger", "t_autoscale", "--wait")
+    assert done.returncode == 0, done.stdout + done.stderr
+    spans: dict[str, dict[str, float]] = {}
+    for line in (running_cluster.tmp / "out" / "autoscale").read_text().splitlines():
+        task, pid, edge, at = line.split()
+        spans.setdefault(task, {"pid": float(pid)})[edge] = float(at)
+    assert len(spans) == 4
+    overlapping = [(a, b) for a in spans for b in spans if a < b
+                   and spans[a]["start"] < spans[b]["end"] and spans[b]["start"] < spans[a]["end"]]
+    assert overlapping, f"the tasks ran one at a time: the pool never grew ({spans})"
+    assert len({s["pid"] for s in spans.values()}) >= 2
+
+    # Flower steers the bounds: a minimum of 2 grows the pool at once.
+    http_json(flower + f"/api/worker/pool/autoscale/{name}?min=2&max=4", auth, method="POST")
+    bounds = wait_for(lambda: (autoscaler() or {}).get("max") == 4 and autoscaler(), 30,
+                      what="the new autoscale bounds")
+    assert bounds["min"] == 2
+
+    def processes():
+        info = http_json(flower + f"/api/workers?refresh=1&workername={name}", auth)[name]
+        return len(info["stats"]["pool"]["processes"])
+
+    wait_for(lambda: processes() >= 2, 30, what="the pool to grow to the new minimum")
