@@ -45,7 +45,7 @@ class DockerOperator(BaseOperator):
         self.environment = dict(environment or {})
         self.private_environment = dict(private_environment or {})
         self.volumes, self.mounts = list(volumes or []), list(mounts or [])
-        self.network_mode, self.auto_remove = network_mode, auto_remove
+        self.network_mode, self.auto_remove = network_mode, _auto_remove(auto_remove)
         self.working_dir, self.user = working_dir, user
         self.mem_limit, self.cpus = mem_limit, cpus
         self.docker_url, self.api_version = docker_url, api_version
@@ -77,3 +77,19 @@ class DockerOperator(BaseOperator):
             raise AirflowException(
                 f"Docker container failed: exit code {outcome.exit_code} ({self.image})")
         return outcome.last_line or None if self.do_xcom_push else None
+
+
+AUTO_REMOVE = ("never", "success", "force")
+
+
+def _auto_remove(value: bool | str) -> str:
+    """Airflow's `auto_remove` spellings (bools from providers before 3.0) as one word.
+
+    The value is kept for DAG compatibility; chordflow removes every task container once
+    its output and exit code are stored, so "never" does not leave containers behind.
+    """
+    if isinstance(value, bool):
+        return "success" if value else "never"
+    if value not in AUTO_REMOVE:
+        raise ValueError(f"auto_remove must be one of {', '.join(AUTO_REMOVE)}, not {value!r}")
+    return value
