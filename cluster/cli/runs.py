@@ -96,7 +96,14 @@ def run(ctx: click.Context, target: str, dag_id: str | None, conf_text: str | No
     else:
         dag_id = target
     progress = Progress()
-    click.echo(f"running {dag_id} embedded (state in {home})")
+    from workers.runners import runner_name
+
+    where = {"docker": "each task in a container", "kubernetes": "each task in a pod",
+             "process": "tasks in this process"}[runner_name(cluster.settings)]
+    if cluster.settings.runner == "auto" and where == "tasks in this process":
+        where += (f" (no Docker engine with the image {cluster.settings.runtime_image} "
+                  "answered; CHORDFLOW_RUNNER=docker to insist)")
+    click.echo(f"running {dag_id} embedded, {where} (state in {home})")
     run = services.trigger(cluster, dag_id, conf, on_progress=progress)
     return _finish(cluster, run.id, True, quiet=True)
 

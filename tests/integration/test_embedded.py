@@ -20,6 +20,7 @@ def test_run_example_dag_end_to_end(tmp_path):
     done = run_cli(tmp_path, "run", "dagdefs/example_etl.py", "--conf", '{"orders": 100}')
     assert done.returncode == 0, done.stdout + done.stderr
     assert "run 1 (example_etl" in done.stdout and ": success" in done.stdout
+    assert "embedded, tasks in this process (state in" in done.stdout.splitlines()[0]
     assert (tmp_path / "state" / "chordflow.db").exists()
     report = next(tmp_path.glob("sales_*.csv")).read_text().splitlines()
     assert report[0] == "region,orders,total"
@@ -41,3 +42,9 @@ def test_run_a_broken_file_is_a_one_line_error(tmp_path):
     done = run_cli(tmp_path, "run", "tests/dags/broken_cycle.py")
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cycle" in done.stderr
+
+
+def test_run_says_when_auto_falls_back_to_the_process_runner(tmp_path):
+    done = run_cli(tmp_path, "run", "tests/dags/failing.py", CHORDFLOW_RUNNER="auto",
+                   DOCKER_HOST="tcp://127.0.0.1:9")
+    assert "tasks in this process (no Docker engine with the image" in done.stdout, done.stdout

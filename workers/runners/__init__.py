@@ -11,11 +11,16 @@ from .base import Runner
 log = logging.getLogger("chordflow.worker")
 
 
-def get_runner(settings: Settings) -> Runner:
+def runner_name(settings: Settings) -> str:
     """The runner the settings choose; `auto` prefers containers when Docker answers."""
-    name = settings.runner
-    if name == "auto":
-        name = "docker" if _docker_ready(settings) else "process"
+    if settings.runner == "auto":
+        return "docker" if _docker_ready(settings) else "process"
+    return settings.runner
+
+
+def get_runner(settings: Settings) -> Runner:
+    """The runner the settings choose (see `runner_name`)."""
+    name = runner_name(settings)
     if name == "process":
         from .process import ProcessRunner
 
@@ -46,4 +51,4 @@ def _docker_ready(settings: Settings) -> bool:
         return False
 
 
-__all__ = ["Runner", "get_runner"]
+__all__ = ["Runner", "get_runner", "runner_name"]
