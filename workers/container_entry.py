@@ -49,8 +49,16 @@ class PayloadRun:
         self.conf, self.logical_date, self.id = payload["conf"], logical_date, payload["run_pk"]
 
 
+def read_payload() -> str:
+    """The try's payload: a file (a pod's Secret volume) or the environment (docker runner)."""
+    path = os.environ.get("CHORDFLOW_TASK_PAYLOAD_FILE")
+    if path:
+        return Path(path).read_text()
+    return os.environ["CHORDFLOW_TASK_PAYLOAD"]
+
+
 def main() -> int:
-    payload = json.loads(base64.b64decode(os.environ["CHORDFLOW_TASK_PAYLOAD"]))
+    payload = json.loads(base64.b64decode(read_payload()))
     folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
     dags = {d.dag_id: d for d in load_dags_from_file(folder / payload["dag_file"])}
     dag = dags[payload["dag_id"]]

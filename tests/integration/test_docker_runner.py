@@ -91,3 +91,17 @@ def test_orphan_container_of_a_killed_worker_is_removed(docker_cluster, engine):
     assert final.state == "success" and tis[0].try_number == 2, log
     wait_for(lambda: container.id not in {c.id for c in engine.containers.list(all=True)}, 60,
              what="the orphaned container to be removed")
+
+
+def test_dag_files_importing_docker_and_kubernetes_types_run_in_the_runtime_image(
+        docker_cluster, engine):
+    done, run_, tis = run(docker_cluster, "t_provider_objects")
+    assert done.returncode == 0, done.stdout + done.stderr
+    from cluster.store.tasks import pull_xcoms
+
+    handle = docker_cluster.cluster()
+    try:
+        pulled = pull_xcoms(handle.store, run_.id, ["describe"], "return_value")
+    finally:
+        handle.close()
+    assert pulled == {"describe": "movielens:/data"}

@@ -14,6 +14,7 @@ the pod's environment and its volume mounts mapped to temporary directories.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import datetime as dt
@@ -118,6 +119,9 @@ class FakeCoreV1Api:
         if workdir is None:
             weakref.finalize(self, shutil.rmtree, self.workdir, True)
         self.mount_sources: dict[str, str] = {}  # volume name -> local directory
+        self.secrets: dict[tuple[str, str], k8s.V1Secret] = {}
+        self.deleted_secrets: list[str] = []
+        self.created_secrets: list[k8s.V1Secret] = []
         self._serial = 0
         self.watches = 0
 
@@ -142,6 +146,22 @@ class FakeCoreV1Api:
         self.pods[key] = record
         self.created.append(copy.deepcopy(body))
         return pod
+
+    # -- secrets (create and delete only: what the runner's Role allows) -----------------
+    def create_namespaced_secret(self, namespace: str, body: k8s.V1Secret, **_: Any) -> k8s.V1Secret:
+        assert isinstance(body, k8s.V1Secret), "the body must be a V1Secret"
+        ApiClient().sanitize_for_serialization(body)
+        if (namespace, body.metadata.name) in self.secrets:
+            raise ApiException(status=409, reason="AlreadyExists")
+        self.secrets[(namespace, body.metadata.name)] = copy.deepcopy(body)
+        self.created_secrets.append(copy.deepcopy(body))
+        return body
+
+    def delete_namespaced_secret(self, name: str, namespace: str, **_: Any) -> k8s.V1Status:
+        if self.secrets.pop((namespace, name), None) is None:
+            raise ApiException(status=404, reason="NotFound")
+        self.deleted_secrets.append(name)
+        return k8s.V1Status(status="Success")
 
     def add_pod(self, pod: k8s.V1Pod, phase: str) -> None:
         """A pod made earlier (by another worker): for the sweep."""
@@ -287,9 +307,16 @@ class FakeCoreV1Api:
         container = record.obj.spec.containers[0]
         env = {e.name: e.value for e in container.env or [] if e.value is not None}
         mounts = {}
+        volumes = {v.name: v for v in record.obj.spec.volumes or []}
         for mount in container.volume_mounts or []:
             mounts[mount.mount_path] = self.mount_sources.get(
                 mount.name, tempfile.mkdtemp(dir=self.workdir))
+            volume = volumes.get(mount.name)
+            if volume is not None and volume.secret is not None:  # the kubelet's projection
+                secret = self.secrets[(record.obj.metadata.namespace, volume.secret.secret_name)]
+                for key, value in (secret.data or {}).items():
+                    with open(os.path.join(mounts[mount.mount_path], key), "wb") as fh:
+                        fh.write(base64.b64decode(value))
 
         def local(text: str) -> str:
             text = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",

@@ -581,7 +581,7 @@ def test_dags_come_from_the_image_by_default(helm):
 # ---------------------------------------------------------------- RBAC and security
 
 
-def test_pod_runner_role_is_namespaced_and_limited_to_pods(helm):
+def test_pod_runner_role_is_namespaced_and_limited_to_pods_payloads_and_events(helm):
     for values in CI_VALUES:
         docs = render(helm, *values_args(values))
         assert not find(docs, "ClusterRole") and not find(docs, "ClusterRoleBinding")
@@ -593,8 +593,10 @@ def test_pod_runner_role_is_namespaced_and_limited_to_pods(helm):
             assert "resourceNames" not in rule
             for resource in rule["resources"]:
                 granted.setdefault(resource, set()).update(rule["verbs"])
+        # Secrets: the try payloads, written and deleted but never read back.
         assert granted == {"pods": {"create", "get", "list", "watch", "delete"},
-                           "pods/log": {"get"}}
+                           "pods/log": {"get"}, "secrets": {"create", "delete"},
+                           "events": {"list"}}
         binding = one(docs, "RoleBinding", f"{FULLNAME}-pod-runner")
         assert binding["metadata"]["namespace"] == NAMESPACE
         assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",

@@ -39,6 +39,7 @@ from workers.context import build_context  # noqa: E402
 from workers.logs import TaskLogWriter  # noqa: E402
 from workers.runners.docker import DAGS_MOUNT, PAYLOAD_ENV  # noqa: E402
 from workers.runners.kubernetes import (KubernetesRunner, PodFailed, memory_quantity,  # noqa: E402
+                                        payload_secret, with_payload_secret,
                                         sweep_orphan_pods, task_pod_request)
 from workers.runners.pod_launcher import (PodCancelled, PodLauncher, PodStartupTimeout,  # noqa: E402
                                           PodTimeout)
@@ -250,14 +251,18 @@ def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     settings = Settings.from_env({"CHORDFLOW_KUBERNETES_NAMESPACE": "tasks",
                                   "CHORDFLOW_KUBERNETES_DAGS_CLAIM": "dags-claim",
                                   "CHORDFLOW_RUNTIME_IMAGE": "registry.local/runtime:7"})
-    pod = build_pod(task_pod_request(settings, "cGF5bG9hZA==", timeout=60), IDENTITY)
+    pod = with_payload_secret(build_pod(task_pod_request(settings, timeout=60), IDENTITY))
     base, spec = pod.spec.containers[0], pod.spec
     assert pod.metadata.namespace == "tasks" and base.image == "registry.local/runtime:7"
     assert base.command == ["python", "-m", "workers.container_entry"]
-    assert {e.name: e.value for e in base.env} == {PAYLOAD_ENV: "cGF5bG9hZA==",
-                                                   "CHORDFLOW_DAGS_FOLDER": DAGS_MOUNT}
+    # The payload is a file from the try's Secret, never a value in the pod's environment.
+    assert {e.name: e.value for e in base.env} == {
+        "CHORDFLOW_TASK_PAYLOAD_FILE": "/var/run/chordflow/payload",
+        "CHORDFLOW_DAGS_FOLDER": DAGS_MOUNT}
     assert spec.volumes[0].persistent_volume_claim.claim_name == "dags-claim"
     assert base.volume_mounts[0].mount_path == DAGS_MOUNT and base.volume_mounts[0].read_only
+    assert spec.volumes[1].secret.secret_name == pod.metadata.name
+    assert base.volume_mounts[1].mount_path == "/var/run/chordflow" and base.volume_mounts[1].read_only
     assert spec.automount_service_account_token is False
     assert spec.security_context.run_as_non_root and spec.security_context.run_as_user == 1000
     assert base.security_context.allow_privilege_escalation is False
@@ -265,7 +270,7 @@ def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     assert base.resources.limits == {"memory": "512Mi", "cpu": "1"}
     assert spec.active_deadline_seconds == 60 + 120 + 300
     validate(pod)
-    image_baked = build_pod(task_pod_request(Settings.from_env({}), "x", None), IDENTITY)
+    image_baked = build_pod(task_pod_request(Settings.from_env({}), None), IDENTITY)
     assert not image_baked.spec.volumes and image_baked.spec.active_deadline_seconds is None
     assert memory_quantity("2g") == "2Gi" and memory_quantity("1Gi") == "1Gi"
 
@@ -539,9 +544,12 @@ def test_runner_runs_a_python_task_in_the_runtime_pod_with_the_docker_payload(st
     task, context, writer = store_run.claim("answer")
     assert runner.execute(task, context, writer, timeout=600) == {"answer": 42}
     pod = fake.created[0]
-    payload = next(e.value for e in pod.spec.containers[0].env if e.name == PAYLOAD_ENV)
+    assert PAYLOAD_ENV not in {e.name for e in pod.spec.containers[0].env}
     import base64
 
+    # The payload went through a Secret named like the pod, deleted with it.
+    assert fake.deleted_secrets == [pod.metadata.name] and not fake.secrets
+    payload = base64.b64decode(fake.created_secrets[0].data["payload"])
     sent = json.loads(base64.b64decode(payload))
     assert (sent["dag_id"], sent["task_id"], sent["try_number"], sent["dag_file"]) == (
         "t_pods", "answer", 1, "pods.py")
@@ -621,9 +629,18 @@ def test_orphan_sweep_deletes_only_pods_whose_try_is_over(store_run):
     fake.add_pod(k8s.V1Pod(metadata=k8s.V1ObjectMeta(name="unrelated", namespace="default",
                                                      labels={"app": "x"})), "Running")
 
+    # A runner pod of a killed worker: its payload Secret goes with it.
+    runner_pod = with_payload_secret(build_pod(task_pod_request(Settings.from_env({}), None),
+                                               PodIdentity("t_pods", run.id, run.run_id,
+                                                           "nothing", 1, cluster=mine)))
+    fake.add_pod(runner_pod, "Running")
+    fake.create_namespaced_secret("default", payload_secret(runner_pod, "e30="))
+
     removed = sweep_orphan_pods(fake, "default", store)
-    assert sorted(removed) == ["fails-ended", "nothing-orphan", "sh-old-try"]
+    assert sorted(removed) == sorted(["fails-ended", "nothing-orphan", "sh-old-try",
+                                      runner_pod.metadata.name])
     assert sorted(fake.deleted) == sorted(removed)
+    assert fake.deleted_secrets == [runner_pod.metadata.name] and not fake.secrets
     assert sweep_orphan_pods(fake, "default", store) == []      # nothing left to sweep
 
 

@@ -1,13 +1,17 @@
 """The pod runner: each Python or Bash task try runs as its own pod of the runtime image.
 
 The pod gets the same payload the docker runner passes (ids, dates, conf, params, the
-run's XComs; no database credentials) and runs `python -m workers.container_entry`.
+run's XComs; no database credentials) and runs `python -m workers.container_entry`. The
+payload travels in a Secret of the try's own (same name as the pod, mounted as a file),
+not in the pod's environment, which anyone allowed to read pods could see; the runner
+deletes it with the pod, and the orphan sweep deletes it with an orphaned pod.
 DAG files are baked into the runtime image, or come from a read-only volume claim
 (CHORDFLOW_KUBERNETES_DAGS_CLAIM). Operators that start their own pod
 (KubernetesPodOperator) run in the worker process and start it themselves.
 """
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import threading
@@ -19,7 +23,9 @@ from cluster.config import Settings
 from cluster.errors import AirflowSkipException, ConfigError
 
 from ..containers import cluster_label
-from .docker import DAGS_MOUNT, PAYLOAD_ENV, task_payload
+from .docker import DAGS_MOUNT, task_payload
+from kubernetes.client.rest import ApiException
+
 from .pod_launcher import PodLauncher, delete_pod
 from .pod_status import PodError, PodOutcome
 from .pods import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction, PodIdentity,
@@ -29,6 +35,9 @@ from .process import ProcessRunner
 log = logging.getLogger("chordflow.worker")
 ENTRY_COMMAND = ["python", "-m", "workers.container_entry"]
 DAGS_VOLUME = "dags"
+PAYLOAD_VOLUME = "chordflow-payload"
+PAYLOAD_DIR = "/var/run/chordflow"
+PAYLOAD_FILE_ENV = "CHORDFLOW_TASK_PAYLOAD_FILE"
 # Kubernetes may stop a pod that outlives its try: the try's timeout plus this much.
 DEADLINE_SLACK = 300
 
@@ -120,11 +129,16 @@ class KubernetesRunner:
         if getattr(operator, "runs_own_container", False):
             return self._in_worker.execute(operator, context, log_writer, timeout)
         identity = PodIdentity.from_context(context, cluster=installation())
-        pod = build_pod(task_pod_request(self.settings, task_payload(self.settings, context),
-                                         timeout), identity)
-        outcome = run_task_pod(self.api, pod, context, log_writer,
-                               startup_timeout=self.settings.kubernetes_startup_timeout,
-                               timeout=timeout)
+        pod = with_payload_secret(build_pod(task_pod_request(self.settings, timeout), identity))
+        name, ns = pod.metadata.name, pod.metadata.namespace
+        self.api.create_namespaced_secret(ns, payload_secret(
+            pod, task_payload(self.settings, context)))
+        try:
+            outcome = run_task_pod(self.api, pod, context, log_writer,
+                                   startup_timeout=self.settings.kubernetes_startup_timeout,
+                                   timeout=timeout)
+        finally:
+            delete_payload_secret(self.api, name, ns)
         for key, value in outcome.xcoms.items():
             context["ti"].xcom_push(key, value)
         if not outcome.succeeded:
@@ -134,8 +148,11 @@ class KubernetesRunner:
         return outcome.result
 
 
-def task_pod_request(settings: Settings, payload: str, timeout: float | None) -> PodRequest:
-    """The runtime-image pod of a Python or Bash task: unprivileged, no API token, limited."""
+def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
+    """The runtime-image pod of a Python or Bash task: unprivileged, no API token, limited.
+
+    Its payload is added to the built pod by `with_payload_secret`.
+    """
     volumes, mounts = [], []
     if settings.kubernetes_dags_claim:
         volumes.append(k8s.V1Volume(name=DAGS_VOLUME, persistent_volume_claim=(
@@ -148,8 +165,7 @@ def task_pod_request(settings: Settings, payload: str, timeout: float | None) ->
         image=settings.runtime_image, cmds=list(ENTRY_COMMAND),
         namespace=settings.kubernetes_namespace,
         image_pull_policy=settings.runtime_image_pull_policy,
-        env=[k8s.V1EnvVar(name=PAYLOAD_ENV, value=payload),
-             k8s.V1EnvVar(name="CHORDFLOW_DAGS_FOLDER", value=DAGS_MOUNT)],
+        env=[k8s.V1EnvVar(name="CHORDFLOW_DAGS_FOLDER", value=DAGS_MOUNT)],
         volumes=volumes, volume_mounts=mounts,
         resources=k8s.V1ResourceRequirements(limits=limits, requests=dict(limits)),
         automount_service_account_token=False,
@@ -162,6 +178,39 @@ def task_pod_request(settings: Settings, payload: str, timeout: float | None) ->
                                     + DEADLINE_SLACK) if timeout else None,
         on_finish_action=OnFinishAction.DELETE_POD,
     )
+
+
+def with_payload_secret(pod: k8s.V1Pod) -> k8s.V1Pod:
+    """Mount the Secret named like the pod, read-only, and point the entry point at it."""
+    pod.spec.volumes = (pod.spec.volumes or []) + [k8s.V1Volume(
+        name=PAYLOAD_VOLUME, secret=k8s.V1SecretVolumeSource(
+            secret_name=pod.metadata.name, default_mode=0o440))]
+    base = pod.spec.containers[0]
+    base.volume_mounts = (base.volume_mounts or []) + [k8s.V1VolumeMount(
+        name=PAYLOAD_VOLUME, mount_path=PAYLOAD_DIR, read_only=True)]
+    base.env = (base.env or []) + [k8s.V1EnvVar(name=PAYLOAD_FILE_ENV,
+                                                value=f"{PAYLOAD_DIR}/payload")]
+    return pod
+
+
+def payload_secret(pod: k8s.V1Pod, payload: str) -> k8s.V1Secret:
+    """The try's payload as an immutable Secret with the pod's name and labels."""
+    return k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=pod.metadata.name, namespace=pod.metadata.namespace,
+                                  labels=dict(pod.metadata.labels or {})),
+        type="Opaque", immutable=True,
+        data={"payload": base64.b64encode(payload.encode()).decode()})
+
+
+def delete_payload_secret(api: Any, name: str, ns: str) -> None:
+    """Delete a try's payload Secret; one already gone is fine. Never raises."""
+    try:
+        api.delete_namespaced_secret(name, ns)
+    except ApiException as exc:
+        if exc.status != 404:
+            log.warning("could not delete payload secret %s/%s: %s", ns, name, exc.reason)
+    except Exception as exc:
+        log.warning("could not delete payload secret %s/%s: %s", ns, name, exc)
 
 
 def memory_quantity(docker_style: str) -> str:
@@ -199,6 +248,9 @@ def sweep_orphan_pods(api: Any, namespace: str, store: Any) -> list[str]:
                 continue
         if delete_pod(api, pod.metadata.name, namespace):
             removed.append(pod.metadata.name)
+            volumes = (pod.spec.volumes if pod.spec else None) or []
+            if any(v.name == PAYLOAD_VOLUME for v in volumes):
+                delete_payload_secret(api, pod.metadata.name, namespace)
     return removed
 
 
