@@ -41,6 +41,9 @@ class Settings:
     kubernetes_cluster_context: str = ""
     kubernetes_dags_claim: str = ""
     kubernetes_startup_timeout: float = 120.0
+    # Namespaces besides kubernetes_namespace whose orphaned pods workers sweep: those
+    # KubernetesPodOperator tasks start pods in (`namespace=`).
+    kubernetes_sweep_namespaces: tuple[str, ...] = ()
     queued_timeout: float = 120.0
     scheduler_interval: float = 1.0
     dag_dir_list_interval: float = 30.0
@@ -86,6 +89,8 @@ class Settings:
             kubernetes_config_file=get("KUBERNETES_CONFIG_FILE"),
             kubernetes_cluster_context=get("KUBERNETES_CLUSTER_CONTEXT"),
             kubernetes_dags_claim=get("KUBERNETES_DAGS_CLAIM"),
+            kubernetes_sweep_namespaces=tuple(
+                n.strip() for n in get("KUBERNETES_SWEEP_NAMESPACES").split(",") if n.strip()),
             kubernetes_startup_timeout=_number(
                 "KUBERNETES_STARTUP_TIMEOUT", get("KUBERNETES_STARTUP_TIMEOUT"),
                 cls.kubernetes_startup_timeout),

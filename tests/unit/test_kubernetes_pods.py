@@ -34,12 +34,14 @@ from cluster.store.models import utcnow  # noqa: E402
 from cluster.templating import render_fields  # noqa: E402
 from tests.servers import missing  # noqa: E402
 from tests.unit.fake_kubernetes import Clock, FakeCoreV1Api, Script  # noqa: E402
+from kubernetes.client.rest import ApiException  # noqa: E402
 from workers.containers import RESULT_MARK, cluster_label  # noqa: E402
 from workers.context import build_context  # noqa: E402
 from workers.logs import TaskLogWriter  # noqa: E402
 from workers.runners.docker import DAGS_MOUNT, PAYLOAD_ENV  # noqa: E402
 from workers.runners.kubernetes import (KubernetesRunner, PodFailed, memory_quantity,  # noqa: E402
-                                        payload_secret, with_payload_secret,
+                                        payload_secret, sweep_namespaces,
+                                        sweep_orphan_pods_in, with_payload_secret,
                                         sweep_orphan_pods, task_pod_request)
 from workers.runners.pod_launcher import (PodCancelled, PodLauncher, PodStartupTimeout,  # noqa: E402
                                           PodTimeout)
@@ -642,6 +644,32 @@ def test_orphan_sweep_deletes_only_pods_whose_try_is_over(store_run):
     assert sorted(fake.deleted) == sorted(removed)
     assert fake.deleted_secrets == [runner_pod.metadata.name] and not fake.secrets
     assert sweep_orphan_pods(fake, "default", store) == []      # nothing left to sweep
+
+
+def test_the_sweep_covers_the_operator_namespaces_and_survives_a_forbidden_one(store_run):
+    store, run = store_run.store, store_run.run
+    ti_store.claim(store, run.id, "nothing", 1, "host", 1)
+    ti_store.finish(store, run.id, "nothing", 1, TaskState.SUCCESS, utcnow())
+    fake = FakeCoreV1Api(Clock())
+    for namespace in ("tasks", "etl"):
+        request = KubernetesPodOperator(task_id=f"kpo-{namespace}", image="i",
+                                        namespace=namespace).pod_request()
+        fake.add_pod(build_pod(request, PodIdentity("t_pods", run.id, run.run_id, "nothing", 1,
+                                                    cluster=cluster_label(str(store.url)))),
+                     "Running")
+    listed = fake.list_namespaced_pod
+
+    def list_pods(namespace, **kwargs):
+        if namespace == "forbidden":
+            raise ApiException(status=403, reason="Forbidden")
+        return listed(namespace, **kwargs)
+
+    fake.list_namespaced_pod = list_pods
+    settings = Settings.from_env({"CHORDFLOW_KUBERNETES_NAMESPACE": "tasks",
+                                  "CHORDFLOW_KUBERNETES_SWEEP_NAMESPACES": "forbidden,etl,tasks"})
+    assert sweep_namespaces(settings) == ["tasks", "forbidden", "etl"]
+    removed = sweep_orphan_pods_in(fake, sweep_namespaces(settings), store)
+    assert sorted(r.split("/")[0] for r in removed) == ["etl", "tasks"]
 
 
 def test_unusable_client_configuration_is_a_config_error_naming_the_settings(tmp_path):

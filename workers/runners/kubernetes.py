@@ -262,22 +262,39 @@ def _recorded_action(pod: k8s.V1Pod) -> OnFinishAction:
         return OnFinishAction.DELETE_POD
 
 
+def sweep_namespaces(settings: Settings) -> list[str]:
+    """The task namespace, then CHORDFLOW_KUBERNETES_SWEEP_NAMESPACES, each once."""
+    return list(dict.fromkeys((settings.kubernetes_namespace,
+                               *settings.kubernetes_sweep_namespaces)))
+
+
+def sweep_orphan_pods_in(api: Any, namespaces: list[str], store: Any) -> list[str]:
+    """Sweep each namespace; one that fails (no rights, API down) does not stop the rest."""
+    removed = []
+    for namespace in namespaces:
+        try:
+            for name in sweep_orphan_pods(api, namespace, store):
+                log.warning("deleted orphaned task pod %s/%s", namespace, name)
+                removed.append(f"{namespace}/{name}")
+        except Exception:
+            log.warning("orphan pod sweep of namespace %s failed", namespace, exc_info=True)
+    return removed
+
+
 def sweep_orphan_pods_forever(settings: Settings) -> None:
-    """In the worker's main process: every half zombie threshold, sweep the task namespace."""
+    """In the worker's main process: every half zombie threshold, sweep the task namespace
+    and CHORDFLOW_KUBERNETES_SWEEP_NAMESPACES (one namespace failing does not stop the rest)."""
     from cluster.store import Store
 
     store = Store(settings.database_url, pool_size=1)
     api = settings_api(settings)
     interval = max(settings.zombie_threshold / 2, 2.0)
 
+    namespaces = sweep_namespaces(settings)
+
     def loop() -> None:
         while True:
-            try:
-                for name in sweep_orphan_pods(api, settings.kubernetes_namespace, store):
-                    log.warning("deleted orphaned task pod %s/%s", settings.kubernetes_namespace,
-                                name)
-            except Exception:
-                log.warning("orphan pod sweep failed", exc_info=True)
+            sweep_orphan_pods_in(api, namespaces, store)
             threading.Event().wait(interval)
 
     threading.Thread(target=loop, name="chordflow-orphan-pod-sweep", daemon=True).start()
