@@ -176,7 +176,12 @@ class FakeCoreV1Api:
     def list_namespaced_pod(self, namespace: str, label_selector: str | None = None,
                             field_selector: str | None = None, watch: bool = False,
                             timeout_seconds: int | None = None, **_: Any) -> k8s.V1PodList:
-        """:rtype: V1PodList"""
+        """The real method's return lines: the client 28 finds the watch's type by
+        `:return:`, the client 37 by `:rtype:`.
+
+        :return: V1PodList
+        :rtype: V1PodList
+        """
         selected = [p for (ns, _), p in self.pods.items()
                     if ns == namespace and _matches(p.obj, label_selector, field_selector)]
         if watch:
