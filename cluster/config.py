@@ -47,6 +47,10 @@ class Settings:
     queued_timeout: float = 120.0
     scheduler_interval: float = 1.0
     dag_dir_list_interval: float = 30.0
+    # Each DAG file is parsed in a child process bounded by these (Airflow's
+    # dagbag_import_timeout; the memory limit is the child's address space).
+    dag_file_processor_timeout: float = 30.0
+    dag_file_memory_limit_mb: int = 4096
     heartbeat_interval: float = 5.0
     zombie_threshold: float = 60.0
     visibility_timeout: int = 43200
@@ -101,6 +105,12 @@ class Settings:
             dag_dir_list_interval=_number(
                 "DAG_DIR_LIST_INTERVAL", get("DAG_DIR_LIST_INTERVAL"), cls.dag_dir_list_interval
             ),
+            dag_file_processor_timeout=_number(
+                "DAG_FILE_PROCESSOR_TIMEOUT", get("DAG_FILE_PROCESSOR_TIMEOUT"),
+                cls.dag_file_processor_timeout),
+            dag_file_memory_limit_mb=int(_number(
+                "DAG_FILE_MEMORY_LIMIT_MB", get("DAG_FILE_MEMORY_LIMIT_MB"),
+                cls.dag_file_memory_limit_mb)),
             heartbeat_interval=_number(
                 "HEARTBEAT_INTERVAL", get("HEARTBEAT_INTERVAL"), cls.heartbeat_interval
             ),

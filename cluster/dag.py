@@ -6,9 +6,12 @@ import contextvars
 import datetime as dt
 import functools
 import inspect
+import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .errors import DagCycleError, DuplicateTaskIdError, UnsupportedFeatureError
+from .errors import (DagCycleError, DagDefinitionError, DuplicateTaskIdError,
+                     UnsupportedFeatureError)
+from .schedules import check_schedule
 
 if TYPE_CHECKING:
     from .operators.base import BaseOperator
@@ -66,12 +69,15 @@ class DAG:
             raise UnsupportedFeatureError(
                 f"DAG {dag_id!r}: argument(s) not supported by chordflow: {', '.join(unknown)}"
             )
-        if not isinstance(dag_id, str) or not dag_id:
-            raise ValueError("dag_id must be a non-empty string")
+        check_id("dag_id", dag_id)
         self.dag_id = dag_id
         self.description = description
         if schedule is _NOTSET:
             schedule = None if schedule_interval is _NOTSET else schedule_interval
+        try:
+            check_schedule(schedule)
+        except DagDefinitionError as exc:
+            raise DagDefinitionError(f"DAG {dag_id!r}: {exc}") from None
         self.schedule = schedule
         self.start_date = start_date or (default_args or {}).get("start_date")
         self.end_date = end_date or (default_args or {}).get("end_date")
@@ -181,7 +187,10 @@ def topological_order(upstreams: dict[str, list[str]], name: str = "DAG") -> lis
             if not remaining[d]:
                 ready.append(d)
     if len(order) != len(upstreams):
-        raise DagCycleError(f"{name}: cycle between tasks {' -> '.join(_find_cycle(remaining))}")
+        cycle = _find_cycle(remaining)
+        shown = cycle if len(cycle) <= 12 else cycle[:6] + ["..."] + cycle[-5:]
+        more = f" ({len(cycle) - 1} tasks)" if len(cycle) > 12 else ""
+        raise DagCycleError(f"{name}: cycle between tasks {' -> '.join(shown)}{more}")
     return order
 
 
@@ -195,6 +204,16 @@ def _find_cycle(remaining: dict[str, set[str]]) -> list[str]:
         node = sorted(u for u in stuck[node] if u in stuck)[0]
     cycle = seen[seen.index(node):] + [node]
     return list(reversed(cycle))
+
+
+ID_PATTERN = re.compile(r"^[\w.-]+$")
+
+
+def check_id(kind: str, value: Any) -> None:
+    """Airflow's rule for DAG and task ids: letters, digits, `_`, `.`, `-`; at most 250."""
+    if not isinstance(value, str) or not ID_PATTERN.match(value) or len(value) > 250:
+        raise DagDefinitionError(
+            f"{kind} must be 1-250 letters, digits, underscores, dots or dashes, got {value!r}")
 
 
 def current_dag() -> DAG | None:

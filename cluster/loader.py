@@ -32,7 +32,7 @@ class DagBag:
         if not path.exists():
             raise ConfigError(f"DAGs folder {path} does not exist (set CHORDFLOW_DAGS_FOLDER)")
         bag = cls(folder=path if path.is_dir() else path.parent)
-        for file in _dag_files(path):
+        for file in dag_files(path):
             bag.load_file(file)
         return bag
 
@@ -102,7 +102,8 @@ def describe_import_error(exc: BaseException, file: Path) -> str:
     return f"{type(exc).__name__}: {message}{where}"
 
 
-def _dag_files(path: Path) -> list[Path]:
+def dag_files(path: Path) -> list[Path]:
+    """The .py files of a folder that mention "dag", as Airflow's safe mode; .airflowignore kept."""
     if path.is_file():
         return [path]
     files = []

@@ -20,8 +20,8 @@ from celery import Celery, chain, group
 from . import canvas
 from .compiler import compile_plan
 from .config import Settings
-from .loader import DagBag
-from .serialization import digest, downstream_map, serialize_dag, upstream_map
+from .parsing import ParsedFolder, parse_folder
+from .serialization import downstream_map, upstream_map
 from .states import FINAL_TASK_STATES, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
@@ -35,17 +35,17 @@ log = logging.getLogger("chordflow.scheduler")
 _FINAL = {s.value for s in FINAL_TASK_STATES}
 
 
-def sync_dags(store: Store, folder: Any, dags_folder: Any = None) -> DagBag:
-    """Parse a DAGs folder (or one file) and record DAGs, versions and import errors."""
-    bag = DagBag.load(folder)
-    serialized, digests = [], {}
-    for dag in bag.dags.values():
-        data = serialize_dag(dag, dags_folder or bag.folder)
-        serialized.append(data)
-        digests[dag.dag_id] = digest(data)
-    dag_store.sync_dags(store, serialized, digests, bag.import_errors, bag.files,
+def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
+              settings: Settings | None = None) -> ParsedFolder:
+    """Parse a DAGs folder (or one file), each file in a limited child process, and record
+    DAGs, versions and import errors."""
+    limits = settings or Settings  # the class holds the defaults
+    parsed = parse_folder(folder, dags_folder, timeout=limits.dag_file_processor_timeout,
+                          memory_mb=limits.dag_file_memory_limit_mb)
+    dag_store.sync_dags(store, list(parsed.serialized.values()), parsed.digests,
+                        parsed.import_errors, parsed.files,
                         deactivate_missing=folder == dags_folder or dags_folder is None)
-    return bag
+    return parsed
 
 
 def start_run(store: Store, app: Celery, run_pk: int) -> bool:
@@ -85,9 +85,10 @@ class Scheduler:
         self.settings, self.store, self.app = settings, store, app
         self._last_parse = 0.0
 
-    def parse(self) -> DagBag | None:
+    def parse(self) -> ParsedFolder | None:
         try:
-            bag = sync_dags(self.store, self.settings.dags_folder, self.settings.dags_folder)
+            bag = sync_dags(self.store, self.settings.dags_folder, self.settings.dags_folder,
+                            self.settings)
         except Exception as exc:  # a vanished folder must not stop running DAGs
             log.error("cannot parse the DAGs folder: %s", exc)
             return None

@@ -13,6 +13,23 @@ PRESETS = {
 }
 
 
+def check_schedule(schedule: Any) -> None:
+    """Raise DagDefinitionError naming a schedule that is not None, "@once", a preset, a
+    valid cron expression or a positive timedelta (so a bad one fails at import)."""
+    if isinstance(schedule, dt.timedelta):
+        if schedule <= dt.timedelta(0):
+            raise DagDefinitionError(f"invalid schedule {schedule!r}: a timedelta must be positive")
+        return
+    if isinstance(schedule, str) and schedule not in ("@once", "None"):
+        from croniter import croniter
+
+        if not croniter.is_valid(PRESETS.get(schedule, schedule)):
+            raise DagDefinitionError(f"invalid schedule {schedule!r}: not a cron expression "
+                                     f"or one of @once, {', '.join(PRESETS)}")
+        return
+    _step(schedule, dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), +1)
+
+
 def following(schedule: Any, when: dt.datetime) -> dt.datetime | None:
     """The schedule's next point strictly after `when` (None: not periodic)."""
     return _step(schedule, when, +1)

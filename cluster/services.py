@@ -11,7 +11,7 @@ from celery import Celery
 
 from .config import Settings
 from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
-from .loader import DagBag
+from .parsing import ParsedFolder
 from .states import FINAL_RUN_STATES, RunState
 from .store import Store
 from .store import dags as dag_store
@@ -62,11 +62,11 @@ class Cluster:
         self.store.dispose()
 
 
-def sync_dags(cluster: Cluster, folder: Any = None) -> DagBag:
+def sync_dags(cluster: Cluster, folder: Any = None) -> ParsedFolder:
     from .scheduler import sync_dags as _sync
 
     folder = folder or cluster.settings.dags_folder
-    return _sync(cluster.store, folder, cluster.settings.dags_folder)
+    return _sync(cluster.store, folder, cluster.settings.dags_folder, cluster.settings)
 
 
 def list_dags(cluster: Cluster) -> list[Dag]:

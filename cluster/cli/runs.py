@@ -84,7 +84,7 @@ def run(ctx: click.Context, target: str, dag_id: str | None, conf_text: str | No
         bag = services.sync_dags(cluster, path.absolute())
         if bag.import_errors:
             raise InvalidInputError(f"{target}: {next(iter(bag.import_errors.values()))}")
-        ids = list(bag.dags)
+        ids = bag.dag_ids
         if dag_id is None:
             if len(ids) != 1:
                 raise InvalidInputError(

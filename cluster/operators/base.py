@@ -6,7 +6,7 @@ import functools
 import inspect
 from typing import Any, Callable, Iterable, Sequence
 
-from ..dag import DAG, current_dag
+from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
 from ..trigger_rules import TriggerRule
 
@@ -102,10 +102,11 @@ class BaseOperator:
                 f"{type(self).__name__}({task_id!r}): argument(s) not supported by "
                 f"chordflow: {', '.join(unknown)}"
             )
-        if not isinstance(task_id, str) or not task_id or len(task_id) > 250:
-            raise DagDefinitionError(f"task_id must be a non-empty string, got {task_id!r}")
+        check_id("task_id", task_id)
         self.task_id = task_id
         self.retries = int(retries or 0)
+        if self.retries < 0:
+            raise DagDefinitionError(f"task {task_id!r}: retries must be 0 or more, got {retries!r}")
         self.retry_delay = _seconds(retry_delay) or 0.0
         self.retry_exponential_backoff = bool(retry_exponential_backoff)
         self.max_retry_delay = _seconds(max_retry_delay)

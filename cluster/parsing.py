@@ -1,0 +1,152 @@
+"""The DAG file processor: each file is parsed in a child process with a time and memory limit.
+
+The scheduler never imports user code itself. A file that hangs, allocates without end,
+calls `os._exit` or crashes the interpreter costs one child and becomes an import error
+naming the file; every other file is parsed as usual (Airflow's `dagbag_import_timeout`,
+plus a memory limit it does not have). Children come from a forkserver, a clean
+single-threaded process with chordflow already imported, so a child starts in
+milliseconds and never inherits the scheduler's threads, locks or connections.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import multiprocessing
+import os
+import signal
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .errors import ChordflowError, ConfigError
+from .loader import dag_files, describe_import_error, load_dags_from_file
+from .serialization import digest, serialize_dag
+
+log = logging.getLogger(__name__)
+_PRELOAD = ["cluster", "cluster.loader", "cluster.serialization", "cluster.operators"]
+
+
+@dataclasses.dataclass
+class ParsedFolder:
+    """What a parse found: each DAG's serialized form and digest, and the files that failed."""
+
+    folder: Path
+    serialized: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    digests: dict[str, str] = dataclasses.field(default_factory=dict)
+    import_errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    files: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def dag_ids(self) -> list[str]:
+        return list(self.serialized)
+
+
+def parse_folder(path: str | os.PathLike, dags_folder: str | os.PathLike | None = None, *,
+                 timeout: float = 30.0, memory_mb: int = 4096) -> ParsedFolder:
+    """Parse a DAGs folder (or one file), each file in its own limited child process."""
+    path = Path(path).absolute()
+    if not path.exists():
+        raise ConfigError(f"DAGs folder {path} does not exist (set CHORDFLOW_DAGS_FOLDER)")
+    parsed = ParsedFolder(folder=path if path.is_dir() else path.parent)
+    relative_to = str(dags_folder or parsed.folder)
+    for file in dag_files(path):
+        name = str(file)
+        parsed.files.append(name)
+        try:
+            found = parse_file(file, relative_to, timeout=timeout, memory_mb=memory_mb)
+            for data in found:
+                other = parsed.serialized.get(data["dag_id"])
+                if other is not None:
+                    raise ChordflowError(f"DAG id {data['dag_id']!r} is already defined in "
+                                         f"{other['fileloc']}")
+        except ChordflowError as exc:
+            parsed.import_errors[name] = f"{type(exc).__name__}: {exc}"
+            log.info("DAG file %s failed to load: %s", name, parsed.import_errors[name])
+            continue
+        for data in found:
+            parsed.serialized[data["dag_id"]] = data
+            parsed.digests[data["dag_id"]] = digest(data)
+    return parsed
+
+
+class DagFileProcessorError(ChordflowError):
+    """A DAG file's child process timed out, ran out of memory or died."""
+
+
+class DagFileProcessorTimeout(DagFileProcessorError):
+    pass
+
+
+def parse_file(file: Path, dags_folder: str, *, timeout: float, memory_mb: int
+               ) -> list[dict[str, Any]]:
+    """The serialized DAGs of one file, parsed in a child; failures raise ChordflowError."""
+    receive, send = _context().Pipe(duplex=False)
+    child = _context().Process(target=_parse_in_child, args=(str(file), dags_folder, memory_mb,
+                                                             send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise DagFileProcessorTimeout(
+                f"parsing took longer than {timeout:g}s (CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT)")
+        try:
+            kind, body = json.loads(receive.recv_bytes())
+        except EOFError:
+            child.join(5)
+            raise DagFileProcessorError(_death(child.exitcode, memory_mb)) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if kind == "error":
+        raise ChordflowError(body)
+    return body
+
+
+def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: Connection) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        dags = load_dags_from_file(Path(file))
+        message = ["ok", [serialize_dag(dag, dags_folder) for dag in dags]]
+    except MemoryError:
+        message = ["error", f"MemoryError: the file used more than {memory_mb} MiB "
+                            "(CHORDFLOW_DAG_FILE_MEMORY_LIMIT_MB)"]
+    except BaseException as exc:  # a DAG file may raise anything, even SystemExit
+        message = ["error", describe_import_error(exc, Path(file))]
+    try:
+        send.send_bytes(json.dumps(message, default=str).encode())
+    except MemoryError:
+        pass  # the parent reports a child that died without an answer
+    finally:
+        send.close()
+    os._exit(0)  # no atexit hooks or finalizers of the DAG file's imports
+
+
+def _death(exitcode: int | None, memory_mb: int) -> str:
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        hint = f", perhaps its memory limit of {memory_mb} MiB" if exitcode == -signal.SIGKILL else ""
+        return f"the parsing process was killed by {name}{hint}"
+    return f"the parsing process exited with code {exitcode} before it answered"
+
+
+_CTX: Any = None
+
+
+def _context() -> Any:
+    """The forkserver (where there is one), started once with chordflow imported."""
+    global _CTX
+    if _CTX is None:
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            _CTX = multiprocessing.get_context("forkserver")
+            _CTX.set_forkserver_preload(_PRELOAD)
+        else:
+            _CTX = multiprocessing.get_context("spawn")
+    return _CTX
