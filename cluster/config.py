@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -18,6 +19,12 @@ PREFIX = "CHORDFLOW_"
 RUNNERS = ("auto", "process", "docker", "kubernetes")
 _DB_SCHEMES = ("postgresql", "postgresql+psycopg2", "postgres", "sqlite")
 _BROKER_SCHEMES = ("redis", "rediss", "memory", "sentinel")
+_BACKEND_SCHEMES = ("redis", "rediss", "sentinel", "cache+memory", "db+postgresql",
+                    "db+postgresql+psycopg2", "db+sqlite", "rpc")
+# Kubernetes names (RFC 1123 labels) and Docker image references, checked up front so a
+# typo is a one-line error at start rather than an API error at the first task.
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_IMAGE_REF = re.compile(r"^[a-z0-9]+([._/:-]?[a-zA-Z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,20 +88,26 @@ class Settings:
             home=home,
             database_url=_check_url("DATABASE_URL", database_url, _DB_SCHEMES),
             broker_url=_check_url("BROKER_URL", broker_url, _BROKER_SCHEMES),
-            result_backend=get("RESULT_BACKEND", default_backend),
+            result_backend=_check_url("RESULT_BACKEND", get("RESULT_BACKEND", default_backend),
+                                      _BACKEND_SCHEMES),
             dags_folder=Path(get("DAGS_FOLDER", "dags")).expanduser().absolute(),
             runner=_check_choice("RUNNER", get("RUNNER", "auto"), RUNNERS),
-            runtime_image=get("RUNTIME_IMAGE", cls.runtime_image),
+            runtime_image=_check_pattern("RUNTIME_IMAGE", get("RUNTIME_IMAGE", cls.runtime_image),
+                                         _IMAGE_REF, "a Docker image reference"),
             runtime_image_pull_policy=_check_choice(
                 "RUNTIME_IMAGE_PULL_POLICY", get("RUNTIME_IMAGE_PULL_POLICY", "IfNotPresent"),
                 ("Always", "IfNotPresent", "Never")),
-            kubernetes_namespace=get("KUBERNETES_NAMESPACE", cls.kubernetes_namespace),
+            kubernetes_namespace=_check_pattern(
+                "KUBERNETES_NAMESPACE", get("KUBERNETES_NAMESPACE", cls.kubernetes_namespace),
+                _K8S_NAME, "a Kubernetes namespace name"),
             kubernetes_in_cluster=_flag("KUBERNETES_IN_CLUSTER", get("KUBERNETES_IN_CLUSTER")),
             kubernetes_config_file=get("KUBERNETES_CONFIG_FILE"),
             kubernetes_cluster_context=get("KUBERNETES_CLUSTER_CONTEXT"),
             kubernetes_dags_claim=get("KUBERNETES_DAGS_CLAIM"),
             kubernetes_sweep_namespaces=tuple(
-                n.strip() for n in get("KUBERNETES_SWEEP_NAMESPACES").split(",") if n.strip()),
+                _check_pattern("KUBERNETES_SWEEP_NAMESPACES", n.strip(), _K8S_NAME,
+                               "a comma-separated list of Kubernetes namespace names")
+                for n in get("KUBERNETES_SWEEP_NAMESPACES").split(",") if n.strip()),
             kubernetes_startup_timeout=_number(
                 "KUBERNETES_STARTUP_TIMEOUT", get("KUBERNETES_STARTUP_TIMEOUT"),
                 cls.kubernetes_startup_timeout),
@@ -124,7 +137,7 @@ class Settings:
                 "LOG_LEVEL", get("LOG_LEVEL", "INFO").upper(),
                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
             ),
-            fernet_key=get("FERNET_KEY"),
+            fernet_key=_check_fernet_key(get("FERNET_KEY")),
         )
         values.update(overrides)
         return cls(**values)
@@ -183,6 +196,29 @@ def _flag(name: str, text: str) -> bool | None:
     if text.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{PREFIX}{name}={text!r} must be true or false")
+
+
+def _check_pattern(name: str, value: str, pattern: re.Pattern, what: str) -> str:
+    if not pattern.match(value):
+        raise ConfigError(f"{PREFIX}{name}={value!r} is not {what}")
+    return value
+
+
+def _check_fernet_key(text: str) -> str:
+    """Empty, or what Fernet takes: 32 bytes, URL-safe base64 (comma-separated to rotate)."""
+    import base64
+    import binascii
+
+    for key in filter(None, (k.strip() for k in text.split(","))):
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"{PREFIX}FERNET_KEY is not a Fernet key (32 bytes, URL-safe "
+                              "base64; make one with `python -c 'from cryptography.fernet "
+                              "import Fernet; print(Fernet.generate_key().decode())'`)")
+    return text
 
 
 def _number(name: str, text: str, default: float) -> float:

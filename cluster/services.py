@@ -78,14 +78,16 @@ def import_errors(cluster: Cluster) -> list[ImportErrorRecord]:
 
 
 def parse_conf(text: str | None) -> dict[str, Any]:
-    """`--conf` JSON: must be an object."""
-    if not text:
+    """`--conf` JSON: must be an object (absent: empty)."""
+    if text is None:
         return {}
     try:
         conf = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"--conf is not valid JSON: {exc.msg} at position {exc.pos}") \
             from None
+    except RecursionError:
+        raise InvalidInputError("--conf is nested too deeply") from None
     if not isinstance(conf, dict):
         raise InvalidInputError(f"--conf must be a JSON object, got {type(conf).__name__}")
     return conf
@@ -94,8 +96,10 @@ def parse_conf(text: str | None) -> dict[str, Any]:
 def parse_date(text: str) -> dt.datetime:
     """An ISO 8601 date or datetime; UTC unless it carries an offset."""
     try:
-        value = dt.datetime.fromisoformat(text.strip())
+        value = dt.datetime.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
+        value = None
+    if value is None:
         raise InvalidInputError(f"not an ISO 8601 date: {text!r} (e.g. 2019-01-02)") from None
     if not 1900 <= value.year <= 2200:
         raise InvalidInputError(f"date out of range: {text!r}")

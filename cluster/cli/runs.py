@@ -51,7 +51,7 @@ def trigger(ctx: click.Context, dag_id: str, conf_text: str | None, run_id: str 
             logical_date: str | None, wait: bool) -> int:
     """Queue a run of DAG_ID (runs it in this process when no broker is configured)."""
     conf = services.parse_conf(conf_text)
-    when = services.parse_date(logical_date) if logical_date else None
+    when = services.parse_date(logical_date) if logical_date is not None else None
     cluster = open_cluster(ctx)
     run = services.trigger(cluster, dag_id, conf, run_id, when)
     click.echo(f"run {run.id} of {dag_id} queued ({run.run_id})")

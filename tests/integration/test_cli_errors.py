@@ -23,11 +23,55 @@ CASES = [
 ]
 
 
+# Generated: malformed --conf, unknown flags on every command, dates out of range.
+CONF = {"{": "not valid JSON", "[1, 2]": "must be a JSON object", '"text"': "must be a JSON object",
+        "42": "must be a JSON object", "null": "must be a JSON object", "{'a': 1}": "not valid JSON",
+        '{"a": }': "not valid JSON", '{"a": NaN': "not valid JSON", "": "not valid JSON",
+        "[" * 100000: "nested too deeply"}
+CASES += [(["trigger", "t_chain", "--conf", text], why) for text, why in CONF.items()]
+COMMANDS = [["trigger", "t_chain"], ["runs", "list"], ["runs", "show", "1"], ["dags", "list"],
+            ["dags", "errors"], ["tasks", "logs", "1", "a"], ["worker"], ["scheduler"],
+            ["db", "upgrade"], ["config", "show"], ["run", "dagdefs/example_etl.py"]]
+CASES += [(cmd + ["--no-such-flag"], "No such option '--no-such-flag'") for cmd in COMMANDS]
+DATES = {"10000-01-01": "not an ISO 8601 date", "2024-13-01": "not an ISO 8601 date",
+         "2024-02-30": "not an ISO 8601 date", "yesterday": "not an ISO 8601 date",
+         "0000-00-00": "not an ISO 8601 date", "2024-01-01T25:00": "not an ISO 8601 date",
+         "": "not an ISO 8601 date", "1e9": "not an ISO 8601 date"}
+CASES += [(["trigger", "t_chain", "--logical-date", text], why) for text, why in DATES.items()]
+CASES += [(["tasks", "logs", "1", "a", "--try", "0"], "0 is not in the range"),
+          (["runs", "list", "--limit", "many"], "'many' is not a valid integer"),
+          (["worker", "-c", "0"], "0 is not in the range"),
+          (["worker", "--autoscale", "x,y"], "expected MAX,MIN"),
+          (["run", "no/such/file.py"], "does not exist"),
+          (["trigger"], "Missing argument 'DAG_ID'")]
+
+
 @pytest.mark.parametrize("args,message", CASES)
 def test_bad_arguments(cli, args, message):
     done = cli.cli(*args)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+# Garbage in every CHORDFLOW_* setting that is checked when read.
+GARBAGE = {
+    "DATABASE_URL": "garbage", "BROKER_URL": "garbage", "RESULT_BACKEND": "garbage://x",
+    "RUNNER": "ssh", "RUNTIME_IMAGE": "::bad::", "RUNTIME_IMAGE_PULL_POLICY": "Sometimes",
+    "KUBERNETES_NAMESPACE": "Bad NS!", "KUBERNETES_IN_CLUSTER": "maybe",
+    "KUBERNETES_STARTUP_TIMEOUT": "inf", "KUBERNETES_SWEEP_NAMESPACES": "ok,NOT_OK",
+    "QUEUED_TIMEOUT": "-5", "SCHEDULER_INTERVAL": "x", "DAG_DIR_LIST_INTERVAL": "0",
+    "DAG_FILE_PROCESSOR_TIMEOUT": "nan", "DAG_FILE_MEMORY_LIMIT_MB": "lots",
+    "HEARTBEAT_INTERVAL": "-1", "ZOMBIE_THRESHOLD": "soon", "VISIBILITY_TIMEOUT": "1.5x",
+    "LOG_LEVEL": "LOUD", "FERNET_KEY": "short", "DAGS_FOLDER": "/nonexistent/dags",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GARBAGE))
+def test_garbage_in_a_setting_is_one_line_naming_it(cli, name):
+    done = cli.cli("dags", "list", **{f"CHORDFLOW_{name}": GARBAGE[name]})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (f"CHORDFLOW_{name}" in done.stderr or "does not exist" in done.stderr), done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 

@@ -13,11 +13,11 @@ def test_cluster_settings_and_masking():
     s = Settings.from_env({
         "CHORDFLOW_DATABASE_URL": "postgresql://cf:pgsecret@db:5432/cf",
         "CHORDFLOW_BROKER_URL": "redis://:redissecret@redis:6379/0",
-        "CHORDFLOW_FERNET_KEY": "k" * 44,
+        "CHORDFLOW_FERNET_KEY": "k" * 43 + "=",
     })
     shown = "\n".join(f"{k}={v}" for k, v in s.shown().items())
     assert not s.embedded
-    assert "pgsecret" not in shown and "redissecret" not in shown and "k" * 44 not in shown
+    assert "pgsecret" not in shown and "redissecret" not in shown and "k" * 43 not in shown
     assert "redis://:***@redis:6379/0" in shown and "cf:***@db:5432" in shown
 
 
