@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         worker_cancel_long_running_tasks_on_connection_loss=False,
+        worker_consumer="workers.consumer:ResilientConsumer",  # survives a Redis restart
         broker_heartbeat=10,
         redis_backend_health_check_interval=10,
         redis_socket_keepalive=True,

@@ -44,27 +44,42 @@ def reachable(host: str, port: int) -> bool:
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    """The given Redis, or one of our own; `own=True` always starts one (a test that
+    kills and restarts it), with the append-only file when `appendonly`."""
+
+    def __init__(self, own: bool = False, appendonly: bool = False) -> None:
         self.proc: subprocess.Popen | None = None
         self.dir: str | None = None
+        self.appendonly = appendonly
         given = os.environ.get("CHORDFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-        if given != "start" and reachable(*_host_port(given, 6379)):
+        if not own and given != "start" and reachable(*_host_port(given, 6379)):
             self.url = given.rstrip("/")
         else:
+            self.port = free_port()
+            self.dir = tempfile.mkdtemp(prefix="cf-redis-")
             self.url = self._start()
 
     def _start(self) -> str:
         binary = shutil.which("redis-server")
         if binary is None:
             missing("no Redis server reachable and redis-server is not installed")
-        port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="cf-redis-")
         self.proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir],
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.appendonly else "no",
+             "--appendfsync", "always", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_port(port)
-        return f"redis://127.0.0.1:{port}"
+        _wait_port(self.port)
+        return f"redis://127.0.0.1:{self.port}"
+
+    def kill(self, sig: int = 9) -> None:
+        """Stop our server (SIGKILL: a crash; SIGTERM: a clean shutdown); the data stays."""
+        assert self.proc, "only a server of our own can be stopped"
+        self.proc.send_signal(sig)
+        self.proc.wait(10)
+
+    def start_again(self) -> None:
+        """Start our server on the same port and directory (the AOF brings the data back)."""
+        self._start()
 
     def stop(self) -> None:
         if self.proc:
@@ -75,12 +90,15 @@ class RedisServer:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """The given PostgreSQL, or a throwaway cluster; `own=True` always makes one (a test
+    that restarts it)."""
+
+    def __init__(self, own: bool = False) -> None:
         self.dir: str | None = None
         self.pg_ctl: str | None = None
         given = os.environ.get("CHORDFLOW_TEST_POSTGRES_URL",
                                "postgresql://postgres@127.0.0.1:5432/postgres")
-        if given != "start" and reachable(*_host_port(given, 5432)):
+        if not own and given != "start" and reachable(*_host_port(given, 5432)):
             self.admin_url = given
         else:
             self.admin_url = self._start()
@@ -127,6 +145,13 @@ class PostgresServer:
         with conn.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
+
+    def restart(self, mode: str = "immediate") -> None:
+        """Stop our cluster (`immediate`: a crash, recovered from the WAL) and start it again."""
+        assert self.pg_ctl, "only a server of our own can be restarted"
+        subprocess.run(self._prefix + [self.pg_ctl, "-D", self._data, "-w", "-m", mode,
+                                       "restart"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
         if self.dir and self.pg_ctl:
