@@ -71,6 +71,25 @@ def test_execution_timeout_stops_and_removes_the_container(docker_cluster, engin
     assert leftovers(engine, run_.id) == []
 
 
+def test_task_containers_are_confined(docker_cluster, engine):
+    """No Docker socket, no privilege escalation, no capabilities, uid 1000, limits set."""
+    assert docker_cluster.cli("trigger", "t_docker_slow").returncode == 0
+    handle = docker_cluster.cluster()
+    run_ = services.list_runs(handle, "t_docker_slow", limit=1)[0]
+    container = wait_for(lambda: leftovers(engine, run_.id), 60, what="the task container")[0]
+    container.reload()
+    host, config = container.attrs["HostConfig"], container.attrs["Config"]
+    mounts = container.attrs["Mounts"]
+    assert "no-new-privileges" in host["SecurityOpt"] and host["CapDrop"] == ["ALL"]
+    assert host["Privileged"] is False and config["User"] == "1000"
+    assert host["Memory"] > 0 and host["NanoCpus"] > 0
+    assert not [m for m in mounts if "docker.sock" in m.get("Source", "")], mounts
+    assert all(m["RW"] is False for m in mounts if m.get("Destination") == "/opt/chordflow/dags")
+    assert not [e for e in config["Env"] if "DATABASE_URL" in e or "BROKER_URL" in e]
+    services.wait(handle, run_.id, timeout=180)
+    handle.close()
+
+
 def test_orphan_container_of_a_killed_worker_is_removed(docker_cluster, engine):
     victim = docker_cluster.worker(concurrency=1, name="victim", CHORDFLOW_RUNNER="docker",
                                    CELERY_QUEUES="")
