@@ -61,7 +61,8 @@ def parse_folder(path: str | os.PathLike, dags_folder: str | os.PathLike | None 
                     raise ChordflowError(f"DAG id {data['dag_id']!r} is already defined in "
                                          f"{other['fileloc']}")
         except ChordflowError as exc:
-            parsed.import_errors[name] = f"{type(exc).__name__}: {exc}"
+            parsed.import_errors[name] = (str(exc) if isinstance(exc, FileImportError)
+                                          else f"{type(exc).__name__}: {exc}")
             log.info("DAG file %s failed to load: %s", name, parsed.import_errors[name])
             continue
         for data in found:
@@ -76,6 +77,10 @@ class DagFileProcessorError(ChordflowError):
 
 class DagFileProcessorTimeout(DagFileProcessorError):
     pass
+
+
+class FileImportError(ChordflowError):
+    """What importing the file raised, described in the child (`describe_import_error`)."""
 
 
 def parse_file(file: Path, dags_folder: str, *, timeout: float, memory_mb: int
@@ -101,7 +106,7 @@ def parse_file(file: Path, dags_folder: str, *, timeout: float, memory_mb: int
             child.kill()
         child.join(5)
     if kind == "error":
-        raise ChordflowError(body)
+        raise FileImportError(body)
     return body
 
 

@@ -164,3 +164,51 @@ def test_a_500_task_chord_with_a_failing_header_task_still_runs_its_callbacks(cl
     assert states["after"] == "success"            # all_done: runs anyway
     assert states["strict"] == "upstream_failed"   # all_success: does not
     assert run.state == "failed"
+
+
+GOOD_DAG = '''
+import datetime as dt
+from cluster import DAG, PythonOperator
+with DAG("steady", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), schedule=None):
+    PythonOperator(task_id="one", python_callable=lambda: 1) >> PythonOperator(
+        task_id="two", python_callable=lambda: 2)
+'''
+BAD_DAGS = {  # each mentions "dag", as files must to be parsed at all
+    "hangs_dag.py": "# dag\nimport time\ntime.sleep(3600)\n",
+    "allocates_dag.py": "# dag\nblocks = []\nwhile True:\n    blocks.append(bytearray(2**26))\n",
+    "syntax_dag.py": "from cluster import DAG\ndag = DAG('x'\n",
+    "crashes_dag.py": "# dag\nimport os\nos._exit(1)\n",
+}
+
+
+def test_bad_files_and_a_vanishing_folder_do_not_stop_the_good_dag(cluster, tmp_path):
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    (folder / "steady_dag.py").write_text(GOOD_DAG)
+    for name, source in BAD_DAGS.items():
+        (folder / name).write_text(source)
+    settings = {"CHORDFLOW_DAGS_FOLDER": str(folder), "CHORDFLOW_DAG_DIR_LIST_INTERVAL": "1",
+                "CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT": "2",
+                "CHORDFLOW_DAG_FILE_MEMORY_LIMIT_MB": "512"}
+    cluster.env.update(settings)
+    scheduler = cluster.scheduler()
+    cluster.worker(concurrency=2)
+    for _ in range(2):
+        done = cluster.cli("trigger", "steady", "--wait")
+        assert done.returncode == 0, done.stdout + done.stderr
+    errors = cluster.cli("dags", "errors").stdout
+    assert all(name in errors for name in BAD_DAGS), errors
+    assert "took longer than 2s" in errors and "MemoryError" in errors
+
+    moved = tmp_path / "moved"
+    folder.rename(moved)
+    wait_for(lambda: "cannot parse the DAGs folder" in scheduler.output, 30,
+             what="the scheduler to notice the folder is gone")
+    time.sleep(3)
+    assert scheduler.proc.poll() is None, "the scheduler stopped"
+    moved.rename(folder)
+    done = cluster.cli("trigger", "steady", "--wait")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert scheduler.proc.poll() is None
+    listed = cluster.cli("dags", "list").stdout
+    assert "steady" in listed
