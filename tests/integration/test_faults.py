@@ -212,3 +212,27 @@ def test_bad_files_and_a_vanishing_folder_do_not_stop_the_good_dag(cluster, tmp_
     assert scheduler.proc.poll() is None
     listed = cluster.cli("dags", "list").stdout
     assert "steady" in listed
+
+
+def slow_marks(cluster: ClusterUnderTest) -> list[str]:
+    path = cluster.tmp / "out" / "slow.txt"
+    return [line.rsplit(" ", 1)[0] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_task_longer_than_the_visibility_timeout_runs_once(cluster):
+    """Redis hands an unacked message to another worker once the visibility timeout has
+    passed; the second delivery must find the try running and do nothing."""
+    cluster.env["CHORDFLOW_VISIBILITY_TIMEOUT"] = "2"
+    cluster.scheduler()
+    first = cluster.worker(concurrency=1)
+    run_pk = trigger(cluster, "t_slow", '{"seconds": 12}')
+    wait_for(lambda: slow_marks(cluster), 60, what="the long task to start")
+    time.sleep(4)  # past the visibility timeout: a new consumer restores the message
+    second = cluster.worker(concurrency=1)
+    run, tis = finished(cluster, run_pk, timeout=120)
+    assert run.state == "success", [(t.task_id, t.state, t.error) for t in tis]
+    assert slow_marks(cluster) == ["start try=1", "done try=1"]
+    lines = (first.output + second.output).splitlines()
+    received = [line for line in lines if "t_slow.long[" in line and "received" in line]
+    assert len(received) >= 2, "the message was not delivered twice; the test proved nothing"
+    assert any("t_slow.long[" in line and "noop:running" in line for line in lines)
