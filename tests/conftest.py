@@ -162,3 +162,24 @@ def running_cluster(cluster_env):
     cluster_env.scheduler()
     cluster_env.worker(concurrency=4)
     return cluster_env
+
+
+# -- the Reliability table (tests/reliability.py) -------------------------------------------
+_outcomes: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report):
+    if not os.environ.get("CHORDFLOW_RELIABILITY_REPORT"):
+        return
+    from tests.reliability import row_of
+
+    if row_of(report.nodeid) and (report.when == "call" or report.outcome != "passed"):
+        _outcomes[report.nodeid] = report.outcome if report.outcome != "skipped" else "skipped"
+
+
+def pytest_sessionfinish(session):
+    path = os.environ.get("CHORDFLOW_RELIABILITY_REPORT")
+    if path and _outcomes:
+        import json
+
+        Path(path).write_text(json.dumps(_outcomes, indent=1, sort_keys=True))
