@@ -37,11 +37,19 @@ _FINAL = {s.value for s in FINAL_TASK_STATES}
 def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
                  map_index: int = -1) -> str:
     rt = runtime()
-    data = dag_store.version_data(rt.store, rt.run_version(run_pk))
+    run = rt.run_info(run_pk)
+    data = dag_store.version_data(rt.store, run.dag_version_id)
     spec = data["_index"].get(task_id)
     if spec is None:
         log.error("run %s has no task %s", run_pk, task_id)
         return "missing"
+    if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS:
+        # The common case in one round trip; anything else is decided below.
+        claimed = ti_store.claim_if_upstreams_succeeded(
+            rt.store, run, task_id, try_number, spec["upstream"], rt.hostname, rt.pid,
+            map_index)
+        if claimed is not None:
+            return _run_claimed(celery_task, rt, data, spec, claimed, try_number, map_index)
     delivery = ti_store.load_delivery(rt.store, run_pk, task_id, spec["upstream"], map_index)
     who = f"{data['dag_id']}.{task_id} run={run_pk} try={try_number}"
     if delivery is None:
@@ -67,8 +75,17 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
         return verdict.value
     if not ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid, map_index):
         return "noop:claimed-elsewhere"
-    state, retry_in = _execute(rt, data, spec, delivery, try_number, map_index)
-    closed = run_store.close_run_if_done(rt.store, run_pk) if state in FINAL_TASK_STATES else None
+    return _run_claimed(celery_task, rt, data, spec, delivery, try_number, map_index)
+
+
+def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
+                 spec: dict[str, Any], delivery: Any, try_number: int, map_index: int) -> str:
+    """Execute a claimed try, close the run after its last leaf, hand a retry to Celery."""
+    run_pk, task_id = delivery.run_pk, spec["task_id"]
+    state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
+    closed = None
+    if not pending:  # a leaf ended and nothing else of the run is left
+        closed = run_store.close_run_if_done(rt.store, run_pk)
     if closed is not None:
         log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
     if retry_in is not None:
@@ -79,8 +96,9 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
 
 
 def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], delivery: Any,
-             try_number: int, map_index: int) -> tuple[TaskState, float | None]:
-    """Run the claimed try and record its end; returns the state and a retry delay."""
+             try_number: int, map_index: int) -> tuple[TaskState, float | None, bool]:
+    """Run the claimed try and record its end; returns the state, a retry delay and
+    whether the run still has pending task instances (looked up for leaves only)."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
     start = utcnow()
     writer = TaskLogWriter(rt.store, run_pk, task_id, try_number, map_index)
@@ -131,13 +149,16 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of "
                     f"{spec.get('retries', 0) + 1})")
     rt.running.pop(key, None)
-    # The rest of the log goes in the same transaction as the try's end: one round trip.
-    if not ti_store.finish(rt.store, run_pk, task_id, try_number, state, start, error, xcoms,
-                           next_retry_at, map_index, log_text=writer.take()):
+    # The rest of the log goes in the same transaction as the try's end, and a leaf asks
+    # there whether anything of the run is left: one round trip.
+    recorded, pending = ti_store.finish(
+        rt.store, run_pk, task_id, try_number, state, start, error, xcoms, next_retry_at,
+        map_index, log_text=writer.take(), check_pending=task_id in data["_leaves"])
+    if not recorded:
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
-        return TaskState(state), None
-    return state, retry_in
+        return TaskState(state), None, True
+    return state, retry_in, pending
 
 
 def isinstance_name(error: str | None, cls: type) -> bool:

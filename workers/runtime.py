@@ -15,7 +15,7 @@ from cluster.loader import load_dags_from_file
 from cluster.serialization import upstream_map
 from cluster.store import Store
 from cluster.store import tasks as ti_store
-from cluster.store.models import DagRun
+from cluster.store.tasks import RunInfo
 
 log = logging.getLogger("chordflow.worker")
 
@@ -28,7 +28,7 @@ class WorkerRuntime:
         self.store = store or Store(settings.database_url, pool_size=2)
         self.hostname = socket.gethostname()
         self.pid = os.getpid()
-        self._run_versions: dict[int, int] = {}
+        self._runs: dict[int, RunInfo] = {}
         self._plans: dict[int, Plan] = {}
         self._files: dict[str, tuple[float, list[DAG]]] = {}
         self._lock = threading.Lock()
@@ -37,18 +37,20 @@ class WorkerRuntime:
         self.runner = None
 
     # -- caches of immutable things ------------------------------------------------
+    def run_info(self, run_pk: int) -> RunInfo:
+        """The run's ids, conf, logical date and DAG version: read once, never changed."""
+        info = self._runs.get(run_pk)
+        if info is None:
+            info = ti_store.run_info(self.store, run_pk)
+            if info is None:
+                raise LookupError(f"no DAG run {run_pk}")
+            if len(self._runs) > 10000:
+                self._runs.clear()
+            self._runs[run_pk] = info
+        return info
+
     def run_version(self, run_pk: int) -> int:
-        version = self._run_versions.get(run_pk)
-        if version is None:
-            with self.store.session() as s:
-                run = s.get(DagRun, run_pk)
-                if run is None:
-                    raise LookupError(f"no DAG run {run_pk}")
-                version = run.dag_version_id
-            if len(self._run_versions) > 10000:
-                self._run_versions.clear()
-            self._run_versions[run_pk] = version
-        return version
+        return self.run_info(run_pk).dag_version_id
 
     def plan(self, version_id: int, data: dict[str, Any]) -> Plan:
         plan = self._plans.get(version_id)

@@ -89,5 +89,7 @@ def version_data(store: Store, version_id: int) -> dict[str, Any]:
                 raise KeyError(f"no DAG version {version_id}")
             data = row.data
         data["_index"] = {t["task_id"]: t for t in data["tasks"]}
+        # Only a leaf's end can close a run: a task with downstreams ends before them.
+        data["_leaves"] = set(data["_index"]) - {u for t in data["tasks"] for u in t["upstream"]}
         _VERSIONS[key] = data
     return data

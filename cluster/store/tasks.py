@@ -6,10 +6,10 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, TaskState
+from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, RunState, TaskState
 from .db import Store, retrying
 from .models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
 
@@ -56,6 +56,67 @@ def load_delivery(store: Store, run_pk: int, task_id: str, upstream: Sequence[st
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class RunInfo:
+    """What never changes about a run: a worker reads it once per run."""
+
+    run_pk: int
+    dag_id: str
+    run_id: str
+    conf: dict[str, Any]
+    logical_date: dt.datetime
+    dag_version_id: int
+
+
+def run_info(store: Store, run_pk: int) -> RunInfo | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(DagRun.dag_id, DagRun.run_id, DagRun.conf,
+                                  DagRun.logical_date, DagRun.dag_version_id)
+                           .where(DagRun.id == run_pk)).first()
+    if row is None:
+        return None
+    return RunInfo(run_pk, row[0], row[1], row[2] or {}, as_utc(row[3]), row[4])
+
+
+# The hot path's statements are built once; each delivery only binds its values.
+_UP = TI.alias("up")
+_CLAIM_IF_READY = update(TI).where(
+    TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
+    TI.c.map_index == bindparam("p_map"), TI.c.state.in_(_CLAIMABLE),
+    TI.c.try_number == bindparam("p_prev"),
+    exists().where(DagRun.id == bindparam("p_run"), DagRun.state == RunState.RUNNING.value),
+    ~exists().where(and_(
+        _UP.c.run_pk == bindparam("p_run"), _UP.c.map_index == bindparam("p_map"),
+        _UP.c.task_id.in_(bindparam("p_ups", expanding=True)),
+        _UP.c.state != TaskState.SUCCESS.value)),
+).values(state=TaskState.RUNNING.value, try_number=bindparam("p_try"),
+         start_date=bindparam("p_now"), end_date=None, duration=None,
+         heartbeat_at=bindparam("p_now"), hostname=bindparam("p_host"),
+         pid=bindparam("p_pid"), error=None, next_retry_at=None)
+
+
+@retrying
+def claim_if_upstreams_succeeded(store: Store, run: RunInfo, task_id: str, try_number: int,
+                                 upstream: Sequence[str], hostname: str, pid: int,
+                                 map_index: int = -1) -> Delivery | None:
+    """The hot path's one round trip: start try `try_number` if the run is running, the
+    task instance is claimable at the previous try and every upstream succeeded (the
+    all_success rule). None means "decide the slow way" (`load_delivery`): early,
+    duplicate, another trigger rule's outcome, or a run that ended."""
+    with store.engine.begin() as conn:
+        claimed = conn.execute(_CLAIM_IF_READY, {
+            "p_run": run.run_pk, "p_task": task_id, "p_map": map_index,
+            "p_prev": try_number - 1, "p_ups": list(upstream), "p_try": try_number,
+            "p_now": utcnow(), "p_host": hostname, "p_pid": pid}).rowcount == 1
+    if not claimed:
+        return None
+    return Delivery(run_pk=run.run_pk, dag_id=run.dag_id, run_id=run.run_id,
+                    run_state=RunState.RUNNING.value, conf=run.conf,
+                    logical_date=run.logical_date, dag_version_id=run.dag_version_id,
+                    state=TaskState.RUNNING.value, try_number=try_number,
+                    upstream_states={u: TaskState.SUCCESS.value for u in upstream})
+
+
 def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, str]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(TI.c.task_id, TI.c.state).where(
@@ -79,33 +140,47 @@ def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: st
         ).rowcount == 1
 
 
+_FINISH = update(TI).where(
+    TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
+    TI.c.map_index == bindparam("p_map"), TI.c.state == TaskState.RUNNING.value,
+    TI.c.try_number == bindparam("p_try"),
+).values(state=bindparam("p_state"), end_date=bindparam("p_now"), error=bindparam("p_error"),
+         next_retry_at=bindparam("p_retry_at"), duration=bindparam("p_duration"))
+_ADD_LOG = insert(TaskLog)
+_PENDING = select(TI.c.task_id).where(
+    TI.c.run_pk == bindparam("p_run"), TI.c.state.not_in(_FINAL)).limit(1)
+
+
 @retrying
 def finish(store: Store, run_pk: int, task_id: str, try_number: int, state: TaskState,
            start: dt.datetime | None, error: str | None = None,
            xcoms: dict[str, str] | None = None, next_retry_at: dt.datetime | None = None,
-           map_index: int = -1, log_text: str = "") -> bool:
+           map_index: int = -1, log_text: str = "", check_pending: bool = False
+           ) -> tuple[bool, bool]:
     """Record the end of a try, its XComs and the rest of its log in one transaction
-    (guarded by try number)."""
+    (guarded by try number). Returns (recorded, run has pending task instances); the
+    second is only looked up with `check_pending` (a leaf's end may close the run)."""
     now = utcnow()
     with store.engine.begin() as conn:
-        done = conn.execute(
-            update(TI).where(
-                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
-                TI.c.state == TaskState.RUNNING.value, TI.c.try_number == try_number,
-            ).values(state=state.value, end_date=now, error=error, next_retry_at=next_retry_at,
-                     duration=(now - start).total_seconds() if start else None)
-        ).rowcount == 1
+        done = conn.execute(_FINISH, {
+            "p_run": run_pk, "p_task": task_id, "p_map": map_index, "p_try": try_number,
+            "p_state": state.value, "p_now": now, "p_error": error,
+            "p_retry_at": next_retry_at,
+            "p_duration": (now - start).total_seconds() if start else None}).rowcount == 1
         if log_text:  # kept even when the try was superseded: it is what happened
-            conn.execute(insert(TaskLog).values(
-                run_pk=run_pk, task_id=task_id, map_index=map_index, try_number=try_number,
-                text=log_text, created_at=now))
+            conn.execute(_ADD_LOG, {"run_pk": run_pk, "task_id": task_id,
+                                    "map_index": map_index, "try_number": try_number,
+                                    "text": log_text, "created_at": now})
         if done and xcoms:
             conn.execute(delete(XCom).where(
                 XCom.run_pk == run_pk, XCom.task_id == task_id, XCom.map_index == map_index))
             conn.execute(insert(XCom), [
                 {"run_pk": run_pk, "task_id": task_id, "map_index": map_index, "key": k,
                  "value": v, "timestamp": now} for k, v in xcoms.items()])
-    return done
+        pending = True
+        if check_pending and done and state in FINAL_TASK_STATES:
+            pending = conn.execute(_PENDING, {"p_run": run_pk}).first() is not None
+    return done, pending
 
 
 @retrying
