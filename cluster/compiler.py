@@ -89,38 +89,40 @@ def compile_plan(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | 
     """
     graph = _Graph()
     tasks = list(order) if order is not None else list(upstreams)
-    for t in tasks:
-        graph.add(f"in:{t}", f"out:{t}", Run(t))
-    for t in tasks:
+    # Vertices are ints (cheaper than names at 10k tasks): task i enters at 2i and leaves
+    # at 2i+1; S and T are the start and the end.
+    index = {t: i for i, t in enumerate(tasks)}
+    for i, t in enumerate(tasks):
+        graph.add(2 * i, 2 * i + 1, Run(t))
+    has_downstream = [False] * len(tasks)
+    for i, t in enumerate(tasks):
         ups = upstreams[t]
         if not ups:
-            graph.add("S", f"in:{t}", EMPTY)
+            graph.add(_S, 2 * i, EMPTY)
         for u in ups:
-            graph.add(f"out:{u}", f"in:{t}", EMPTY)
-    downstream_count: dict[str, int] = defaultdict(int)
-    for t in tasks:
-        for u in upstreams[t]:
-            downstream_count[u] += 1
-    for t in tasks:
-        if not downstream_count[t]:
-            graph.add(f"out:{t}", "T", EMPTY)
+            j = index[u]
+            graph.add(2 * j + 1, 2 * i, EMPTY)
+            has_downstream[j] = True
+    for i in range(len(tasks)):
+        if not has_downstream[i]:
+            graph.add(2 * i + 1, _T, EMPTY)
     graph.reduce()
 
-    joins = {v for v in graph.vertices() if v not in ("S", "T") and len(graph.ins[v]) > 1}
+    joins = {v for v in graph.vertices() if v not in (_S, _T) and len(graph.ins[v]) > 1}
 
-    position = {t: i for i, t in enumerate(tasks)}
+    position = index
     for eid, (src, dst, expr) in list(graph.edges.items()):
         graph.edges[eid] = (src, dst, _flatten(expr, position))
 
-    def continuation(vertex: str) -> Node:
+    def continuation(vertex: int) -> Node:
         """What follows once `vertex` is reached by a path."""
-        if vertex == "T":
+        if vertex == _T:
             return EMPTY
         if vertex in joins:
-            return Arrive(vertex[3:])
+            return Arrive(tasks[vertex // 2])
         return launch(vertex)
 
-    def launch(vertex: str) -> Node:
+    def launch(vertex: int) -> Node:
         """Everything that starts at `vertex`, in parallel."""
         branches = []
         for eid in graph.sorted_outs(vertex):
@@ -128,19 +130,22 @@ def compile_plan(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | 
             branches.append(seq(expr, continuation(dst)))
         return par(*sorted(branches, key=lambda n: _first(n, position)))
 
-    return Plan(start=launch("S"), joins={v[3:]: launch(v) for v in sorted(joins)})
+    return Plan(start=launch(_S), joins={tasks[v // 2]: launch(v) for v in sorted(joins)})
 
 
-@dataclasses.dataclass(frozen=True)
+_S, _T = -1, -2
+
+
 class _Pair:
     """A lazy series (`kind == "s"`) or parallel (`"p"`) pair, flattened once at the end.
 
     Building flat tuples at every reduction would cost O(n^2) on long chains.
     """
 
-    kind: str
-    left: object
-    right: object
+    __slots__ = ("kind", "left", "right")
+
+    def __init__(self, kind: str, left: object, right: object) -> None:
+        self.kind, self.left, self.right = kind, left, right
 
 
 def _flatten(root: object, position: Mapping[str, int]) -> Node:
@@ -180,33 +185,35 @@ class _Graph:
     """A multigraph with expression-labelled edges, reduced in place."""
 
     def __init__(self) -> None:
-        self.edges: dict[int, tuple[str, str, Node]] = {}
-        self.ins: dict[str, set[int]] = defaultdict(set)
-        self.outs: dict[str, set[int]] = defaultdict(set)
-        self.pair: dict[tuple[str, str], int] = {}
+        self.edges: dict[int, tuple[int, int, Node]] = {}
+        self.ins: dict[int, set[int]] = defaultdict(set)
+        self.outs: dict[int, set[int]] = defaultdict(set)
+        self.pair: dict[tuple[int, int], int] = {}
         self._next = 0
-        self._dirty: set[str] = set()
+        self._dirty: set[int] = set()
 
-    def vertices(self) -> Iterator[str]:
+    def vertices(self) -> Iterator[int]:
         return iter({v for v, es in self.ins.items() if es} | {v for v, es in self.outs.items() if es})
 
-    def sorted_outs(self, vertex: str) -> list[int]:
+    def sorted_outs(self, vertex: int) -> list[int]:
         return sorted(self.outs[vertex])
 
-    def add(self, src: str, dst: str, expr: Node) -> None:
+    def add(self, src: int, dst: int, expr: Node) -> None:
         existing = self.pair.get((src, dst))
         if existing is not None:  # parallel reduction on the fly
             self.edges[existing] = (src, dst, _Pair("p", self.edges[existing][2], expr))
         else:
             eid = self._next
-            self._next += 1
+            self._next = eid + 1
             self.edges[eid] = (src, dst, expr)
             self.outs[src].add(eid)
             self.ins[dst].add(eid)
             self.pair[(src, dst)] = eid
-        self._dirty.update((src, dst))
+        dirty = self._dirty
+        dirty.add(src)
+        dirty.add(dst)
 
-    def _remove(self, eid: int) -> tuple[str, str, Node]:
+    def _remove(self, eid: int) -> tuple[int, int, Node]:
         src, dst, expr = self.edges.pop(eid)
         self.outs[src].discard(eid)
         self.ins[dst].discard(eid)
@@ -214,18 +221,23 @@ class _Graph:
         return src, dst, expr
 
     def reduce(self) -> None:
-        work = list(self._dirty)
-        self._dirty.clear()
+        """Series reductions until none is left (parallel ones happen in `add`)."""
+        ins, outs, dirty = self.ins, self.outs, self._dirty
+        work = list(dirty)
+        dirty.clear()
         while work:
             x = work.pop()
-            if x in ("S", "T") or len(self.ins[x]) != 1 or len(self.outs[x]) != 1:
+            if x < 0:
                 continue
-            (e_in,), (e_out,) = self.ins[x], self.outs[x]
-            a, _, first = self._remove(e_in)
-            _, b, second = self._remove(e_out)
+            x_in, x_out = ins[x], outs[x]
+            if len(x_in) != 1 or len(x_out) != 1:
+                continue
+            a, _, first = self._remove(next(iter(x_in)))
+            _, b, second = self._remove(next(iter(x_out)))
             self.add(a, b, _Pair("s", first, second))
-            work.extend(self._dirty)
-            self._dirty.clear()
+            work.append(a)
+            work.append(b)
+            dirty.clear()
 
 
 def render(node: Node) -> str:
