@@ -48,6 +48,7 @@ class Bench:
         self.broker = f"{args.redis.rstrip('/')}/{args.redis_db}"
         self.tmp = Path(tempfile.mkdtemp(prefix="cf-bench-"))
         self.procs = []
+        self.named = {}
 
     # -- infrastructure ------------------------------------------------------------------
     def env(self, **extra):
@@ -67,6 +68,7 @@ class Bench:
         proc = subprocess.Popen(args, env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         self.procs.append(proc)
+        self.named[name] = proc
         return proc
 
     def wait_log(self, name, marker, timeout=60):
@@ -114,6 +116,46 @@ class Bench:
 
         self.cluster = Cluster.open(Settings.from_env(self.env()))
 
+    def memory(self, label):
+        from bench.store_cost import rss_mb
+
+        return {f"{name}_{label}": rss_mb(proc.pid) for name, proc in self.named.items()}
+
+    def sample_memory(self):
+        """Sample the worker's and scheduler's RSS in a thread until the returned stop()."""
+        import threading
+
+        peak, stop = {}, threading.Event()
+
+        def loop():
+            while not stop.wait(0.2):
+                for key, value in self.memory("under_load").items():
+                    peak[key] = max(peak.get(key, 0), value)
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+
+        def finish():
+            stop.set()
+            thread.join()
+            return peak
+
+        return finish
+
+    def store_cost(self):
+        from bench.store_cost import measure
+        from cluster.config import Settings
+        from cluster.services import Cluster
+
+        cluster = Cluster.open(Settings.from_env(self.env()))
+        try:
+            return {"fan1000 (leaves)": measure(cluster, "bench_fan1000",
+                                                ["root"] + [f"p{i}" for i in range(300)]),
+                    "chain200 (links)": measure(cluster, "bench_chain200",
+                                                [f"t{i}" for i in range(199)])}
+        finally:
+            cluster.close()
+
     def floor_worker(self):
         self.start([sys.executable, "-m", "celery", "-A", "bench.floor", "worker", "-c",
                     str(self.args.workers), "--loglevel", "WARNING", "-n", "floor@%h",
@@ -128,6 +170,7 @@ class Bench:
             except Exception:
                 pass
         self.procs = []
+        self.named = {}
 
     # -- chordflow side --------------------------------------------------------------------
     def run_dag(self, dag_id):
@@ -222,7 +265,7 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
     p.add_argument("--scheduler-interval", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,embedded")
+    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,embedded")
     args = p.parse_args(argv)
     chosen = set(args.scenarios.split(","))
     result = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -240,7 +283,13 @@ def main(argv=None):
                         (name == "diamond100" and "diamond" not in chosen):
                     continue
                 reps = 1 if name in ("chain200", "fan1000", "chord1000") else args.reps
+                if name == "fan1000":
+                    memory = bench.memory("idle")
+                    sampler = bench.sample_memory()
                 runs[("chordflow", name)] = [bench.run_dag(f"bench_{name}") for _ in range(reps)]
+                if name == "fan1000":
+                    memory.update(sampler())
+                    result["scenarios"]["memory_rss_mb"] = memory
                 progress(f"chordflow {name}: {reps} run(s)")
             bench.stop_procs()
             bench.floor_worker()
@@ -279,6 +328,10 @@ def main(argv=None):
                                           "ratio": round(cf / fl, 2)}
     if "compile" in chosen:
         scen["compile"] = compile_scenarios([1000, 10000])
+    if "store" in chosen:
+        with Bench(args) as bench:
+            scen["store_cost"] = bench.store_cost()
+        progress(f"store cost: {scen['store_cost']}")
     if "embedded" in chosen:
         scen["embedded_run_example"] = embedded_wall()
         progress(f"embedded: {scen['embedded_run_example']}")
@@ -310,6 +363,16 @@ def to_markdown(result):
         elif name == "compile":
             for k, v in s.items():
                 lines.append(f"| compile {k} (ms) | {v['compile_ms']} (+ canvas {v['canvas_ms']}) | | |")
+        elif name == "store_cost":
+            for k, v in s.items():
+                lines.append(f"| store per task instance, {k}: statements / commits / ms | "
+                             f"{v['statements_per_ti']} / {v['commits_per_ti']} / "
+                             f"{v['store_ms_per_ti']} | (no store) | |")
+        elif name == "memory_rss_mb":
+            names = sorted({k.split("_", 1)[0] for k in s})
+            lines.append("| RSS idle → under the 1000 fan-out (MiB) | " + ", ".join(
+                f"{n} {s.get(n + '_idle')} → {s.get(n + '_under_load')}" for n in names)
+                + " | | |")
         elif name == "embedded_run_example":
             lines.append(f"| `chordflow run dagdefs/example_etl.py`, cold (s) | {s['wall_s']} | | |")
     return "\n".join(lines) + "\n"
