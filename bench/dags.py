@@ -1,5 +1,6 @@
 """DAG files for the benchmark shapes, generated into a temporary DAGs folder."""
 SHAPES = {
+    "chain5": "chain(*[PythonOperator(task_id=f't{i}', python_callable=noop) for i in range(5)])",
     "chain20": "chain(*[PythonOperator(task_id=f't{i}', python_callable=noop) for i in range(20)])",
     "chain200": "chain(*[PythonOperator(task_id=f't{i}', python_callable=noop) for i in range(200)])",
     "fan1000": "EmptyOperator(task_id='root') >> [PythonOperator(task_id=f'p{i}', "

@@ -63,10 +63,10 @@ class Bench:
         env.update(extra)
         return env
 
-    def start(self, args, name):
+    def start(self, args, name, **env):
         log = open(self.tmp / f"{name}.log", "wb")
-        proc = subprocess.Popen(args, env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(args, env=self.env(**env), cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
         self.named[name] = proc
         return proc
@@ -141,6 +141,34 @@ class Bench:
             return peak
 
         return finish
+
+    def docker_overhead(self, image="chordflow/runtime:latest", n=5):
+        """Per-task time of a no-op Python task under the docker runner (claim to finish:
+        container create, start, the task's imports, log, removal) against a bare
+        `docker run --rm IMAGE python -c pass` of the same image."""
+        import docker
+
+        client = docker.from_env()
+        bare = []
+        for _ in range(n + 1):
+            t0 = time.perf_counter()
+            client.containers.run(image, ["python", "-c", "pass"], remove=True)
+            bare.append(time.perf_counter() - t0)
+        self.start([sys.executable, "-m", "cluster.cli", "scheduler"], "scheduler")
+        self.start([sys.executable, "-m", "cluster.cli", "worker", "-c", "1", "--loglevel",
+                    "WARNING", "-n", "bench-docker@%h"], "worker", CHORDFLOW_RUNNER="docker")
+        time.sleep(3)
+        from cluster.config import Settings
+        from cluster.services import Cluster
+
+        self.cluster = Cluster.open(Settings.from_env(self.env()))
+        self.run_dag("bench_chain5")  # warm-up
+        spans = self.run_dag("bench_chain5")["spans"]
+        self.stop_procs()
+        task = statistics.median(e - s for s, e in spans.values())
+        return {"bare_docker_run_ms": round(statistics.median(bare[1:]) * 1000, 1),
+                "docker_runner_task_ms": round(task * 1000, 1),
+                "overhead_ms": round((task - statistics.median(bare[1:])) * 1000, 1)}
 
     def store_cost(self):
         from bench.store_cost import measure
@@ -265,7 +293,7 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
     p.add_argument("--scheduler-interval", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,embedded")
+    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,docker,embedded")
     args = p.parse_args(argv)
     chosen = set(args.scenarios.split(","))
     result = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -328,6 +356,10 @@ def main(argv=None):
                                           "ratio": round(cf / fl, 2)}
     if "compile" in chosen:
         scen["compile"] = compile_scenarios([1000, 10000])
+    if "docker" in chosen:
+        with Bench(args) as bench:
+            scen["docker_runner"] = bench.docker_overhead()
+        progress(f"docker runner: {scen['docker_runner']}")
     if "store" in chosen:
         with Bench(args) as bench:
             scen["store_cost"] = bench.store_cost()
@@ -368,6 +400,10 @@ def to_markdown(result):
                 lines.append(f"| store per task instance, {k}: statements / commits / ms | "
                              f"{v['statements_per_ti']} / {v['commits_per_ti']} / "
                              f"{v['store_ms_per_ti']} | (no store) | |")
+        elif name == "docker_runner":
+            lines.append(f"| no-op Python task, docker runner vs bare `docker run --rm` (ms) | "
+                         f"{s['docker_runner_task_ms']} | {s['bare_docker_run_ms']} (bare) | "
+                         f"+{s['overhead_ms']} |")
         elif name == "memory_rss_mb":
             names = sorted({k.split("_", 1)[0] for k in s})
             lines.append("| RSS idle → under the 1000 fan-out (MiB) | " + ", ".join(
