@@ -109,10 +109,12 @@ def parse_date(text: str) -> dt.datetime:
 def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
             run_id: str | None = None, logical_date: dt.datetime | None = None,
             on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None) -> DagRun:
-    """A queued run of `dag_id`; the DAGs folder is parsed first if the DAG is unknown."""
-    if dag_store.get_dag(cluster.store, dag_id) is None:
-        sync_dags(cluster)
+    """A queued run of `dag_id`; the DAGs folder is parsed first if the DAG is unknown or
+    inactive (its file was missing at the last parse and may be back)."""
     dag = dag_store.get_dag(cluster.store, dag_id)
+    if dag is None or not dag.is_active:
+        sync_dags(cluster)
+        dag = dag_store.get_dag(cluster.store, dag_id)
     if dag is None or not dag.is_active:
         known = ", ".join(d.dag_id for d in list_dags(cluster)) or "none"
         raise NotFoundError(f"no DAG with id {dag_id!r} (known: {known})")
