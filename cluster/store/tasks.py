@@ -129,15 +129,20 @@ def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: st
           pid: int, map_index: int = -1) -> bool:
     """Start try `try_number`: only from a claimable state and the previous try number."""
     now = utcnow()
+    return _update_claimable(
+        store, run_pk, task_id, map_index, [TI.c.try_number == try_number - 1],
+        state=TaskState.RUNNING.value, try_number=try_number, start_date=now, end_date=None,
+        duration=None, heartbeat_at=now, hostname=hostname, pid=pid, error=None,
+        next_retry_at=None)
+
+
+def _update_claimable(store: Store, run_pk: int, task_id: str, map_index: int,
+                      conditions: list[Any], **values: Any) -> bool:
+    """A guarded transition out of a claimable state: True only for the one who made it."""
     with store.engine.begin() as conn:
-        return conn.execute(
-            update(TI).where(
-                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
-                TI.c.state.in_(_CLAIMABLE), TI.c.try_number == try_number - 1,
-            ).values(state=TaskState.RUNNING.value, try_number=try_number, start_date=now,
-                     end_date=None, duration=None, heartbeat_at=now, hostname=hostname,
-                     pid=pid, error=None, next_retry_at=None)
-        ).rowcount == 1
+        return conn.execute(update(TI).where(
+            TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
+            TI.c.state.in_(_CLAIMABLE), *conditions).values(**values)).rowcount == 1
 
 
 _FINISH = update(TI).where(
@@ -188,13 +193,8 @@ def settle_without_running(store: Store, run_pk: int, task_id: str, state: TaskS
                            reason: str, map_index: int = -1) -> bool:
     """upstream_failed / skipped for a task that will not run (guarded)."""
     now = utcnow()
-    with store.engine.begin() as conn:
-        return conn.execute(
-            update(TI).where(
-                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
-                TI.c.state.in_(_CLAIMABLE),
-            ).values(state=state.value, start_date=now, end_date=now, duration=0.0, error=reason)
-        ).rowcount == 1
+    return _update_claimable(store, run_pk, task_id, map_index, [], state=state.value,
+                             start_date=now, end_date=now, duration=0.0, error=reason)
 
 
 def heartbeat(store: Store, keys: Iterable[tuple[int, str, int, int]]) -> None:

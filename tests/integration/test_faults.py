@@ -90,12 +90,18 @@ def assert_ran_once(cluster: ClusterUnderTest, run_pk: int) -> None:
     assert done == {t.task_id: 1 for t in tis}, done
 
 
-def test_redis_crashes_and_restarts_mid_run(cluster, own_servers):
-    redis_server, _ = own_servers
+def run_until(cluster: ClusterUnderTest, task_id: str) -> int:
+    """A scheduler, a worker and a run of t_faults, once `task_id` has started."""
     cluster.scheduler()
     cluster.worker(concurrency=4)
     run_pk = trigger(cluster)
-    wait_for(lambda: started(cluster, "b"), 60, what="task b to start")
+    wait_for(lambda: started(cluster, task_id), 60, what=f"task {task_id} to start")
+    return run_pk
+
+
+def test_redis_crashes_and_restarts_mid_run(cluster, own_servers):
+    redis_server, _ = own_servers
+    run_pk = run_until(cluster, "b")
     redis_server.kill(signal.SIGKILL)
     redis_server.start_again()
     assert_ran_once(cluster, run_pk)
@@ -103,10 +109,7 @@ def test_redis_crashes_and_restarts_mid_run(cluster, own_servers):
 
 def test_redis_unreachable_for_ten_seconds(cluster, own_servers):
     redis_server, _ = own_servers
-    cluster.scheduler()
-    cluster.worker(concurrency=4)
-    run_pk = trigger(cluster)
-    wait_for(lambda: started(cluster, "a"), 60, what="task a to start")
+    run_pk = run_until(cluster, "a")
     redis_server.kill(signal.SIGTERM)
     time.sleep(10)
     redis_server.start_again()
@@ -115,10 +118,7 @@ def test_redis_unreachable_for_ten_seconds(cluster, own_servers):
 
 def test_postgres_crashes_and_restarts_mid_run(cluster, own_servers):
     _, postgres = own_servers
-    cluster.scheduler()
-    cluster.worker(concurrency=4)
-    run_pk = trigger(cluster)
-    wait_for(lambda: started(cluster, "b"), 60, what="task b to start")
+    run_pk = run_until(cluster, "b")
     postgres.restart("immediate")
     assert_ran_once(cluster, run_pk)
 
