@@ -170,6 +170,17 @@ class Bench:
                 "docker_runner_task_ms": round(task * 1000, 1),
                 "overhead_ms": round((task - statistics.median(bare[1:])) * 1000, 1)}
 
+    def scheduler_loop(self):
+        from bench.store_cost import scheduler_loop
+        from cluster.config import Settings
+        from cluster.services import Cluster
+
+        cluster = Cluster.open(Settings.from_env(self.env()))
+        try:
+            return scheduler_loop(cluster, self.tmp / "dags")
+        finally:
+            cluster.close()
+
     def store_cost(self):
         from bench.store_cost import measure
         from cluster.config import Settings
@@ -293,7 +304,7 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
     p.add_argument("--scheduler-interval", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,docker,embedded")
+    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,scheduler,docker,embedded")
     args = p.parse_args(argv)
     chosen = set(args.scenarios.split(","))
     result = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -364,6 +375,10 @@ def main(argv=None):
         with Bench(args) as bench:
             scen["store_cost"] = bench.store_cost()
         progress(f"store cost: {scen['store_cost']}")
+    if "scheduler" in chosen:
+        with Bench(args) as bench:
+            scen["scheduler_loop"] = bench.scheduler_loop()
+        progress(f"scheduler loop: {scen['scheduler_loop']}")
     if "embedded" in chosen:
         scen["embedded_run_example"] = embedded_wall()
         progress(f"embedded: {scen['embedded_run_example']}")
@@ -400,6 +415,10 @@ def to_markdown(result):
                 lines.append(f"| store per task instance, {k}: statements / commits / ms | "
                              f"{v['statements_per_ti']} / {v['commits_per_ti']} / "
                              f"{v['store_ms_per_ti']} | (no store) | |")
+        elif name == "scheduler_loop":
+            lines.append(f"| scheduler, {s['files']} DAG files / {s['active_runs']} active runs: "
+                         f"parse (s), loop step p50 / max (ms) | {s['parse_s']}, "
+                         f"{s['loop_step_ms_p50']} / {s['loop_step_ms_max']} | | |")
         elif name == "docker_runner":
             lines.append(f"| no-op Python task, docker runner vs bare `docker run --rm` (ms) | "
                          f"{s['docker_runner_task_ms']} | {s['bare_docker_run_ms']} (bare) | "

@@ -62,6 +62,48 @@ def measure(cluster: Any, dag_id: str, task_ids: list[str]) -> dict[str, float]:
             "store_ms_per_ti": round(elapsed / n * 1000, 3), "tasks": n}
 
 
+def scheduler_loop(cluster: Any, folder: Any, files: int = 200, runs: int = 100) -> dict[str, float]:
+    """A scheduler over `files` DAG files with `runs` active runs: how long a parse of the
+    folder takes (each file in its own child) and how long one loop step without a parse
+    takes (start queued runs, repair: zombies, lost messages, retries, closing)."""
+    from pathlib import Path
+
+    from cluster import canvas, scheduler, services
+
+    folder = Path(folder)
+    for i in range(files):
+        (folder / f"many_{i:03d}_dag.py").write_text(
+            "from cluster import DAG, EmptyOperator, chain\n"
+            f"with DAG('many_{i:03d}', schedule=None):\n"
+            "    chain(*[EmptyOperator(task_id=f't{j}') for j in range(5)])\n")
+    sched = scheduler.Scheduler(cluster.settings, cluster.store, cluster.app)
+    t0 = time.perf_counter()
+    sched.parse()
+    parse_s = time.perf_counter() - t0
+
+    class _Unsent:
+        def apply_async(self) -> None:
+            pass
+
+    build, canvas.build = canvas.build, lambda *a, **k: _Unsent()
+    try:
+        for i in range(runs):
+            services.trigger(cluster, f"many_{i % files:03d}", {})
+        sched.start_queued_runs()
+    finally:
+        canvas.build = build
+    steps = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        sched.start_queued_runs()
+        sched.repair()
+        steps.append(time.perf_counter() - t0)
+    steps.sort()
+    return {"files": files, "active_runs": runs, "parse_s": round(parse_s, 2),
+            "loop_step_ms_p50": round(steps[len(steps) // 2] * 1000, 1),
+            "loop_step_ms_max": round(steps[-1] * 1000, 1)}
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its descendants (the prefork pool), in MiB."""
     import os
