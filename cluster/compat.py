@@ -21,8 +21,16 @@ from .errors import UnsupportedFeatureError
 # airflow module -> chordflow modules whose public names it offers.
 MODULES: dict[str, tuple[str, ...]] = {
     "airflow": ("cluster.dag", "cluster.errors"),
-    "airflow.sdk": ("cluster.dag", "cluster.operators", "cluster.errors"),
-    "airflow.models": ("cluster.dag", "cluster.operators.base"),
+    "airflow.sdk": ("cluster.dag", "cluster.operators", "cluster.errors", "cluster.variable",
+                    "cluster.connection", "cluster.hooks"),
+    "airflow.models": ("cluster.dag", "cluster.operators.base", "cluster.variable",
+                       "cluster.connection"),
+    "airflow.models.variable": ("cluster.variable",),
+    "airflow.models.connection": ("cluster.connection",),
+    "airflow.hooks": (),
+    "airflow.hooks.base": ("cluster.hooks",),
+    "airflow.hooks.base_hook": ("cluster.hooks",),
+    "airflow.macros": ("cluster.macros",),
     "airflow.models.dag": ("cluster.dag",),
     "airflow.models.baseoperator": ("cluster.operators.base",),
     "airflow.decorators": ("cluster.dag", "cluster.operators.python"),

@@ -24,7 +24,7 @@ _IGNORED_DAG_ARGS = frozenset({
     "doc_md", "owner_links", "access_control", "default_view", "orientation",
     "jinja_environment_kwargs", "sla_miss_callback", "is_paused_upon_creation",
     "max_active_tasks", "concurrency", "fail_stop", "auto_register", "dag_display_name",
-    "max_consecutive_failed_dag_runs", "user_defined_filters", "render_template_as_native_obj",
+    "max_consecutive_failed_dag_runs",
 })
 _NOTSET: Any = object()
 _collecting: contextvars.ContextVar[list["DAG"] | None] = contextvars.ContextVar(
@@ -59,6 +59,8 @@ class DAG:
         dagrun_timeout: dt.timedelta | None = None,
         template_searchpath: str | Iterable[str] | None = None,
         user_defined_macros: dict[str, Any] | None = None,
+        user_defined_filters: dict[str, Callable] | None = None,
+        render_template_as_native_obj: bool = False,
         on_success_callback: Callable | None = None,
         on_failure_callback: Callable | None = None,
         schedule_interval: Any = _NOTSET,
@@ -91,6 +93,8 @@ class DAG:
             template_searchpath = [template_searchpath]
         self.template_searchpath = list(template_searchpath or [])
         self.user_defined_macros = dict(user_defined_macros or {})
+        self.user_defined_filters = dict(user_defined_filters or {})
+        self.render_template_as_native_obj = render_template_as_native_obj
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
         self.fileloc: str | None = _caller_file()

@@ -51,3 +51,7 @@ class AirflowSkipException(AirflowException):
 
 class AirflowFailException(AirflowException):
     """Raised by a task to fail at once, without retries."""
+
+
+class AirflowNotFoundException(AirflowException, NotFoundError):
+    """Airflow's name for a connection (or other object) that is not defined."""

@@ -166,3 +166,15 @@ def task_logs(cluster: Cluster, ref: str | int, task_id: str,
     if not any(t.task_id == task_id for t in tis):
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
     return ti_store.read_log(cluster.store, run.id, task_id, try_number)
+
+
+def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,
+                    map_index: int = -1) -> dict[str, Any] | None:
+    """The task instance's template fields as its latest try rendered them (masked)."""
+    from .store import rendered as rendered_store
+
+    run, tis = run_details(cluster, ref)
+    if not any(t.task_id == task_id for t in tis):
+        raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
+    row = rendered_store.load(cluster.store, run.id, task_id, map_index)
+    return None if row is None else dict(row.rendered_fields)

@@ -1,17 +1,26 @@
-"""Jinja rendering of operators' `template_fields` with Airflow's context names (pure)."""
+"""Jinja rendering of operators' `template_fields` with Airflow's context names (pure).
+
+Besides the dates, a context offers `macros`, `var.value.X` / `var.json.X` and
+`conn.X.host`; the last two look values up when a template uses them (the environment
+first, then the active secrets backend: see cluster/secrets.py).
+"""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from typing import Any, Iterable
 
 import jinja2
+import jinja2.nativetypes
 
 from .xcom_arg import XComArg
 
 
-def environment(searchpath: Iterable[str] = ()) -> jinja2.Environment:
-    env = jinja2.Environment(
+def environment(searchpath: Iterable[str] = (), filters: dict[str, Any] | None = None,
+                native: bool = False) -> jinja2.Environment:
+    cls = jinja2.nativetypes.NativeEnvironment if native else jinja2.Environment
+    env = cls(
         loader=jinja2.FileSystemLoader(list(searchpath)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -21,7 +30,10 @@ def environment(searchpath: Iterable[str] = ()) -> jinja2.Environment:
         "ds": lambda d: d.strftime("%Y-%m-%d"),
         "ds_nodash": lambda d: d.strftime("%Y%m%d"),
         "ts": lambda d: d.isoformat(),
+        "ts_nodash": lambda d: d.strftime("%Y%m%dT%H%M%S"),
+        "ts_nodash_with_tz": lambda d: d.isoformat().replace("-", "").replace(":", ""),
     })
+    env.filters.update(filters or {})
     return env
 
 
@@ -48,16 +60,23 @@ def render(value: Any, context: dict[str, Any], env: jinja2.Environment,
     return value
 
 
+def searchpath_of(dag: Any) -> list[str]:
+    """Where template files are looked up: beside the DAG file, then `template_searchpath`."""
+    searchpath = []
+    if dag is not None:
+        if dag.fileloc:
+            searchpath.append(os.path.dirname(dag.fileloc))
+        searchpath.extend(dag.template_searchpath)
+    return searchpath
+
+
 def render_fields(operator: Any, context: dict[str, Any]) -> dict[str, Any]:
     """Render the operator's template fields in place; returns what was rendered."""
-    searchpath = []
-    if operator.dag is not None:
-        if operator.dag.fileloc:
-            searchpath.append(os.path.dirname(operator.dag.fileloc))
-        searchpath.extend(operator.dag.template_searchpath)
-    env = environment(searchpath)
-    if operator.dag is not None:
-        context = {**operator.dag.user_defined_macros, **context}
+    dag = operator.dag
+    env = environment(searchpath_of(dag), getattr(dag, "user_defined_filters", None),
+                      getattr(dag, "render_template_as_native_obj", False))
+    if dag is not None:
+        context = {**dag.user_defined_macros, **context}
     rendered = {}
     for field in operator.template_fields:
         value = getattr(operator, field, None)
@@ -79,4 +98,65 @@ def date_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, A
         "ds_nodash": logical_date.strftime("%Y%m%d"),
         "ts": logical_date.isoformat(),
         "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
+        "ts_nodash_with_tz": logical_date.isoformat().replace("-", "").replace(":", ""),
     }
+
+
+def template_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, Any]:
+    """The run-independent part of every task's context: dates, `macros`, `var`, `conn`."""
+    from . import macros
+
+    return {**date_context(logical_date, schedule), "macros": macros,
+            "var": VariableAccessor(), "conn": ConnectionAccessor()}
+
+
+class _VariableValues:
+    """`var.value.X` (text) or `var.json.X` (parsed JSON)."""
+
+    def __init__(self, deserialize_json: bool) -> None:
+        self._json = deserialize_json
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self.get(key)
+
+    def get(self, key: str, default: Any = KeyError) -> Any:
+        from .secrets import get_variable
+
+        value = get_variable(key)
+        if value is None:
+            if default is KeyError:
+                raise KeyError(f"Variable {key} does not exist")
+            return default
+        return json.loads(value) if self._json else value
+
+    def __repr__(self) -> str:
+        return f"<var.{'json' if self._json else 'value'}>"
+
+
+class VariableAccessor:
+    """What templates see as `var`."""
+
+    value = _VariableValues(False)
+    json = _VariableValues(True)
+
+
+class ConnectionAccessor:
+    """What templates see as `conn`: `conn.my_db.host`, `conn.get('my_db')`."""
+
+    def __getattr__(self, conn_id: str) -> Any:
+        if conn_id.startswith("__"):
+            raise AttributeError(conn_id)
+        return self.get(conn_id)
+
+    def get(self, conn_id: str, default_conn: Any = None) -> Any:
+        from .errors import AirflowNotFoundException
+        from .secrets import get_connection
+
+        try:
+            return get_connection(conn_id)
+        except AirflowNotFoundException:
+            if default_conn is not None:
+                return default_conn
+            raise

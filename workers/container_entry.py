@@ -17,7 +17,7 @@ from typing import Any
 
 from cluster.errors import AirflowSkipException
 from cluster.loader import load_dags_from_file
-from cluster.templating import date_context, render_fields
+from cluster.templating import render_fields, template_context
 from cluster.xcom_arg import RETURN_KEY
 
 from .containers import RESULT_MARK, SKIP_MARK, XCOM_MARK
@@ -66,7 +66,7 @@ def main() -> int:
     logical_date = dt.datetime.fromisoformat(payload["logical_date"])
     ti = PayloadTI(payload)
     context = {
-        **date_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
+        **template_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
         "params": payload["params"], "try_number": payload["try_number"], "map_index": -1,
         "test_mode": False, "conf": {},

@@ -8,7 +8,7 @@ from cluster.dag import DAG
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import Delivery
-from cluster.templating import date_context
+from cluster.templating import template_context
 from cluster.xcom_arg import RETURN_KEY
 
 
@@ -64,7 +64,7 @@ def build_context(store: Store, dag: DAG, task: Any, delivery: Delivery, try_num
     ti = TaskInstanceContext(store, delivery, task.task_id, try_number, upstream, map_index)
     params = {**dag.params, **task.params, **delivery.conf}
     return {
-        **date_context(delivery.logical_date, dag.schedule),
+        **template_context(delivery.logical_date, dag.schedule),
         "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": DagRunContext(delivery), "run_id": delivery.run_id,
         "params": params, "try_number": try_number, "map_index": map_index,

@@ -22,11 +22,11 @@ from cluster.store import dags as dag_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
-from cluster.templating import render_fields
 from cluster.xcom_arg import RETURN_KEY
 
 from .context import build_context, to_json
 from .logs import TaskLogWriter
+from .rendered import render_and_record
 from .runners import get_runner
 from .runtime import WorkerRuntime, runtime
 
@@ -121,7 +121,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
                         f"on {rt.hostname} with the {rt.runner.name} runner")
             context = build_context(rt.store, dag, task, delivery, try_number,
                                     spec["upstream"], map_index)
-            render_fields(task, context)
+            render_and_record(rt.store, task, context, run_pk, try_number, map_index)
             result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
             if task.do_xcom_push and result is not None:
                 xcoms[RETURN_KEY] = to_json(result)

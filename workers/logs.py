@@ -9,31 +9,11 @@ import threading
 import time
 from typing import Iterator
 
+from cluster.masking import MASKER, Masker  # noqa: F401  (re-exported)
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 
 _local = threading.local()
-
-
-class Masker:
-    """Replaces secret values (connection passwords, secret variables) with `***`."""
-
-    def __init__(self) -> None:
-        self.secrets: set[str] = set()
-
-    def add(self, value: object) -> None:
-        text = str(value) if value is not None else ""
-        if len(text) >= 3:
-            self.secrets.add(text)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
-
-
-MASKER = Masker()
 
 
 class TaskLogWriter(io.TextIOBase):

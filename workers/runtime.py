@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from cluster.compiler import Plan, compile_plan
+from cluster import secrets
 from cluster.config import Settings
+from cluster.crypto import Crypto
 from cluster.dag import DAG
 from cluster.loader import load_dags_from_file
 from cluster.serialization import upstream_map
@@ -35,6 +37,8 @@ class WorkerRuntime:
         self.running: dict[tuple[int, str, int, int], Any] = {}  # try key -> log writer
         self._heart: threading.Thread | None = None
         self.runner = None
+        # Variable.get / BaseHook.get_connection in tasks run here read this store.
+        secrets.use_backend(secrets.MetastoreBackend(self.store, Crypto(settings.fernet_key)))
 
     # -- caches of immutable things ------------------------------------------------
     def run_info(self, run_pk: int) -> RunInfo:

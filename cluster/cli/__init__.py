@@ -8,7 +8,7 @@ import click
 
 from ..errors import ChordflowError
 from .app import cli
-from . import dags, processes, runs, tasks  # noqa: F401  (commands register on `cli`)
+from . import connections, dags, processes, runs, tasks, variables  # noqa: F401  (register)
 
 
 def main(argv: list[str] | None = None) -> int:

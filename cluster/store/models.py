@@ -162,3 +162,49 @@ class JoinFired(Base):
         ForeignKey("dag_run.id", ondelete="CASCADE"), primary_key=True)
     task_id: Mapped[str] = mapped_column(String(250), primary_key=True)
     fired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Variable(Base):
+    """A key/value the DAGs read (`Variable.get`); the value is Fernet-encrypted when a key
+    is configured (`is_encrypted` says which rows are)."""
+
+    __tablename__ = "variable"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(250), unique=True)
+    val: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Connection(Base):
+    """How to reach an external system (`BaseHook.get_connection`); password and extra are
+    Fernet-encrypted when a key is configured."""
+
+    __tablename__ = "connection"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    conn_id: Mapped[str] = mapped_column(String(250), unique=True)
+    conn_type: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(500))
+    schema: Mapped[str | None] = mapped_column(String(500))
+    login: Mapped[str | None] = mapped_column(Text)
+    password: Mapped[str | None] = mapped_column(Text)
+    port: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[str | None] = mapped_column(Text)
+    is_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_extra_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RenderedTaskInstanceFields(Base):
+    """The template fields of a task instance as rendered for its latest try, masked."""
+
+    __tablename__ = "rendered_task_instance_fields"
+
+    run_pk: Mapped[int] = mapped_column(
+        ForeignKey("dag_run.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    map_index: Mapped[int] = mapped_column(Integer, primary_key=True, default=-1)
+    try_number: Mapped[int] = mapped_column(Integer)
+    rendered_fields: Mapped[dict[str, Any]] = mapped_column(JSON)
