@@ -63,6 +63,10 @@ class Settings:
     visibility_timeout: int = 43200
     log_level: str = "INFO"
     fernet_key: str = ""
+    # Airflow's [core] settings of the same names: new DAGs wait to be unpaused, and a
+    # DAG that says nothing about catchup runs only its latest interval (Airflow 3).
+    dags_are_paused_at_creation: bool = True
+    catchup_by_default: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -138,6 +142,9 @@ class Settings:
                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
             ),
             fernet_key=_check_fernet_key(get("FERNET_KEY")),
+            dags_are_paused_at_creation=_flag("DAGS_ARE_PAUSED_AT_CREATION",
+                                              get("DAGS_ARE_PAUSED_AT_CREATION")) is not False,
+            catchup_by_default=bool(_flag("CATCHUP_BY_DEFAULT", get("CATCHUP_BY_DEFAULT"))),
         )
         values.update(overrides)
         return cls(**values)

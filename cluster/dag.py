@@ -22,7 +22,7 @@ _current_dags: contextvars.ContextVar[tuple["DAG", ...]] = contextvars.ContextVa
 # Arguments Airflow accepts that change nothing about how chordflow runs a DAG.
 _IGNORED_DAG_ARGS = frozenset({
     "doc_md", "owner_links", "access_control", "default_view", "orientation",
-    "jinja_environment_kwargs", "sla_miss_callback", "is_paused_upon_creation",
+    "jinja_environment_kwargs", "sla_miss_callback",
     "max_active_tasks", "concurrency", "fail_stop", "auto_register", "dag_display_name",
     "max_consecutive_failed_dag_runs",
 })
@@ -64,6 +64,7 @@ class DAG:
         on_success_callback: Callable | None = None,
         on_failure_callback: Callable | None = None,
         schedule_interval: Any = _NOTSET,
+        is_paused_upon_creation: bool | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - _IGNORED_DAG_ARGS)
@@ -81,8 +82,17 @@ class DAG:
         except DagDefinitionError as exc:
             raise DagDefinitionError(f"DAG {dag_id!r}: {exc}") from None
         self.schedule = schedule
-        self.start_date = start_date or (default_args or {}).get("start_date")
-        self.end_date = end_date or (default_args or {}).get("end_date")
+        self.start_date = _datetime(dag_id, "start_date",
+                                    start_date or (default_args or {}).get("start_date"))
+        self.end_date = _datetime(dag_id, "end_date",
+                                  end_date or (default_args or {}).get("end_date"))
+        if not isinstance(max_active_runs, int) or max_active_runs < 1:
+            raise DagDefinitionError(
+                f"DAG {dag_id!r}: max_active_runs must be a positive integer, got {max_active_runs!r}")
+        if dagrun_timeout is not None and not isinstance(dagrun_timeout, dt.timedelta):
+            raise DagDefinitionError(
+                f"DAG {dag_id!r}: dagrun_timeout must be a timedelta, got {dagrun_timeout!r}")
+        self.is_paused_upon_creation = is_paused_upon_creation
         self.default_args = dict(default_args or {})
         self.params = dict(params or {})
         self.tags = list(tags or [])
@@ -218,6 +228,17 @@ def check_id(kind: str, value: Any) -> None:
     if not isinstance(value, str) or not ID_PATTERN.match(value) or len(value) > 250:
         raise DagDefinitionError(
             f"{kind} must be 1-250 letters, digits, underscores, dots or dashes, got {value!r}")
+
+
+def _datetime(dag_id: str, name: str, value: Any) -> dt.datetime | None:
+    """A DAG's date argument as a datetime (a `date` is its midnight; naive means UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if not isinstance(value, dt.datetime):
+        raise DagDefinitionError(f"DAG {dag_id!r}: {name} must be a datetime, got {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def current_dag() -> DAG | None:

@@ -17,12 +17,12 @@ from typing import Any
 
 from celery import Celery, chain, group
 
-from . import canvas
+from . import canvas, schedules
 from .compiler import compile_plan
 from .config import Settings
 from .parsing import ParsedFolder, parse_folder
 from .serialization import downstream_map, upstream_map
-from .states import FINAL_TASK_STATES, TaskState
+from .states import FINAL_TASK_STATES, RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
 from .store import dags as dag_store
@@ -44,7 +44,8 @@ def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
                           memory_mb=limits.dag_file_memory_limit_mb)
     dag_store.sync_dags(store, list(parsed.serialized.values()), parsed.digests,
                         parsed.import_errors, parsed.files,
-                        deactivate_missing=folder == dags_folder or dags_folder is None)
+                        deactivate_missing=folder == dags_folder or dags_folder is None,
+                        paused_at_creation=limits.dags_are_paused_at_creation)
     return parsed
 
 
@@ -52,7 +53,7 @@ def start_run(store: Store, app: Celery, run_pk: int) -> bool:
     """Create the run's task instances and send its canvas; False if someone else did."""
     run = run_store.get_run(store, run_pk)
     data = dag_store.version_data(store, run.dag_version_id)
-    started = run_store.start_run(store, run_pk, data["tasks"])
+    started = run_store.start_run(store, run_pk, data["tasks"], data.get("max_active_runs"))
     if started is None:
         return False
     plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
@@ -78,6 +79,10 @@ def repair_task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, t
     return chain(sig, group(arrivals) if len(arrivals) > 1 else arrivals[0])
 
 
+def _date(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
 class Scheduler:
     """The loop of `chordflow scheduler`; each step is also callable on its own."""
 
@@ -95,6 +100,37 @@ class Scheduler:
         self._last_parse = time.monotonic()
         return bag
 
+    def schedule_runs(self, now: dt.datetime | None = None) -> int:
+        """Create the scheduled runs that are due (one transaction per DAG that has some)."""
+        now = now or utcnow()
+        created = 0
+        for dag_id, version_id, last, active in run_store.scheduling_candidates(self.store):
+            try:
+                data = dag_store.version_data(self.store, version_id)
+                if not self._due(data, last, active, now):
+                    continue
+                made = run_store.create_scheduled_runs(
+                    self.store, dag_id, lambda l, a: self._due(data, l, a, utcnow()))
+            except Exception:
+                log.exception("DAG %s: scheduled runs could not be created; will try again",
+                              dag_id)
+                continue
+            created += len(made)
+            if made:
+                log.info("DAG %s: %d scheduled run(s) created", dag_id, len(made))
+        return created
+
+    def _due(self, data: dict[str, Any], last: dt.datetime | None, active: int,
+             now: dt.datetime) -> list[dt.datetime]:
+        room = (data.get("max_active_runs") or 16) - active
+        if room <= 0:
+            return []
+        catchup = data.get("catchup")
+        return schedules.due_runs(
+            schedules.from_text(data.get("schedule")), _date(data.get("start_date")),
+            _date(data.get("end_date")), last, now,
+            self.settings.catchup_by_default if catchup is None else catchup, limit=room)
+
     def start_queued_runs(self) -> int:
         started = 0
         for run_pk in run_store.queued_runs(self.store):
@@ -106,7 +142,7 @@ class Scheduler:
 
     def repair(self) -> dict[str, int]:
         """Resend what was lost and close what is done; returns counts by kind."""
-        counts = {"zombies": 0, "resent": 0, "closed": 0}
+        counts = {"zombies": 0, "resent": 0, "closed": 0, "timed_out": 0}
         now = utcnow()
         zombie_cut = now - dt.timedelta(seconds=self.settings.zombie_threshold)
         runs = {r.id: r for r in run_store.running_runs(self.store)}
@@ -140,14 +176,27 @@ class Scheduler:
             repair_task_signature(self.app, run_pk, run.dag_id, task_id, try_number + 1,
                                   data).apply_async()
             counts["resent"] += 1
-        for run_pk in runs:
+        for run_pk, run in runs.items():
             if run_store.close_run_if_done(self.store, run_pk) is not None:
                 counts["closed"] += 1
+            elif self._timed_out(run, now):
+                timeout = dag_store.version_data(self.store, run.dag_version_id)["dagrun_timeout"]
+                if run_store.end_run(self.store, run_pk, RunState.FAILED,
+                                     f"dagrun_timeout of {timeout:g}s exceeded") is not None:
+                    log.warning("run %s of %s: failed, longer than its dagrun_timeout (%gs)",
+                                run_pk, run.dag_id, timeout)
+                    counts["timed_out"] += 1
         return counts
+
+    def _timed_out(self, run: Any, now: dt.datetime) -> bool:
+        timeout = dag_store.version_data(self.store, run.dag_version_id).get("dagrun_timeout")
+        return bool(timeout and run.start_date and
+                    (now - as_utc(run.start_date)).total_seconds() > timeout)
 
     def step(self) -> None:
         if time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
             self.parse()
+        self.schedule_runs()
         self.start_queued_runs()
         self.repair()
 

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from .dag import DAG
+from .schedules import as_utc, to_text
 
 
 def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -42,7 +43,13 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         "fileloc": fileloc,
         "relative_fileloc": relative,
         "description": dag.description,
-        "schedule": _schedule_text(dag.schedule),
+        "schedule": to_text(dag.schedule),
+        "start_date": _iso(dag.start_date),
+        "end_date": _iso(dag.end_date),
+        "catchup": dag.catchup,
+        "is_paused_upon_creation": dag.is_paused_upon_creation,
+        "max_active_runs": dag.max_active_runs,
+        "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "tags": list(dag.tags),
         "params": _jsonable(dag.params),
         "tasks": tasks,
@@ -66,12 +73,8 @@ def downstream_map(data: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def _schedule_text(schedule: Any) -> str | None:
-    if schedule is None:
-        return None
-    if isinstance(schedule, dt.timedelta):
-        return f"timedelta:{schedule.total_seconds():g}"
-    return str(schedule)
+def _iso(when: dt.datetime | None) -> str | None:
+    return as_utc(when).isoformat() if when is not None else None
 
 
 def _jsonable(value: Any) -> Any:

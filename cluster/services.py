@@ -127,6 +127,60 @@ def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
     return run
 
 
+def set_paused(cluster: Cluster, dag_id: str, paused: bool) -> None:
+    """Pause (no new scheduled runs) or unpause a DAG; runs triggered by hand still run."""
+    if dag_store.get_dag(cluster.store, dag_id) is None:
+        sync_dags(cluster)
+    if not dag_store.set_paused(cluster.store, dag_id, paused):
+        raise NotFoundError(f"no DAG with id {dag_id!r}")
+
+
+def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime,
+             conf: dict[str, Any] | None = None, limit: int = 10000) -> tuple[list[int], int]:
+    """Queue a `backfill` run for each point of the DAG's schedule in [start, end].
+
+    Runs that exist from an earlier backfill of the same dates are kept, not made twice, so
+    a backfill that was stopped can be started again. The scheduler starts them oldest
+    first, within the DAG's `max_active_runs`. Returns every run of the range and how many
+    were created now.
+    """
+    from .schedules import backfill_dates, from_text
+
+    if end < start:
+        raise InvalidInputError(f"--end-date {end.isoformat()} is before --start-date "
+                                f"{start.isoformat()}")
+    dag = dag_store.get_dag(cluster.store, dag_id)
+    if dag is None or not dag.is_active:
+        sync_dags(cluster)
+        dag = dag_store.get_dag(cluster.store, dag_id)
+    if dag is None or not dag.is_active or dag.latest_version_id is None:
+        raise NotFoundError(f"no DAG with id {dag_id!r}")
+    schedule = from_text(dag_store.version_data(cluster.store, dag.latest_version_id)["schedule"])
+    if schedule is None or schedule == "@once":
+        raise InvalidInputError(f"DAG {dag_id!r} has no periodic schedule to backfill "
+                                f"(schedule={schedule}); trigger it with --logical-date instead")
+    dates = backfill_dates(schedule, start, end, limit + 1)
+    if len(dates) > limit:
+        raise InvalidInputError(f"the range holds more than {limit} runs of {dag_id!r}; "
+                                "give a shorter range")
+    cluster.check_broker()
+    runs, created = [], 0
+    for when in dates:
+        run_id = f"backfill__{when.isoformat()}"
+        try:
+            run = run_store.create_run(cluster.store, dag_id, conf, run_id, when, "backfill")
+            created += 1
+        except InvalidInputError:  # made by an earlier backfill of these dates
+            run = run_store.find_run(cluster.store, f"{dag_id}/{run_id}")
+        runs.append(run.id)
+    if cluster.settings.embedded:
+        from .embedded import run_in_process
+
+        for run_pk in runs:
+            run_in_process(cluster, run_pk)
+    return runs, created
+
+
 def wait(cluster: Cluster, run_pk: int, timeout: float | None = None,
          on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None,
          poll: float = 0.05) -> DagRun:

@@ -38,3 +38,21 @@ def dags_errors(ctx: click.Context) -> None:
         click.echo("no import errors")
         return
     click.echo(table(["file", "error"], [(e.filename, e.message) for e in errors]))
+
+
+@dags.command("pause")
+@click.argument("dag_id")
+@click.pass_context
+def dags_pause(ctx: click.Context, dag_id: str) -> None:
+    """Stop creating scheduled runs of DAG_ID (what runs goes on; triggers still run)."""
+    services.set_paused(open_cluster(ctx), dag_id, True)
+    click.echo(f"{dag_id}: paused")
+
+
+@dags.command("unpause")
+@click.argument("dag_id")
+@click.pass_context
+def dags_unpause(ctx: click.Context, dag_id: str) -> None:
+    """Let the scheduler create DAG_ID's scheduled runs."""
+    services.set_paused(open_cluster(ctx), dag_id, False)
+    click.echo(f"{dag_id}: unpaused")

@@ -11,8 +11,12 @@ from .models import Dag, DagVersion, ImportErrorRecord, utcnow
 
 def sync_dags(store: Store, serialized: Iterable[dict[str, Any]], digests: dict[str, str],
               import_errors: dict[str, str], parsed_files: Iterable[str],
-              deactivate_missing: bool = True) -> dict[str, int]:
-    """Record what a parse of the DAGs folder found; returns dag_id -> latest version id."""
+              deactivate_missing: bool = True,
+              paused_at_creation: bool = False) -> dict[str, int]:
+    """Record what a parse of the DAGs folder found; returns dag_id -> latest version id.
+
+    A DAG seen for the first time is paused when `paused_at_creation` says so, unless its
+    file says otherwise (`is_paused_upon_creation`)."""
     versions: dict[str, int] = {}
     parsed_files = set(parsed_files)
     now = utcnow()
@@ -23,7 +27,9 @@ def sync_dags(store: Store, serialized: Iterable[dict[str, Any]], digests: dict[
             seen.add(dag_id)
             row = s.get(Dag, dag_id)
             if row is None:
-                row = Dag(dag_id=dag_id, fileloc=data["fileloc"], is_paused=False, is_active=True)
+                paused = data.get("is_paused_upon_creation")
+                row = Dag(dag_id=dag_id, fileloc=data["fileloc"], is_active=True,
+                          is_paused=paused_at_creation if paused is None else paused)
                 s.add(row)
             row.fileloc = data["fileloc"]
             row.description = data.get("description")
@@ -93,3 +99,13 @@ def version_data(store: Store, version_id: int) -> dict[str, Any]:
         data["_leaves"] = set(data["_index"]) - {u for t in data["tasks"] for u in t["upstream"]}
         _VERSIONS[key] = data
     return data
+
+
+def set_paused(store: Store, dag_id: str, paused: bool) -> bool:
+    """Pause or unpause a DAG; False when there is no such DAG."""
+    with store.session() as s:
+        row = s.get(Dag, dag_id)
+        if row is None:
+            return False
+        row.is_paused = paused
+        return True

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -39,18 +39,81 @@ def create_run(store: Store, dag_id: str, conf: dict[str, Any] | None = None,
     return run
 
 
-def queued_runs(store: Store, limit: int = 50) -> list[int]:
+_ACTIVE_RUN_STATES = (RunState.QUEUED.value, RunState.RUNNING.value)
+
+
+def scheduling_candidates(store: Store) -> list[tuple[str, int, dt.datetime | None, int]]:
+    """Active, unpaused DAGs with a schedule: (dag_id, latest version, latest scheduled
+    logical date, active runs), in one query."""
+    last = select(DagRun.dag_id, func.max(DagRun.logical_date).label("last")) \
+        .where(DagRun.run_type == "scheduled").group_by(DagRun.dag_id).subquery()
+    active = select(DagRun.dag_id, func.count().label("n")) \
+        .where(DagRun.state.in_(_ACTIVE_RUN_STATES)).group_by(DagRun.dag_id).subquery()
+    q = select(Dag.dag_id, Dag.latest_version_id, last.c.last, func.coalesce(active.c.n, 0)) \
+        .outerjoin(last, last.c.dag_id == Dag.dag_id) \
+        .outerjoin(active, active.c.dag_id == Dag.dag_id) \
+        .where(Dag.is_active.is_(True), Dag.is_paused.is_(False), Dag.schedule.is_not(None),
+               Dag.latest_version_id.is_not(None))
+    with store.session() as s:
+        return [(d, v, _utc(l), n) for d, v, l, n in s.execute(q)]
+
+
+@retrying
+def create_scheduled_runs(store: Store, dag_id: str,
+                          due: Callable[[dt.datetime | None, int], list[dt.datetime]],
+                          run_type: str = "scheduled") -> list[int]:
+    """Create the runs `due(last logical date, active runs)` names, under a lock on the
+    DAG's row so that two schedulers never both create them (the unique run id is the
+    second guard)."""
+    with store.session() as s:
+        q = select(Dag).where(Dag.dag_id == dag_id)
+        if not store.is_sqlite:
+            q = q.with_for_update(skip_locked=True)
+        dag = s.scalar(q)
+        if dag is None or dag.is_paused or not dag.is_active or dag.latest_version_id is None:
+            return []
+        last = _utc(s.scalar(select(func.max(DagRun.logical_date)).where(
+            DagRun.dag_id == dag_id, DagRun.run_type == run_type)))
+        active = s.scalar(select(func.count()).select_from(DagRun).where(
+            DagRun.dag_id == dag_id, DagRun.state.in_(_ACTIVE_RUN_STATES)))
+        now = utcnow()
+        runs = [DagRun(dag_id=dag_id, run_id=f"{run_type}__{when.isoformat()}",
+                       dag_version_id=dag.latest_version_id, state=RunState.QUEUED.value,
+                       run_type=run_type, conf={}, logical_date=when, created_at=now)
+                for when in due(last, active)]
+        s.add_all(runs)
+        s.flush()
+        if runs and not store.is_sqlite:
+            s.execute(text(f"NOTIFY {RUNS_CHANNEL}"))
+        return [r.id for r in runs]
+
+
+def existing_run_ids(store: Store, dag_id: str, run_ids: list[str]) -> set[str]:
+    with store.session() as s:
+        return set(s.scalars(select(DagRun.run_id).where(
+            DagRun.dag_id == dag_id, DagRun.run_id.in_(run_ids))))
+
+
+def _utc(when: dt.datetime | None) -> dt.datetime | None:
+    return when.replace(tzinfo=dt.timezone.utc) if when is not None and when.tzinfo is None \
+        else when
+
+
+def queued_runs(store: Store, limit: int = 500) -> list[int]:
     with store.session() as s:
         q = select(DagRun.id).where(DagRun.state == RunState.QUEUED.value) \
-            .order_by(DagRun.id).limit(limit)
+            .order_by(DagRun.logical_date, DagRun.id).limit(limit)
         return list(s.scalars(q))
 
 
 @retrying
-def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]]) -> DagRun | None:
+def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]],
+              max_active_runs: int | None = None) -> DagRun | None:
     """Move a queued run to running and create its task instances, in one transaction.
 
-    Returns None when another scheduler started it first.
+    Returns None when another scheduler started it first, or when the DAG already has
+    `max_active_runs` running (the run stays queued; the DAG's row is locked while
+    counting, so two schedulers cannot both take the last place).
     """
     now = utcnow()
     with store.session() as s:
@@ -60,6 +123,13 @@ def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]]) -> DagRun 
         run = s.scalar(q)
         if run is None:
             return None
+        if max_active_runs:
+            lock = select(Dag.dag_id).where(Dag.dag_id == run.dag_id)
+            s.execute(lock if store.is_sqlite else lock.with_for_update())
+            running = s.scalar(select(func.count()).select_from(DagRun).where(
+                DagRun.dag_id == run.dag_id, DagRun.state == RunState.RUNNING.value))
+            if running >= max_active_runs:
+                return None
         run.state, run.start_date = RunState.RUNNING.value, now
         if tasks:
             s.execute(insert(TaskInstance), [{
@@ -126,3 +196,28 @@ def close_run_if_done(store: Store, run_pk: int) -> RunState | None:
             .values(state=state.value, end_date=utcnow())
         ).rowcount
     return state if done else None
+
+
+@retrying
+def end_run(store: Store, run_pk: int, state: RunState, reason: str) -> list[str] | None:
+    """End a run that is not over (a cancel, a `dagrun_timeout`): its running tries fail
+    with `reason`, everything else not final is skipped. Returns the ids of the tasks that
+    were running (their workers see the change at the next heartbeat and stop them), or
+    None when the run was already over."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        done = conn.execute(update(DagRun).where(
+            DagRun.id == run_pk, DagRun.state.in_(_ACTIVE_RUN_STATES))
+            .values(state=state.value, end_date=now, start_date=func.coalesce(
+                DagRun.start_date, now))).rowcount
+        if not done:
+            return None
+        running = list(conn.execute(update(TaskInstance).where(
+            TaskInstance.run_pk == run_pk, TaskInstance.state == TaskState.RUNNING.value)
+            .values(state=TaskState.FAILED.value, end_date=now, error=reason)
+            .returning(TaskInstance.task_id)).scalars())
+        conn.execute(update(TaskInstance).where(
+            TaskInstance.run_pk == run_pk, TaskInstance.state.not_in(_FINAL))
+            .values(state=TaskState.SKIPPED.value, end_date=now, error=reason))
+    return running
+
