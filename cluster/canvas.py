@@ -23,17 +23,30 @@ def task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_numb
 
 
 def build(app: Celery, node: Node, run_pk: int, dag_id: str,
-          tasks: Mapping[str, Mapping[str, Any]]) -> Signature:
-    """The Celery canvas of a plan node; a chain whose group is followed by more is a chord."""
+          tasks: Mapping[str, Mapping[str, Any]],
+          tries: Mapping[str, int] | None = None) -> Signature:
+    """The Celery canvas of a plan node; a chain whose group is followed by more is a chord.
+
+    Every message carries try 1 unless `tries` says otherwise (a cleared run)."""
     if isinstance(node, Run):
         return task_signature(app, run_pk, dag_id, node.task_id,
+                              (tries or {}).get(node.task_id, 1),
                               queue=tasks.get(node.task_id, {}).get("queue"))
     if isinstance(node, Arrive):
         return app.signature(ARRIVE_TASK, args=(run_pk, node.task_id), immutable=True,
                              options={"shadow": f"{dag_id}.{node.task_id}.join"})
-    parts = [build(app, item, run_pk, dag_id, tasks) for item in node.items]
+    parts = [build(app, item, run_pk, dag_id, tasks, tries) for item in node.items]
     if isinstance(node, Chain):
         return chain(*parts) if len(parts) != 1 else parts[0]
     if isinstance(node, Group):
         return group(*parts)
     raise TypeError(f"not a plan node: {node!r}")
+
+
+def task_ids(node: Node) -> list[str]:
+    """The tasks a plan node runs (not those of joins it only arrives at)."""
+    if isinstance(node, Run):
+        return [node.task_id]
+    if isinstance(node, Arrive):
+        return []
+    return [t for item in node.items for t in task_ids(item)]

@@ -181,6 +181,81 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
     return runs, created
 
 
+def cancel_run(cluster: Cluster, ref: str | int) -> tuple[DagRun, list[str]]:
+    """Fail a run that is not over: running tries are stopped (their workers see it at the
+    next heartbeat and stop the process, container or pod), queued ones never start (their
+    messages find them final), the rest are skipped."""
+    run = run_store.find_run(cluster.store, str(ref))
+    stopped = run_store.end_run(cluster.store, run.id, RunState.FAILED, "run cancelled")
+    if stopped is None:
+        raise InvalidInputError(f"run {run.id} of {run.dag_id} is already {run.state}")
+    return run_store.get_run(cluster.store, run.id), stopped
+
+
+def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
+                downstream: bool = False, upstream: bool = False) -> tuple[DagRun, list[str]]:
+    """Run again the tasks whose id matches `task_regex` (all when None), with their
+    downstream and/or upstream tasks; the others keep their state and results."""
+    import re
+
+    from . import canvas
+    from .compiler import compile_plan
+    from .serialization import downstream_map, upstream_map
+
+    run = run_store.find_run(cluster.store, str(ref))
+    data = dag_store.version_data(cluster.store, run.dag_version_id)
+    try:
+        pattern = re.compile(task_regex) if task_regex else None
+    except re.error as exc:
+        raise InvalidInputError(f"--task is not a regular expression: {exc}") from None
+    chosen = {t["task_id"] for t in data["tasks"] if pattern is None or pattern.search(t["task_id"])}
+    if not chosen:
+        raise NotFoundError(f"no task of {run.dag_id} matches {task_regex!r}")
+    for wanted, edges in ((downstream, downstream_map(data)), (upstream, upstream_map(data))):
+        if wanted:
+            chosen |= _reachable(chosen, edges)
+    cluster.check_broker()
+    tries = ti_store.clear(cluster.store, run.id,
+                           {t: data["_index"][t].get("retries", 0) for t in chosen})
+    # The whole canvas again: tasks not cleared are final, so their deliveries are no-ops
+    # that pass the order on to the cleared ones.
+    plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
+    canvas.build(cluster.app, plan.start, run.id, run.dag_id, data["_index"],
+                 {**ti_store.next_tries(cluster.store, run.id, data["_index"]), **tries}
+                 ).apply_async()
+    if cluster.settings.embedded:
+        from .embedded import run_in_process
+
+        run_in_process(cluster, run.id)
+    order = [t["task_id"] for t in data["tasks"]]
+    return run_store.get_run(cluster.store, run.id), [t for t in order if t in chosen]
+
+
+def _reachable(start: set[str], edges: dict[str, list[str]]) -> set[str]:
+    seen, todo = set(), list(start)
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tuple[str, DagRun]:
+    """Set a task instance to success or failed by hand; the run follows (a finished run
+    takes the state its tasks now give it). A running try is stopped at its next heartbeat."""
+    from .states import TaskState
+
+    if state not in ("success", "failed"):
+        raise InvalidInputError(f"a task can be marked success or failed, not {state!r}")
+    run = run_store.find_run(cluster.store, str(ref))
+    before = ti_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
+    if before is None:
+        raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
+    run_store.close_run_if_done(cluster.store, run.id, reopen_final=True)
+    return before, run_store.get_run(cluster.store, run.id)
+
+
 def wait(cluster: Cluster, run_pk: int, timeout: float | None = None,
          on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None,
          poll: float = 0.05) -> DagRun:

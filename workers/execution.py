@@ -7,6 +7,7 @@ early deliveries are harmless and chords always fire.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import logging
 import traceback
@@ -73,8 +74,11 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
             log.info("%s: %s (%s)", who, verdict.value, reason)
             run_store.close_run_if_done(rt.store, run_pk)
         return verdict.value
-    if not ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid, map_index):
+    max_tries = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
+                               map_index)
+    if max_tries is None:
         return "noop:claimed-elsewhere"
+    delivery = dataclasses.replace(delivery, max_tries=max_tries)
     return _run_claimed(celery_task, rt, data, spec, delivery, try_number, map_index)
 
 
@@ -122,7 +126,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             context = build_context(rt.store, dag, task, delivery, try_number,
                                     spec["upstream"], map_index)
             render_and_record(rt.store, task, context, run_pk, try_number, map_index)
-            result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
+            with rt.cancellation.cancellable(key):
+                result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
             if task.do_xcom_push and result is not None:
                 xcoms[RETURN_KEY] = to_json(result)
                 if task.multiple_outputs and isinstance(result, dict):
@@ -141,13 +146,13 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         writer.line(f"failed: {error}")
     retry_in = None
     next_retry_at = None
-    if state is TaskState.FAILED and try_number <= spec.get("retries", 0) and \
+    max_tries = max(delivery.max_tries, spec.get("retries", 0))
+    if state is TaskState.FAILED and try_number <= max_tries and \
             not isinstance_name(error, AirflowFailException):
-        retry_in = retry_delay(spec, try_number)
+        retry_in = retry_delay(spec, try_number - (max_tries - spec.get("retries", 0)))
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY
-        writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of "
-                    f"{spec.get('retries', 0) + 1})")
+        writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of {max_tries + 1})")
     rt.running.pop(key, None)
     # The rest of the log goes in the same transaction as the try's end, and a leaf asks
     # there whether anything of the run is left: one round trip.
@@ -186,5 +191,6 @@ def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
     if not ti_store.fire_join(rt.store, run_pk, task_id):
         return "already-fired"
     node = rt.plan(version_id, data).joins[task_id]
-    canvas.build(app, node, run_pk, data["dag_id"], data["_index"]).apply_async()
+    tries = ti_store.next_tries(rt.store, run_pk, canvas.task_ids(node))
+    canvas.build(app, node, run_pk, data["dag_id"], data["_index"], tries).apply_async()
     return "fired"

@@ -19,6 +19,8 @@ from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo
 
+from .cancellation import Cancellation
+
 log = logging.getLogger("chordflow.worker")
 
 
@@ -37,6 +39,7 @@ class WorkerRuntime:
         self.running: dict[tuple[int, str, int, int], Any] = {}  # try key -> log writer
         self._heart: threading.Thread | None = None
         self.runner = None
+        self.cancellation = Cancellation()
         # Variable.get / BaseHook.get_connection in tasks run here read this store.
         secrets.use_backend(secrets.MetastoreBackend(self.store, Crypto(settings.fernet_key)))
 
@@ -107,7 +110,12 @@ class WorkerRuntime:
                 now = _monotonic()
                 if now - getattr(self, "_last_beat", 0.0) >= interval and self.running:
                     self._last_beat = now
-                    ti_store.heartbeat(self.store, list(self.running))
+                    for key in ti_store.heartbeat(self.store, list(self.running)):
+                        if key in self.running and self.cancellation.cancel(
+                                key, "the try was ended elsewhere (run cancelled or timed "
+                                     "out, task marked or cleared)"):
+                            log.warning("run %s task %s try %s: ended elsewhere; stopping it",
+                                        key[0], key[1], key[3])
             except Exception:  # the database may be restarting; try again next beat
                 log.warning("heartbeat failed", exc_info=True)
 

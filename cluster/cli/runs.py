@@ -172,3 +172,15 @@ def runs_show(ctx: click.Context, run_ref: str) -> None:
     if run.conf:
         click.echo(f"conf keys: {', '.join(sorted(run.conf))}")
     click.echo(task_table(tis))
+
+
+@runs.command("cancel")
+@click.argument("run_ref")
+@click.pass_context
+def runs_cancel(ctx: click.Context, run_ref: str) -> None:
+    """Fail run RUN_REF now: running tasks are stopped (containers and pods included),
+    the others never start."""
+    cluster = open_cluster(ctx)
+    run, stopped = services.cancel_run(cluster, run_ref)
+    click.echo(f"run {run.id} of {run.dag_id}: cancelled ({run.state}); "
+               f"stopping {', '.join(stopped) or 'nothing running'}")

@@ -1,7 +1,9 @@
 """BashOperator: a shell command as a task, its output streamed into the task log."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from typing import Any, Callable, Sequence
@@ -64,12 +66,17 @@ class BashOperator(BaseOperator):
             stdin=subprocess.DEVNULL, env=env, cwd=self.cwd or None, start_new_session=True,
         ) as proc:
             assert proc.stdout is not None
-            for raw in proc.stdout:
-                line = raw.decode(self.output_encoding, errors="replace")
-                sys.stdout.write(line)
-                if line.strip():
-                    last = line.rstrip("\n")
-            code = proc.wait()
+            try:
+                for raw in proc.stdout:
+                    line = raw.decode(self.output_encoding, errors="replace")
+                    sys.stdout.write(line)
+                    if line.strip():
+                        last = line.rstrip("\n")
+                code = proc.wait()
+            except BaseException:  # a timeout or a cancel: the command must not run on
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                raise
         sys.stdout.flush()
         if code in self.skip_on_exit_code:
             raise AirflowSkipException(f"Bash command returned exit code {code}. Skipping.")

@@ -176,8 +176,11 @@ def running_runs(store: Store) -> list[DagRun]:
 
 
 @retrying
-def close_run_if_done(store: Store, run_pk: int) -> RunState | None:
-    """Close a running run whose task instances are all final; guarded, so once only."""
+def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> RunState | None:
+    """Close a running run whose task instances are all final; guarded, so once only.
+
+    With `reopen_final`, a run already over takes the state its tasks now give it (after
+    a task was marked by hand)."""
     with store.engine.begin() as conn:
         pending = conn.execute(
             select(TaskInstance.task_id).where(
@@ -191,8 +194,10 @@ def close_run_if_done(store: Store, run_pk: int) -> RunState | None:
                 TaskInstance.state.in_([s.value for s in FAILED_TASK_STATES]))
         ).scalar_one()
         state = RunState.FAILED if failed else RunState.SUCCESS
+        from_states = [RunState.RUNNING.value] + (
+            [RunState.SUCCESS.value, RunState.FAILED.value] if reopen_final else [])
         done = conn.execute(
-            update(DagRun).where(DagRun.id == run_pk, DagRun.state == RunState.RUNNING.value)
+            update(DagRun).where(DagRun.id == run_pk, DagRun.state.in_(from_states))
             .values(state=state.value, end_date=utcnow())
         ).rowcount
     return state if done else None

@@ -32,6 +32,7 @@ class Delivery:
     state: str
     try_number: int
     upstream_states: dict[str, str]
+    max_tries: int = 0  # retries allowed up to this try number (raised by a clear)
 
 
 @retrying
@@ -92,7 +93,7 @@ _CLAIM_IF_READY = update(TI).where(
 ).values(state=TaskState.RUNNING.value, try_number=bindparam("p_try"),
          start_date=bindparam("p_now"), end_date=None, duration=None,
          heartbeat_at=bindparam("p_now"), hostname=bindparam("p_host"),
-         pid=bindparam("p_pid"), error=None, next_retry_at=None)
+         pid=bindparam("p_pid"), error=None, next_retry_at=None).returning(TI.c.max_tries)
 
 
 @retrying
@@ -107,14 +108,15 @@ def claim_if_upstreams_succeeded(store: Store, run: RunInfo, task_id: str, try_n
         claimed = conn.execute(_CLAIM_IF_READY, {
             "p_run": run.run_pk, "p_task": task_id, "p_map": map_index,
             "p_prev": try_number - 1, "p_ups": list(upstream), "p_try": try_number,
-            "p_now": utcnow(), "p_host": hostname, "p_pid": pid}).rowcount == 1
-    if not claimed:
+            "p_now": utcnow(), "p_host": hostname, "p_pid": pid}).first()
+    if claimed is None:
         return None
     return Delivery(run_pk=run.run_pk, dag_id=run.dag_id, run_id=run.run_id,
                     run_state=RunState.RUNNING.value, conf=run.conf,
                     logical_date=run.logical_date, dag_version_id=run.dag_version_id,
                     state=TaskState.RUNNING.value, try_number=try_number,
-                    upstream_states={u: TaskState.SUCCESS.value for u in upstream})
+                    upstream_states={u: TaskState.SUCCESS.value for u in upstream},
+                    max_tries=claimed[0])
 
 
 def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, str]:
@@ -126,14 +128,18 @@ def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[
 
 @retrying
 def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: str,
-          pid: int, map_index: int = -1) -> bool:
-    """Start try `try_number`: only from a claimable state and the previous try number."""
+          pid: int, map_index: int = -1) -> int | None:
+    """Start try `try_number`: only from a claimable state and the previous try number.
+    Returns the task instance's max_tries, or None when someone else has it."""
     now = utcnow()
-    return _update_claimable(
-        store, run_pk, task_id, map_index, [TI.c.try_number == try_number - 1],
-        state=TaskState.RUNNING.value, try_number=try_number, start_date=now, end_date=None,
-        duration=None, heartbeat_at=now, hostname=hostname, pid=pid, error=None,
-        next_retry_at=None)
+    with store.engine.begin() as conn:
+        row = conn.execute(update(TI).where(
+            TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
+            TI.c.state.in_(_CLAIMABLE), TI.c.try_number == try_number - 1).values(
+            state=TaskState.RUNNING.value, try_number=try_number, start_date=now,
+            end_date=None, duration=None, heartbeat_at=now, hostname=hostname, pid=pid,
+            error=None, next_retry_at=None).returning(TI.c.max_tries)).first()
+    return None if row is None else row[0]
 
 
 def _update_claimable(store: Store, run_pk: int, task_id: str, map_index: int,
@@ -197,16 +203,19 @@ def settle_without_running(store: Store, run_pk: int, task_id: str, state: TaskS
                              start_date=now, end_date=now, duration=0.0, error=reason)
 
 
-def heartbeat(store: Store, keys: Iterable[tuple[int, str, int, int]]) -> None:
-    """Mark running tries (run_pk, task_id, map_index, try_number) as alive."""
+def heartbeat(store: Store, keys: Iterable[tuple[int, str, int, int]]) -> set[tuple[int, str, int, int]]:
+    """Mark running tries (run_pk, task_id, map_index, try_number) as alive; returns the
+    keys of those the store no longer holds as running (ended elsewhere)."""
     keys = list(keys)
     if not keys:
-        return
+        return set()
     with store.engine.begin() as conn:
-        conn.execute(update(TI).where(
+        alive = conn.execute(update(TI).where(
             tuple_(TI.c.run_pk, TI.c.task_id, TI.c.map_index, TI.c.try_number).in_(keys),
             TI.c.state == TaskState.RUNNING.value,
-        ).values(heartbeat_at=utcnow()))
+        ).values(heartbeat_at=utcnow()).returning(
+            TI.c.run_pk, TI.c.task_id, TI.c.map_index, TI.c.try_number)).all()
+    return set(keys) - {tuple(row) for row in alive}
 
 
 def fire_join(store: Store, run_pk: int, task_id: str) -> bool:
@@ -338,3 +347,47 @@ def running_tries(store: Store, keys: Iterable[tuple[int, str, int]]) -> set[tup
             tuple_(TI.c.run_pk, TI.c.task_id, TI.c.try_number).in_(keys),
             TI.c.state == TaskState.RUNNING.value)).all()
     return {(r[0], r[1], r[2]) for r in rows}
+
+
+# -- operations: clear and mark ------------------------------------------------------------
+@retrying
+def clear(store: Store, run_pk: int, retries: dict[str, int]) -> dict[str, int]:
+    """Reset the named task instances to run again (XComs and fired joins go, the run is
+    running again); returns each one's next try number. A cleared try that was running is
+    stopped by its worker's next heartbeat."""
+    ids = list(retries)
+    now = utcnow()
+    with store.engine.begin() as conn:
+        rows = conn.execute(select(TI.c.task_id, TI.c.try_number).where(
+            TI.c.run_pk == run_pk, TI.c.task_id.in_(ids))).all()
+        for task_id, tries in rows:
+            conn.execute(update(TI).where(TI.c.run_pk == run_pk, TI.c.task_id == task_id).values(
+                state=TaskState.NONE.value, max_tries=tries + retries[task_id],
+                queued_at=now, start_date=None, end_date=None, duration=None, error=None,
+                next_retry_at=None, hostname=None, pid=None, heartbeat_at=None))
+        conn.execute(delete(XCom).where(XCom.run_pk == run_pk, XCom.task_id.in_(ids)))
+        conn.execute(delete(JoinFired).where(JoinFired.run_pk == run_pk))
+        conn.execute(update(DagRun).where(DagRun.id == run_pk).values(
+            state=RunState.RUNNING.value, end_date=None))
+    return {task_id: tries + 1 for task_id, tries in rows}
+
+
+def next_tries(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, int]:
+    """The try number the next message of each task instance must carry."""
+    with store.engine.connect() as conn:
+        return {t: n + 1 for t, n in conn.execute(select(TI.c.task_id, TI.c.try_number).where(
+            TI.c.run_pk == run_pk, TI.c.task_id.in_(list(task_ids)), TI.c.map_index == -1))}
+
+
+@retrying
+def mark(store: Store, run_pk: int, task_id: str, state: TaskState, reason: str) -> str | None:
+    """Set a task instance's state by hand; returns the state it had (None: no such task)."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        before = conn.execute(select(TI.c.state).where(
+            TI.c.run_pk == run_pk, TI.c.task_id == task_id)).scalar()
+        if before is None:
+            return None
+        conn.execute(update(TI).where(TI.c.run_pk == run_pk, TI.c.task_id == task_id).values(
+            state=state.value, end_date=now, error=reason, next_retry_at=None))
+    return before

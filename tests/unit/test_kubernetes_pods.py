@@ -526,7 +526,7 @@ def store_run(tmp_path, monkeypatch):
     dag = DagBag.load(dags).dags["t_pods"]
 
     def claim(task_id: str, try_number: int = 1):
-        assert ti_store.claim(store, run.id, task_id, try_number, "host", os.getpid())
+        assert ti_store.claim(store, run.id, task_id, try_number, "host", os.getpid()) is not None
         delivery = ti_store.load_delivery(store, run.id, task_id, [], -1)
         task = dag.get_task(task_id)
         context = build_context(store, dag, task, delivery, try_number, [])
