@@ -65,6 +65,22 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.utils": (),
     "airflow.utils.trigger_rule": ("cluster.trigger_rules",),
     "airflow.utils.dates": ("cluster.compat",),
+    "airflow.providers.common": (),
+    "airflow.providers.common.sql": (),
+    "airflow.providers.common.sql.operators": (),
+    "airflow.providers.common.sql.operators.sql": ("cluster.operators.sql",),
+    "airflow.providers.common.sql.hooks": (),
+    "airflow.providers.common.sql.hooks.sql": ("cluster.sql_hooks",),
+    "airflow.providers.postgres": (),
+    "airflow.providers.postgres.hooks": (),
+    "airflow.providers.postgres.hooks.postgres": ("cluster.sql_hooks",),
+    "airflow.providers.postgres.operators": (),
+    "airflow.providers.postgres.operators.postgres": ("cluster.operators.sql",),
+    "airflow.providers.sqlite": (),
+    "airflow.providers.sqlite.hooks": (),
+    "airflow.providers.sqlite.hooks.sqlite": ("cluster.sql_hooks",),
+    "airflow.providers.sqlite.operators": (),
+    "airflow.providers.sqlite.operators.sqlite": ("cluster.operators.sql",),
 }
 _EXTRA: dict[str, dict[str, Any]] = {}
 
