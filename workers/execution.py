@@ -108,6 +108,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     xcoms: dict[str, str] = {}
     error: str | None = None
     state = TaskState.SUCCESS
+    no_retry = False
     try:
         if spec.get("is_empty"):
             writer.line("EmptyOperator: nothing to run")
@@ -137,12 +138,14 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             raise
         state = TaskState.FAILED
         error = f"{type(exc).__name__}: {exc}"
+        # Subclasses too (AirflowSensorTimeout): a class name check would miss them.
+        no_retry = isinstance(exc, AirflowFailException) or \
+            isinstance_name(error, AirflowFailException)
         writer.write("".join(traceback.format_exception(exc)))
         writer.line(f"failed: {error}")
     retry_in = None
     next_retry_at = None
-    if state is TaskState.FAILED and try_number <= spec.get("retries", 0) and \
-            not isinstance_name(error, AirflowFailException):
+    if state is TaskState.FAILED and try_number <= spec.get("retries", 0) and not no_retry:
         retry_in = retry_delay(spec, try_number)
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY
