@@ -1,4 +1,7 @@
 """The one error hierarchy of chordflow; the CLI turns these into a one-line message and exit 2."""
+from __future__ import annotations
+
+import datetime as _dt
 
 
 class ChordflowError(Exception):
@@ -55,3 +58,18 @@ class AirflowFailException(AirflowException):
 
 class AirflowNotFoundException(AirflowException, NotFoundError):
     """Airflow's name for a connection (or other object) that is not defined."""
+
+
+class AirflowSensorTimeout(AirflowFailException):
+    """A sensor's condition did not hold within its `timeout`; no retries follow."""
+
+
+class AirflowRescheduleException(AirflowException):
+    """Raised by a sensor in reschedule mode: free the slot, poke again at `reschedule_date`."""
+
+    def __init__(self, reschedule_date: _dt.datetime) -> None:
+        super().__init__(f"reschedule at {reschedule_date.isoformat()}")
+        self.reschedule_date = reschedule_date
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.reschedule_date,)

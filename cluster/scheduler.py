@@ -33,6 +33,7 @@ from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
 _FINAL = {s.value for s in FINAL_TASK_STATES}
+_WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 
 
 def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
@@ -166,7 +167,7 @@ class Scheduler:
                 queued_at = as_utc(queued_at)
                 if queued_at and queued_at > ready:
                     ready = queued_at
-                if state == TaskState.UP_FOR_RETRY.value and next_retry_at:
+                if state in _WAITING and next_retry_at:
                     ready = max(ready, as_utc(next_retry_at))
                 if ready > queued_cut:
                     continue

@@ -19,6 +19,7 @@ class TaskState(str, enum.Enum):
     QUEUED = "queued"            # its message was (re)sent on its own by the scheduler
     RUNNING = "running"
     UP_FOR_RETRY = "up_for_retry"
+    UP_FOR_RESCHEDULE = "up_for_reschedule"  # a sensor between pokes: holds no worker slot
     SUCCESS = "success"
     FAILED = "failed"
     UPSTREAM_FAILED = "upstream_failed"
@@ -32,6 +33,7 @@ FINAL_TASK_STATES = frozenset(
     {TaskState.SUCCESS, TaskState.FAILED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}
 )
 # States from which a worker may claim a task instance for a try.
-CLAIMABLE_TASK_STATES = frozenset({TaskState.NONE, TaskState.QUEUED, TaskState.UP_FOR_RETRY})
+CLAIMABLE_TASK_STATES = frozenset({TaskState.NONE, TaskState.QUEUED, TaskState.UP_FOR_RETRY,
+                                   TaskState.UP_FOR_RESCHEDULE})
 FAILED_TASK_STATES = frozenset({TaskState.FAILED, TaskState.UPSTREAM_FAILED})
 FINAL_RUN_STATES = frozenset({RunState.SUCCESS, RunState.FAILED})

@@ -15,12 +15,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cluster.errors import AirflowSkipException
+from cluster.errors import (AirflowFailException, AirflowRescheduleException,
+                            AirflowSkipException)
 from cluster.loader import load_dags_from_file
 from cluster.templating import render_fields, template_context
 from cluster.xcom_arg import RETURN_KEY
 
-from .containers import RESULT_MARK, SKIP_MARK, XCOM_MARK
+from .containers import FAIL_MARK, RESCHEDULE_MARK, RESULT_MARK, SKIP_MARK, XCOM_MARK
 
 
 class PayloadTI:
@@ -32,6 +33,8 @@ class PayloadTI:
         self.try_number, self.map_index = payload["try_number"], -1
         self._upstream = payload.get("upstream", [])
         self._xcoms = {(t, k): v for t, _, k, v in payload.get("xcoms", [])}
+        started = payload.get("start_date")
+        self.start_date = dt.datetime.fromisoformat(started) if started else None
 
     def xcom_push(self, key: str, value: Any) -> None:
         print(XCOM_MARK + json.dumps({"key": key, "value": value}), flush=True)
@@ -77,8 +80,13 @@ def main() -> int:
     except AirflowSkipException as exc:
         print(SKIP_MARK + str(exc), flush=True)
         return 0
-    except Exception:
+    except AirflowRescheduleException as exc:
+        print(RESCHEDULE_MARK + exc.reschedule_date.isoformat(), flush=True)
+        return 0
+    except Exception as exc:
         traceback.print_exc()
+        if isinstance(exc, AirflowFailException):
+            print(FAIL_MARK + f"{type(exc).__name__}: {exc}", flush=True)
         return 1
     sys.stdout.flush()
     if task.do_xcom_push and result is not None:

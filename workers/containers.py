@@ -15,6 +15,10 @@ from cluster.errors import AirflowException
 RESULT_MARK = "::chordflow-result:: "
 XCOM_MARK = "::chordflow-xcom:: "
 SKIP_MARK = "::chordflow-skip:: "
+# A sensor's "poke again at" date, and a failure that must not be retried
+# (AirflowFailException, a sensor's timeout), told by the container to its runner.
+RESCHEDULE_MARK = "::chordflow-reschedule:: "
+FAIL_MARK = "::chordflow-fail:: "
 LABEL_PREFIX = "chordflow."
 
 
@@ -30,6 +34,8 @@ class ContainerOutcome:
     has_result: bool = False
     skipped: str | None = None
     xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
+    reschedule: str | None = None
+    fail: str | None = None
 
 
 def cluster_label(database_url: str) -> str:
@@ -96,9 +102,7 @@ def _line(line: str, log: Any, outcome: ContainerOutcome) -> None:
     elif line.startswith(XCOM_MARK):
         item = json.loads(line[len(XCOM_MARK):])
         outcome.xcoms[item["key"]] = item["value"]
-    elif line.startswith(SKIP_MARK):
-        outcome.skipped = line[len(SKIP_MARK):] or "skipped"
-    else:
+    elif not read_signal(line, outcome):
         log.write(line + "\n")
         if line.strip():
             outcome.last_line = line
@@ -128,3 +132,29 @@ def remove_orphans(client: Any, store: Any) -> list[str]:
             except Exception:
                 pass
     return removed
+
+
+def read_signal(line: str, outcome: Any) -> bool:
+    """Take a skip / reschedule / fail mark into `outcome`; False if the line is none."""
+    for mark, field in ((SKIP_MARK, "skipped"), (RESCHEDULE_MARK, "reschedule"),
+                        (FAIL_MARK, "fail")):
+        if line.startswith(mark):
+            setattr(outcome, field, line[len(mark):] or field)
+            return True
+    return False
+
+
+def raise_for_signals(outcome: Any) -> None:
+    """Raise in the worker what the task raised in its container or pod (skip, reschedule,
+    a failure without retries)."""
+    import datetime as dt
+
+    from cluster.errors import (AirflowFailException, AirflowRescheduleException,
+                                AirflowSkipException)
+
+    if outcome.skipped is not None:
+        raise AirflowSkipException(outcome.skipped)
+    if outcome.reschedule is not None:
+        raise AirflowRescheduleException(dt.datetime.fromisoformat(outcome.reschedule))
+    if outcome.fail is not None:
+        raise AirflowFailException(outcome.fail)

@@ -24,6 +24,7 @@ class TaskInstanceContext:
         self.task_id = task_id
         self.try_number = try_number
         self.map_index = map_index
+        self.start_date = getattr(delivery, "start_date", None)
         self._upstream = sorted(upstream)
 
     def __repr__(self) -> str:

@@ -17,7 +17,8 @@ from celery import Celery
 from celery.exceptions import Retry
 
 from cluster import canvas, trigger_rules
-from cluster.errors import AirflowFailException, AirflowSkipException
+from cluster.errors import (AirflowFailException, AirflowRescheduleException,
+                            AirflowSkipException)
 from cluster.states import FINAL_TASK_STATES, RunState, TaskState
 from cluster.store import dags as dag_store
 from cluster.store import runs as run_store
@@ -74,11 +75,11 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
             log.info("%s: %s (%s)", who, verdict.value, reason)
             run_store.close_run_if_done(rt.store, run_pk)
         return verdict.value
-    max_tries = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
+    claimed = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
                                map_index)
-    if max_tries is None:
+    if claimed is None:
         return "noop:claimed-elsewhere"
-    delivery = dataclasses.replace(delivery, max_tries=max_tries)
+    delivery = dataclasses.replace(delivery, max_tries=claimed[0], start_date=claimed[1])
     return _run_claimed(celery_task, rt, data, spec, delivery, try_number, map_index)
 
 
@@ -93,8 +94,10 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
     if closed is not None:
         log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
     if retry_in is not None:
-        # Celery's retry keeps the message's place in its chain and chord.
-        raise celery_task.retry(args=(run_pk, task_id, try_number + 1, map_index),
+        # Celery's retry keeps the message's place in its chain and chord; a rescheduled
+        # sensor comes back under the same try number.
+        again = try_number if state is TaskState.UP_FOR_RESCHEDULE else try_number + 1
+        raise celery_task.retry(args=(run_pk, task_id, again, map_index),
                                 countdown=retry_in, max_retries=None)
     return state.value
 
@@ -112,6 +115,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     xcoms: dict[str, str] = {}
     error: str | None = None
     state = TaskState.SUCCESS
+    no_retry = False
+    reschedule_at = None
     try:
         if spec.get("is_empty"):
             writer.line("EmptyOperator: nothing to run")
@@ -137,18 +142,26 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     except AirflowSkipException as exc:
         state, error = TaskState.SKIPPED, str(exc) or "skipped"
         writer.line(f"skipped: {error}")
+    except AirflowRescheduleException as exc:
+        state, reschedule_at = TaskState.UP_FOR_RESCHEDULE, exc.reschedule_date
+        writer.line(f"not yet; poking again at {reschedule_at.isoformat(timespec='seconds')}")
     except BaseException as exc:  # a task may raise anything; the chord must still fire
         if isinstance(exc, (KeyboardInterrupt, Retry)):
             raise
         state = TaskState.FAILED
         error = f"{type(exc).__name__}: {exc}"
+        # Subclasses too (AirflowSensorTimeout): a class name check would miss them.
+        no_retry = isinstance(exc, AirflowFailException) or \
+            isinstance_name(error, AirflowFailException)
         writer.write("".join(traceback.format_exception(exc)))
         writer.line(f"failed: {error}")
     retry_in = None
     next_retry_at = None
+    if state is TaskState.UP_FOR_RESCHEDULE:
+        next_retry_at = reschedule_at
+        retry_in = max(0.0, (reschedule_at - utcnow()).total_seconds())
     max_tries = max(delivery.max_tries, spec.get("retries", 0))
-    if state is TaskState.FAILED and try_number <= max_tries and \
-            not isinstance_name(error, AirflowFailException):
+    if state is TaskState.FAILED and try_number <= max_tries and not no_retry:
         retry_in = retry_delay(spec, try_number - (max_tries - spec.get("retries", 0)))
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY

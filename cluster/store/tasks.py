@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, exists, insert, select, tuple_, update
+from sqlalchemy import (and_, bindparam, case, delete, exists, insert, select, tuple_,
+                        update)
 from sqlalchemy.exc import IntegrityError
 
 from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, RunState, TaskState
@@ -33,6 +34,7 @@ class Delivery:
     try_number: int
     upstream_states: dict[str, str]
     max_tries: int = 0  # retries allowed up to this try number (raised by a clear)
+    start_date: dt.datetime | None = None  # of the try; a rescheduled sensor's first poke
 
 
 @retrying
@@ -80,6 +82,10 @@ def run_info(store: Store, run_pk: int) -> RunInfo | None:
 
 
 # The hot path's statements are built once; each delivery only binds its values.
+# A try's start is now, except for a sensor coming back from a reschedule: its timeout
+# counts from the first poke.
+_KEEP_START = case((TI.c.state == TaskState.UP_FOR_RESCHEDULE.value, TI.c.start_date),
+                   else_=bindparam("p_now"))
 _UP = TI.alias("up")
 _CLAIM_IF_READY = update(TI).where(
     TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
@@ -91,9 +97,10 @@ _CLAIM_IF_READY = update(TI).where(
         _UP.c.task_id.in_(bindparam("p_ups", expanding=True)),
         _UP.c.state != TaskState.SUCCESS.value)),
 ).values(state=TaskState.RUNNING.value, try_number=bindparam("p_try"),
-         start_date=bindparam("p_now"), end_date=None, duration=None,
+         start_date=_KEEP_START, end_date=None, duration=None,
          heartbeat_at=bindparam("p_now"), hostname=bindparam("p_host"),
-         pid=bindparam("p_pid"), error=None, next_retry_at=None).returning(TI.c.max_tries)
+         pid=bindparam("p_pid"), error=None, next_retry_at=None).returning(
+    TI.c.max_tries, TI.c.start_date)
 
 
 @retrying
@@ -116,7 +123,7 @@ def claim_if_upstreams_succeeded(store: Store, run: RunInfo, task_id: str, try_n
                     logical_date=run.logical_date, dag_version_id=run.dag_version_id,
                     state=TaskState.RUNNING.value, try_number=try_number,
                     upstream_states={u: TaskState.SUCCESS.value for u in upstream},
-                    max_tries=claimed[0])
+                    max_tries=claimed[0], start_date=as_utc(claimed[1]))
 
 
 def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, str]:
@@ -128,18 +135,19 @@ def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[
 
 @retrying
 def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: str,
-          pid: int, map_index: int = -1) -> int | None:
+          pid: int, map_index: int = -1) -> tuple[int, dt.datetime] | None:
     """Start try `try_number`: only from a claimable state and the previous try number.
-    Returns the task instance's max_tries, or None when someone else has it."""
+    Returns the task instance's max_tries and start, or None when someone else has it."""
     now = utcnow()
     with store.engine.begin() as conn:
         row = conn.execute(update(TI).where(
             TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
             TI.c.state.in_(_CLAIMABLE), TI.c.try_number == try_number - 1).values(
-            state=TaskState.RUNNING.value, try_number=try_number, start_date=now,
+            state=TaskState.RUNNING.value, try_number=try_number, start_date=_KEEP_START,
             end_date=None, duration=None, heartbeat_at=now, hostname=hostname, pid=pid,
-            error=None, next_retry_at=None).returning(TI.c.max_tries)).first()
-    return None if row is None else row[0]
+            error=None, next_retry_at=None).returning(TI.c.max_tries, TI.c.start_date),
+            {"p_now": now}).first()
+    return None if row is None else (row[0], as_utc(row[1]))
 
 
 def _update_claimable(store: Store, run_pk: int, task_id: str, map_index: int,
@@ -155,7 +163,8 @@ _FINISH = update(TI).where(
     TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
     TI.c.map_index == bindparam("p_map"), TI.c.state == TaskState.RUNNING.value,
     TI.c.try_number == bindparam("p_try"),
-).values(state=bindparam("p_state"), end_date=bindparam("p_now"), error=bindparam("p_error"),
+).values(state=bindparam("p_state"), try_number=bindparam("p_next_try"),
+         end_date=bindparam("p_now"), error=bindparam("p_error"),
          next_retry_at=bindparam("p_retry_at"), duration=bindparam("p_duration"))
 _ADD_LOG = insert(TaskLog)
 _PENDING = select(TI.c.task_id).where(
@@ -176,6 +185,8 @@ def finish(store: Store, run_pk: int, task_id: str, try_number: int, state: Task
         done = conn.execute(_FINISH, {
             "p_run": run_pk, "p_task": task_id, "p_map": map_index, "p_try": try_number,
             "p_state": state.value, "p_now": now, "p_error": error,
+            # a rescheduled sensor pokes again under the same try number
+            "p_next_try": try_number - (state is TaskState.UP_FOR_RESCHEDULE),
             "p_retry_at": next_retry_at,
             "p_duration": (now - start).total_seconds() if start else None}).rowcount == 1
         if log_text:  # kept even when the try was superseded: it is what happened

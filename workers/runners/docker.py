@@ -14,9 +14,9 @@ import os
 from typing import Any
 
 from cluster.config import Settings
-from cluster.errors import AirflowException, AirflowSkipException
+from cluster.errors import AirflowException
 
-from ..containers import labels_for, run_container
+from ..containers import labels_for, raise_for_signals, run_container
 from .process import ProcessRunner
 
 log = logging.getLogger("chordflow.worker")
@@ -87,8 +87,7 @@ class DockerRunner:
         )
         for key, value in outcome.xcoms.items():
             ti.xcom_push(key, value)
-        if outcome.skipped is not None:
-            raise AirflowSkipException(outcome.skipped)
+        raise_for_signals(outcome)
         if outcome.exit_code != 0:
             raise AirflowException(f"task container exited with code {outcome.exit_code}")
         return outcome.result
@@ -109,6 +108,7 @@ def task_payload(settings: Settings, context: dict[str, Any]) -> str:
     payload = {
         "dag_file": relative, "dag_id": dag.dag_id, "task_id": ti.task_id,
         "try_number": ti.try_number, "run_pk": ti.run_pk, "run_id": ti.run_id,
+        "start_date": ti.start_date.isoformat() if getattr(ti, "start_date", None) else None,
         "logical_date": context["logical_date"].isoformat(),
         "conf": context["dag_run"].conf, "params": _jsonable(context["params"]),
         "upstream": ti._upstream,

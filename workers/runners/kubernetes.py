@@ -20,9 +20,9 @@ from typing import Any
 from kubernetes.client import models as k8s
 
 from cluster.config import Settings
-from cluster.errors import AirflowSkipException, ConfigError
+from cluster.errors import ConfigError
 
-from ..containers import cluster_label
+from ..containers import cluster_label, raise_for_signals
 from .docker import DAGS_MOUNT, task_payload
 from kubernetes.client.rest import ApiException
 
@@ -143,8 +143,7 @@ class KubernetesRunner:
             context["ti"].xcom_push(key, value)
         if not outcome.succeeded:
             raise PodFailed(outcome.describe())
-        if outcome.skipped is not None:
-            raise AirflowSkipException(outcome.skipped)
+        raise_for_signals(outcome)
         return outcome.result
 
 

@@ -25,7 +25,7 @@ from kubernetes import watch
 from kubernetes.client import models as k8s
 from kubernetes.client.rest import ApiException
 
-from ..containers import RESULT_MARK, SKIP_MARK, XCOM_MARK
+from ..containers import RESULT_MARK, XCOM_MARK, read_signal
 from .pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,
                          PodTerminated, PodTimeout, finished, outcome_of, started,
                          waiting_reason)
@@ -258,8 +258,8 @@ class PodLauncher:
         elif text.startswith(XCOM_MARK):
             item = json.loads(text[len(XCOM_MARK):])
             outcome.xcoms[item["key"]] = item["value"]
-        elif text.startswith(SKIP_MARK):
-            outcome.skipped = text[len(SKIP_MARK):] or "skipped"
+        elif read_signal(text, outcome):
+            pass
         elif not quiet:
             self.log.write(text + "\n")
             if text.strip():

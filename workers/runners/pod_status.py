@@ -55,6 +55,8 @@ class PodOutcome:
     result: Any = None
     has_result: bool = False
     skipped: str | None = None
+    reschedule: str | None = None
+    fail: str | None = None
     xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
     last_line: str = ""
     ended: bool = False

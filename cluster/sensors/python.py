@@ -1,0 +1,49 @@
+"""PythonSensor: waits until a Python callable returns something true."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..operators.python import context_kwargs
+from .base import BaseSensorOperator, PokeReturnValue
+
+
+class PythonSensor(BaseSensorOperator):
+    """Pokes by calling `python_callable(*op_args, **op_kwargs)` plus the context names it
+    asks for.
+
+    Parameters:
+      python_callable: returns a truthy value (or a PokeReturnValue) once the condition holds.
+      op_args / op_kwargs: its arguments (templated).
+      templates_dict: rendered and passed as the context entry `templates_dict`.
+      (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
+    """
+
+    template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
+
+    def __init__(
+        self,
+        *,
+        python_callable: Callable,
+        op_args: Sequence[Any] | None = None,
+        op_kwargs: dict[str, Any] | None = None,
+        templates_dict: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not callable(python_callable):
+            raise TypeError("python_callable must be callable")
+        super().__init__(**kwargs)
+        self.python_callable = python_callable
+        self.op_args = list(op_args or [])
+        self.op_kwargs = dict(op_kwargs or {})
+        self.templates_dict = templates_dict
+
+    def poke(self, context: dict[str, Any]) -> bool | PokeReturnValue:
+        """Call the callable; a PokeReturnValue is passed on, anything else counts by truth."""
+        context = {**context, "templates_dict": self.templates_dict}
+        print(f"{self.task_id}: poking callable {getattr(self.python_callable, '__name__', '?')}")
+        result = self.python_callable(
+            *self.op_args, **context_kwargs(self.python_callable, context, self.op_kwargs))
+        return result if isinstance(result, PokeReturnValue) else bool(result)
+
+
+__all__ = ["PythonSensor"]
