@@ -10,6 +10,7 @@ from .compiler import Arrive, Chain, Group, Node, Run
 
 RUN_TASK = "chordflow.run_task_instance"
 ARRIVE_TASK = "chordflow.arrive"
+DAG_CALLBACK_TASK = "chordflow.dag_callback"
 
 
 def task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int = 1,
@@ -50,3 +51,13 @@ def task_ids(node: Node) -> list[str]:
     if isinstance(node, Arrive):
         return []
     return [t for item in node.items for t in task_ids(item)]
+
+
+def announce_run_end(app: Celery, run_pk: int, dag_id: str, data: Mapping[str, Any],
+                     state: Any) -> None:
+    """A run ended: when its DAG has on_success/on_failure callbacks, a worker runs them
+    (they live in the DAG file, which only workers load)."""
+    wanted = "on_success_callback" if str(state) == "success" else "on_failure_callback"
+    if wanted in data.get("dag_callbacks", ()):
+        app.signature(DAG_CALLBACK_TASK, args=(run_pk, str(state)), immutable=True,
+                      options={"shadow": f"{dag_id}.{wanted}"}).apply_async()

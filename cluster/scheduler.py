@@ -178,15 +178,19 @@ class Scheduler:
                                   data).apply_async()
             counts["resent"] += 1
         for run_pk, run in runs.items():
-            if run_store.close_run_if_done(self.store, run_pk) is not None:
+            data = dag_store.version_data(self.store, run.dag_version_id)
+            closed = run_store.close_run_if_done(self.store, run_pk)
+            if closed is not None:
                 counts["closed"] += 1
+                canvas.announce_run_end(self.app, run_pk, run.dag_id, data, closed)
             elif self._timed_out(run, now):
-                timeout = dag_store.version_data(self.store, run.dag_version_id)["dagrun_timeout"]
+                timeout = data["dagrun_timeout"]
                 if run_store.end_run(self.store, run_pk, RunState.FAILED,
                                      f"dagrun_timeout of {timeout:g}s exceeded") is not None:
                     log.warning("run %s of %s: failed, longer than its dagrun_timeout (%gs)",
                                 run_pk, run.dag_id, timeout)
                     counts["timed_out"] += 1
+                    canvas.announce_run_end(self.app, run_pk, run.dag_id, data, RunState.FAILED)
         return counts
 
     def _timed_out(self, run: Any, now: dt.datetime) -> bool:

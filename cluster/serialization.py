@@ -37,6 +37,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "pool": task.pool,
             "priority_weight": task.priority_weight,
             "is_empty": bool(getattr(task, "is_empty", False)),
+            "skips": _skip_kind(task),
+            "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
     return {
         "dag_id": dag.dag_id,
@@ -49,6 +51,7 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         "catchup": dag.catchup,
         "is_paused_upon_creation": dag.is_paused_upon_creation,
         "max_active_runs": dag.max_active_runs,
+        "dag_callbacks": sorted(n for n in _CALLBACKS[:2] if getattr(dag, n, None)),
         "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "tags": list(dag.tags),
         "params": _jsonable(dag.params),
@@ -71,6 +74,17 @@ def downstream_map(data: dict[str, Any]) -> dict[str, list[str]]:
         for u in t["upstream"]:
             out[u].append(t["task_id"])
     return out
+
+
+_CALLBACKS = ("on_success_callback", "on_failure_callback", "on_retry_callback")
+
+
+def _skip_kind(task: Any) -> str | None:
+    """How the task may skip others when it ends: "branch", or a short circuit ("all" /
+    "direct")."""
+    if getattr(task, "branches", False):
+        return "branch"
+    return getattr(task, "short_circuit", None)
 
 
 def _iso(when: dt.datetime | None) -> str | None:

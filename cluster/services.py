@@ -189,6 +189,7 @@ def cancel_run(cluster: Cluster, ref: str | int) -> tuple[DagRun, list[str]]:
     stopped = run_store.end_run(cluster.store, run.id, RunState.FAILED, "run cancelled")
     if stopped is None:
         raise InvalidInputError(f"run {run.id} of {run.dag_id} is already {run.state}")
+    _announce(cluster, run, RunState.FAILED)
     return run_store.get_run(cluster.store, run.id), stopped
 
 
@@ -252,8 +253,18 @@ def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tup
     before = ti_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
     if before is None:
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
-    run_store.close_run_if_done(cluster.store, run.id, reopen_final=True)
+    closed = run_store.close_run_if_done(cluster.store, run.id, reopen_final=True)
+    if closed is not None and closed.value != run.state:
+        _announce(cluster, run, closed)
     return before, run_store.get_run(cluster.store, run.id)
+
+
+def _announce(cluster: Cluster, run: DagRun, state: RunState) -> None:
+    from .canvas import announce_run_end
+
+    if not cluster.settings.embedded:
+        data = dag_store.version_data(cluster.store, run.dag_version_id)
+        announce_run_end(cluster.app, run.id, run.dag_id, data, state)
 
 
 def wait(cluster: Cluster, run_pk: int, timeout: float | None = None,

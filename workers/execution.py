@@ -17,6 +17,8 @@ from celery import Celery
 from celery.exceptions import Retry
 
 from cluster import canvas, trigger_rules
+from cluster.operators import branch
+from cluster.serialization import downstream_map
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.states import FINAL_TASK_STATES, RunState, TaskState
@@ -26,6 +28,7 @@ from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
 from cluster.xcom_arg import RETURN_KEY
 
+from .callbacks import run_task_callback
 from .context import build_context, to_json
 from .logs import TaskLogWriter
 from .rendered import render_and_record
@@ -73,7 +76,7 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
             f"failed ({', '.join(failed)})" if failed else "skipped")
         if ti_store.settle_without_running(rt.store, run_pk, task_id, verdict, reason, map_index):
             log.info("%s: %s (%s)", who, verdict.value, reason)
-            run_store.close_run_if_done(rt.store, run_pk)
+            _close_if_done(celery_task.app, rt, run_pk, data)
         return verdict.value
     claimed = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
                                map_index)
@@ -88,11 +91,8 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
     """Execute a claimed try, close the run after its last leaf, hand a retry to Celery."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
     state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
-    closed = None
-    if not pending:  # a leaf ended and nothing else of the run is left
-        closed = run_store.close_run_if_done(rt.store, run_pk)
-    if closed is not None:
-        log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
+    if not pending:  # a leaf ended (or a branch skipped some), maybe nothing is left
+        _close_if_done(celery_task.app, rt, run_pk, data)
     if retry_in is not None:
         # Celery's retry keeps the message's place in its chain and chord; a rescheduled
         # sensor comes back under the same try number.
@@ -100,6 +100,13 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
         raise celery_task.retry(args=(run_pk, task_id, again, map_index),
                                 countdown=retry_in, max_retries=None)
     return state.value
+
+
+def _close_if_done(app: Celery, rt: WorkerRuntime, run_pk: int, data: dict[str, Any]) -> None:
+    closed = run_store.close_run_if_done(rt.store, run_pk)
+    if closed is not None:
+        log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
+        canvas.announce_run_end(app, run_pk, data["dag_id"], data, closed)
 
 
 def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], delivery: Any,
@@ -117,6 +124,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     state = TaskState.SUCCESS
     no_retry = False
     reschedule_at = None
+    task = context = failure = None
+    skip: list[str] = []
     try:
         if spec.get("is_empty"):
             writer.line("EmptyOperator: nothing to run")
@@ -133,6 +142,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             render_and_record(rt.store, task, context, run_pk, try_number, map_index)
             with rt.cancellation.cancellable(key):
                 result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
+            if spec.get("skips"):
+                skip = branch.to_skip(spec["skips"], result, *_downstream(data, task_id))
             if task.do_xcom_push and result is not None:
                 xcoms[RETURN_KEY] = to_json(result)
                 if task.multiple_outputs and isinstance(result, dict):
@@ -148,7 +159,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     except BaseException as exc:  # a task may raise anything; the chord must still fire
         if isinstance(exc, (KeyboardInterrupt, Retry)):
             raise
-        state = TaskState.FAILED
+        state, failure = TaskState.FAILED, exc
         error = f"{type(exc).__name__}: {exc}"
         # Subclasses too (AirflowSensorTimeout): a class name check would miss them.
         no_retry = isinstance(exc, AirflowFailException) or \
@@ -166,17 +177,36 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY
         writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of {max_tries + 1})")
+    if skip and state is TaskState.SUCCESS:
+        skipped = ti_store.skip_tasks(rt.store, run_pk, skip, f"skipped by {task_id}")
+        writer.line(f"skipping {', '.join(skipped) or 'nothing'} (not followed)")
+    if spec.get("callbacks"):
+        run_task_callback(task, context, state, failure, writer)
     rt.running.pop(key, None)
     # The rest of the log goes in the same transaction as the try's end, and a leaf asks
     # there whether anything of the run is left: one round trip.
     recorded, pending = ti_store.finish(
         rt.store, run_pk, task_id, try_number, state, start, error, xcoms, next_retry_at,
-        map_index, log_text=writer.take(), check_pending=task_id in data["_leaves"])
+        map_index, log_text=writer.take(),
+        check_pending=task_id in data["_leaves"] or bool(skip))
     if not recorded:
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
         return TaskState(state), None, True
     return state, retry_in, pending
+
+
+def _downstream(data: dict[str, Any], task_id: str) -> tuple[list[str], list[str]]:
+    """A task's direct downstream ids and all of its descendants."""
+    below = downstream_map(data)
+    seen: list[str] = []
+    todo = list(below[task_id])
+    while todo:
+        nxt = todo.pop(0)
+        if nxt not in seen:
+            seen.append(nxt)
+            todo.extend(below[nxt])
+    return list(below[task_id]), seen
 
 
 def isinstance_name(error: str | None, cls: type) -> bool:

@@ -24,6 +24,13 @@ def register(app: Celery) -> None:
 
         return arrive_at_join(self.app, run_pk, task_id)
 
+    @app.task(name="chordflow.dag_callback", acks_late=True, shared=False)
+    def dag_callback(run_pk: int, state: str) -> str:
+        """Run the DAG's on_success_callback / on_failure_callback for an ended run."""
+        from .callbacks import run_dag_callback
+
+        return run_dag_callback(run_pk, state)
+
 
 def sweep_orphan_containers_forever(settings) -> None:  # type: ignore[no-untyped-def]
     """In the worker's main process: remove task containers whose try is over.

@@ -112,15 +112,31 @@ class _TaskFactory:
     python = property(lambda self: self)
 
     @property
+    def branch(self) -> Callable:
+        from .branch import BranchPythonOperator
+
+        return self._with(BranchPythonOperator)
+
+    @property
+    def short_circuit(self) -> Callable:
+        from .branch import ShortCircuitOperator
+
+        return self._with(ShortCircuitOperator)
+
+    @staticmethod
+    def _with(operator_class: type[BaseOperator]) -> Callable:
+        def deco(python_callable: Callable | None = None, **kwargs: Any) -> Any:
+            if python_callable is not None:
+                return _TaskDecorator(python_callable, operator_class, **kwargs)
+            return lambda fn: _TaskDecorator(fn, operator_class, **kwargs)
+
+        return deco
+
+    @property
     def bash(self) -> Callable:
         from .bash import _BashDecoratedOperator
 
-        def deco(python_callable: Callable | None = None, **kwargs: Any) -> Any:
-            if python_callable is not None:
-                return _TaskDecorator(python_callable, _BashDecoratedOperator, **kwargs)
-            return lambda fn: _TaskDecorator(fn, _BashDecoratedOperator, **kwargs)
-
-        return deco
+        return self._with(_BashDecoratedOperator)
 
 
 task = _TaskFactory()

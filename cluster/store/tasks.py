@@ -214,6 +214,19 @@ def settle_without_running(store: Store, run_pk: int, task_id: str, state: TaskS
                              start_date=now, end_date=now, duration=0.0, error=reason)
 
 
+@retrying
+def skip_tasks(store: Store, run_pk: int, task_ids: Sequence[str], reason: str) -> list[str]:
+    """Skip task instances that have not started (a branch not followed); returns those
+    that were skipped."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        return list(conn.execute(update(TI).where(
+            TI.c.run_pk == run_pk, TI.c.task_id.in_(list(task_ids)),
+            TI.c.state.in_(_CLAIMABLE)).values(
+            state=TaskState.SKIPPED.value, start_date=now, end_date=now, duration=0.0,
+            error=reason).returning(TI.c.task_id)).scalars())
+
+
 def heartbeat(store: Store, keys: Iterable[tuple[int, str, int, int]]) -> set[tuple[int, str, int, int]]:
     """Mark running tries (run_pk, task_id, map_index, try_number) as alive; returns the
     keys of those the store no longer holds as running (ended elsewhere)."""
