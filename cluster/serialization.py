@@ -35,6 +35,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "execution_timeout": task.execution_timeout,
             "queue": task.queue,
             "pool": task.pool,
+            "pool_slots": task.pool_slots,
+            "max_active_tis_per_dag": task.max_active_tis_per_dag,
             "priority_weight": task.priority_weight,
             "is_empty": bool(getattr(task, "is_empty", False)),
             "skips": _skip_kind(task),

@@ -267,6 +267,33 @@ def _announce(cluster: Cluster, run: DagRun, state: RunState) -> None:
         announce_run_end(cluster.app, run.id, run.dag_id, data, state)
 
 
+def set_pool(cluster: Cluster, name: str, slots: int, description: str | None = None) -> None:
+    from .dag import check_id
+    from .errors import DagDefinitionError
+    from .store import pools as pool_store
+
+    try:
+        check_id("pool name", name)
+    except DagDefinitionError as exc:
+        raise InvalidInputError(str(exc)) from None
+    if slots < 0:
+        raise InvalidInputError(f"a pool's slots must be 0 or more, got {slots}")
+    pool_store.set_pool(cluster.store, name, slots, description)
+
+
+def list_pools(cluster: Cluster) -> list[tuple[str, int, int, str | None]]:
+    from .store import pools as pool_store
+
+    return pool_store.list_pools(cluster.store)
+
+
+def delete_pool(cluster: Cluster, name: str) -> None:
+    from .store import pools as pool_store
+
+    if not pool_store.delete_pool(cluster.store, name):
+        raise NotFoundError(f"no pool {name!r}")
+
+
 def wait(cluster: Cluster, run_pk: int, timeout: float | None = None,
          on_progress: Callable[[DagRun, list[TaskInstance]], None] | None = None,
          poll: float = 0.05) -> DagRun:

@@ -23,6 +23,7 @@ from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.states import FINAL_TASK_STATES, RunState, TaskState
 from cluster.store import dags as dag_store
+from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
@@ -37,6 +38,7 @@ from .runtime import WorkerRuntime, runtime
 
 log = logging.getLogger("chordflow.worker")
 _FINAL = {s.value for s in FINAL_TASK_STATES}
+POOL_WAIT = 0.5  # seconds before a task whose pool is full asks again
 
 
 def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
@@ -48,7 +50,8 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
     if spec is None:
         log.error("run %s has no task %s", run_pk, task_id)
         return "missing"
-    if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS:
+    limited = bool(spec.get("pool") or spec.get("max_active_tis_per_dag"))
+    if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS and not limited:
         # The common case in one round trip; anything else is decided below.
         claimed = ti_store.claim_if_upstreams_succeeded(
             rt.store, run, task_id, try_number, spec["upstream"], rt.hostname, rt.pid,
@@ -78,8 +81,26 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
             log.info("%s: %s (%s)", who, verdict.value, reason)
             _close_if_done(celery_task.app, rt, run_pk, data)
         return verdict.value
-    claimed = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
-                               map_index)
+    if limited:
+        claimed = pool_store.claim_within_limits(
+            rt.store, run_pk, data["dag_id"], task_id, try_number, rt.hostname, rt.pid,
+            map_index, spec.get("pool"), spec.get("pool_slots") or 1,
+            spec.get("max_active_tis_per_dag"))
+    else:
+        claimed = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
+                                 map_index)
+    if claimed == pool_store.NO_POOL:
+        reason = (f"pool {spec['pool']!r} does not exist (create it: chordflow pools set "
+                  f"{spec['pool']} SLOTS)")
+        if ti_store.settle_without_running(rt.store, run_pk, task_id, TaskState.FAILED, reason,
+                                           map_index):
+            log.error("%s: %s", who, reason)
+            _close_if_done(celery_task.app, rt, run_pk, data)
+        return "failed:no-pool"
+    if claimed == pool_store.FULL:
+        # No slot: the message comes back later and the worker process is free meanwhile.
+        raise celery_task.retry(args=(run_pk, task_id, try_number, map_index),
+                                countdown=POOL_WAIT, max_retries=None)
     if claimed is None:
         return "noop:claimed-elsewhere"
     delivery = dataclasses.replace(delivery, max_tries=claimed[0], start_date=claimed[1])

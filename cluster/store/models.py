@@ -103,7 +103,8 @@ class DagRun(Base):
 
 class TaskInstance(Base):
     __tablename__ = "task_instance"
-    __table_args__ = (Index("ix_ti_run_state", "run_pk", "state"), Index("ix_ti_state", "state"))
+    __table_args__ = (Index("ix_ti_run_state", "run_pk", "state"), Index("ix_ti_state", "state"),
+                      Index("ix_ti_pool_state", "pool", "state"))
 
     run_pk: Mapped[int] = mapped_column(
         ForeignKey("dag_run.id", ondelete="CASCADE"), primary_key=True)
@@ -124,6 +125,18 @@ class TaskInstance(Base):
     hostname: Mapped[str | None] = mapped_column(String(250))
     pid: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    pool: Mapped[str | None] = mapped_column(String(256))
+    pool_slots: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class Pool(Base):
+    """A limit on how many task instances that name it run at once, across all workers."""
+
+    __tablename__ = "slot_pool"
+
+    pool: Mapped[str] = mapped_column(String(256), primary_key=True)
+    slots: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class XCom(Base):

@@ -136,7 +136,8 @@ def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]],
                 "run_pk": run_pk, "task_id": t["task_id"], "map_index": -1,
                 "dag_id": run.dag_id, "state": TaskState.NONE.value, "try_number": 0,
                 "max_tries": t.get("retries", 0), "operator": t.get("operator"),
-                "queue": t.get("queue"), "queued_at": now,
+                "queue": t.get("queue"), "queued_at": now, "pool": t.get("pool"),
+                "pool_slots": t.get("pool_slots") or 1,
             } for t in tasks])
     return run
 

@@ -138,15 +138,26 @@ def claim(store: Store, run_pk: int, task_id: str, try_number: int, hostname: st
           pid: int, map_index: int = -1) -> tuple[int, dt.datetime] | None:
     """Start try `try_number`: only from a claimable state and the previous try number.
     Returns the task instance's max_tries and start, or None when someone else has it."""
-    now = utcnow()
     with store.engine.begin() as conn:
-        row = conn.execute(update(TI).where(
-            TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
-            TI.c.state.in_(_CLAIMABLE), TI.c.try_number == try_number - 1).values(
-            state=TaskState.RUNNING.value, try_number=try_number, start_date=_KEEP_START,
-            end_date=None, duration=None, heartbeat_at=now, hostname=hostname, pid=pid,
-            error=None, next_retry_at=None).returning(TI.c.max_tries, TI.c.start_date),
-            {"p_now": now}).first()
+        return claim_in(conn, run_pk, task_id, try_number, hostname, pid, map_index)
+
+
+_CLAIM = update(TI).where(
+    TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
+    TI.c.map_index == bindparam("p_map"), TI.c.state.in_(_CLAIMABLE),
+    TI.c.try_number == bindparam("p_prev"),
+).values(state=TaskState.RUNNING.value, try_number=bindparam("p_try"), start_date=_KEEP_START,
+         end_date=None, duration=None, heartbeat_at=bindparam("p_now"),
+         hostname=bindparam("p_host"), pid=bindparam("p_pid"), error=None,
+         next_retry_at=None).returning(TI.c.max_tries, TI.c.start_date)
+
+
+def claim_in(conn: Any, run_pk: int, task_id: str, try_number: int, hostname: str, pid: int,
+             map_index: int = -1) -> tuple[int, dt.datetime] | None:
+    """`claim` inside the caller's transaction (the pools' check holds its locks there)."""
+    row = conn.execute(_CLAIM, {
+        "p_run": run_pk, "p_task": task_id, "p_map": map_index, "p_prev": try_number - 1,
+        "p_try": try_number, "p_now": utcnow(), "p_host": hostname, "p_pid": pid}).first()
     return None if row is None else (row[0], as_utc(row[1]))
 
 
