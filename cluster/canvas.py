@@ -36,7 +36,10 @@ def build(app: Celery, node: Node, run_pk: int, dag_id: str,
     if isinstance(node, Arrive):
         return app.signature(ARRIVE_TASK, args=(run_pk, node.task_id), immutable=True,
                              options={"shadow": f"{dag_id}.{node.task_id}.join"})
-    parts = [build(app, item, run_pk, dag_id, tasks, tries) for item in node.items]
+    items = node.items
+    if isinstance(node, Group):  # the most important branches are published first
+        items = tuple(sorted(items, key=lambda n: -_weight(n, tasks)))
+    parts = [build(app, item, run_pk, dag_id, tasks, tries) for item in items]
     if isinstance(node, Chain):
         return chain(*parts) if len(parts) != 1 else parts[0]
     if isinstance(node, Group):
@@ -61,3 +64,14 @@ def announce_run_end(app: Celery, run_pk: int, dag_id: str, data: Mapping[str, A
     if wanted in data.get("dag_callbacks", ()):
         app.signature(DAG_CALLBACK_TASK, args=(run_pk, str(state)), immutable=True,
                       options={"shadow": f"{dag_id}.{wanted}"}).apply_async()
+
+
+def _weight(node: Node, tasks: Mapping[str, Mapping[str, Any]]) -> int:
+    """The priority_weight of the first task(s) a node runs."""
+    if isinstance(node, Run):
+        return int(tasks.get(node.task_id, {}).get("priority_weight") or 1)
+    if isinstance(node, Arrive) or not node.items:
+        return 0
+    if isinstance(node, Chain):
+        return _weight(node.items[0], tasks)
+    return max(_weight(item, tasks) for item in node.items)

@@ -34,3 +34,8 @@ with DAG("p_queue", schedule=None, start_date=START) as p_queue:
 
 with DAG("p_no_pool", schedule=None, start_date=START) as p_no_pool:
     PythonOperator(task_id="t", python_callable=lambda: None, pool="nope")
+
+with DAG("p_priority", schedule=None, start_date=START) as p_priority:
+    for i, weight in enumerate([1, 5, 3, 10, 2, 8]):
+        PythonOperator(task_id=f"w{weight}", python_callable=hold("priority.txt", 0.05),
+                       priority_weight=weight, queue="special")

@@ -76,3 +76,11 @@ def test_an_unknown_pool_fails_the_task_with_the_reason(pooled):
         error = conn.execute(text("SELECT error FROM task_instance WHERE dag_id='p_no_pool'")).scalar()
     handle.close()
     assert "pool 'nope' does not exist" in error and "chordflow pools set nope" in error
+
+
+def test_priority_weight_orders_a_fan_out(pooled):
+    c = pooled  # the "special" queue has one worker process: it runs them one by one
+    ok(c.cli("trigger", "p_priority", "--wait"))
+    starts = [l.split()[0] for l in (Path(c.env["CHORDFLOW_TEST_OUT"]) / "priority.txt")
+              .read_text().splitlines() if l.split()[1] == "start"]
+    assert starts == ["w10", "w8", "w5", "w3", "w2", "w1"]
