@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from . import params as param_values
 from .dag import DAG
 from .schedules import as_utc, to_text
 
@@ -38,7 +39,7 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "priority_weight": task.priority_weight,
             "is_empty": bool(getattr(task, "is_empty", False)),
         })
-    return {
+    out = {
         "dag_id": dag.dag_id,
         "fileloc": fileloc,
         "relative_fileloc": relative,
@@ -51,9 +52,13 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         "max_active_runs": dag.max_active_runs,
         "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "tags": list(dag.tags),
-        "params": _jsonable(dag.params),
+        "params": _jsonable(param_values.values(dag.params)),
         "tasks": tasks,
     }
+    schemas = param_values.schemas(dag.params)
+    if schemas:  # only then, so DAGs without Params keep their digest
+        out["params_schema"] = schemas
+    return out
 
 
 def digest(data: dict[str, Any]) -> str:
