@@ -18,13 +18,16 @@ from typing import Any, Iterator
 
 from .errors import UnsupportedFeatureError
 
-# airflow module -> chordflow modules whose public names it offers.
+# airflow module -> chordflow modules whose public names it offers; "module:a,b" offers
+# only the names a and b of that module.
 MODULES: dict[str, tuple[str, ...]] = {
     "airflow": ("cluster.dag", "cluster.errors"),
     "airflow.sdk": ("cluster.dag", "cluster.operators", "cluster.errors", "cluster.variable",
-                    "cluster.connection", "cluster.hooks", "cluster.sensors.base"),
+                    "cluster.connection", "cluster.hooks", "cluster.sensors.base",
+                    "cluster.params", "cluster.context_var"),
     "airflow.models": ("cluster.dag", "cluster.operators.base", "cluster.variable",
-                       "cluster.connection"),
+                       "cluster.connection", "cluster.params"),
+    "airflow.models.param": ("cluster.params",),
     "airflow.models.variable": ("cluster.variable",),
     "airflow.models.connection": ("cluster.connection",),
     "airflow.hooks": (),
@@ -85,7 +88,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.kubernetes.secret": ("cluster.operators.kubernetes",),
     "airflow.utils": (),
     "airflow.utils.trigger_rule": ("cluster.trigger_rules",),
-    "airflow.utils.dates": ("cluster.compat",),
+    "airflow.utils.dates": ("cluster.compat:days_ago",),
+    "airflow.utils.state": ("cluster.airflow_states",),
+    "airflow.utils.helpers": ("cluster.operators.base:chain,cross_downstream",),
     "airflow.providers.common": (),
     "airflow.providers.common.sql": (),
     "airflow.providers.common.sql.operators": (),
@@ -128,6 +133,10 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if fullname != "airflow" and not fullname.startswith("airflow."):
             return None
         if fullname not in MODULES:
+            parent, _, last = fullname.rpartition(".")
+            if last[:1].isupper():  # `from airflow.sdk import TaskGroup` looks for a submodule
+                raise UnsupportedFeatureError(
+                    f"chordflow does not support the Airflow name {last!r} of {parent!r}")
             raise UnsupportedFeatureError(
                 f"chordflow does not support the Airflow module {fullname!r}")
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
@@ -136,8 +145,10 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module = types.ModuleType(spec.name)
         module.__path__ = []  # a package, so submodules resolve through this finder
         for source in MODULES[spec.name]:
+            source, _, only = source.partition(":")
             src = importlib.import_module(source)
-            names = getattr(src, "__all__", None) or [n for n in vars(src) if not n.startswith("_")]
+            names = only.split(",") if only else getattr(src, "__all__", None) or [
+                n for n in vars(src) if not n.startswith("_")]
             for name in names:
                 setattr(module, name, getattr(src, name))
         for name, value in _EXTRA.get(spec.name, {}).items():

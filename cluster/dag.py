@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import (DagCycleError, DagDefinitionError, DuplicateTaskIdError,
                      UnsupportedFeatureError)
+from . import params as param_values
 from .schedules import check_schedule
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class DAG:
         `schedule_interval` is accepted as its older name.
       start_date / end_date: bounds of scheduled runs.
       default_args: defaults for every operator argument of the DAG's tasks.
-      params: default run parameters, overridable by a run's conf.
+      params: default run parameters (values or `Param`s), overridable by a run's conf.
     """
 
     def __init__(
@@ -94,7 +95,8 @@ class DAG:
                 f"DAG {dag_id!r}: dagrun_timeout must be a timedelta, got {dagrun_timeout!r}")
         self.is_paused_upon_creation = is_paused_upon_creation
         self.default_args = dict(default_args or {})
-        self.params = dict(params or {})
+        self.params = param_values.raw(params)
+        param_values.check_defaults(f"DAG {dag_id!r}", self.params)
         self.tags = list(tags or [])
         self.catchup = catchup
         self.max_active_runs = max_active_runs

@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from . import params as param_values
 from .dag import DAG
 from .schedules import as_utc, to_text
 
@@ -42,7 +43,7 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
-    return {
+    out = {
         "dag_id": dag.dag_id,
         "fileloc": fileloc,
         "relative_fileloc": relative,
@@ -56,9 +57,13 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         "dag_callbacks": sorted(n for n in _CALLBACKS[:2] if getattr(dag, n, None)),
         "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "tags": list(dag.tags),
-        "params": _jsonable(dag.params),
+        "params": _jsonable(param_values.values(dag.params)),
         "tasks": tasks,
     }
+    schemas = param_values.schemas(dag.params)
+    if schemas:  # only then, so DAGs without Params keep their digest
+        out["params_schema"] = schemas
+    return out
 
 
 def digest(data: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from celery import Celery
 
 from .config import Settings
 from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from .params import check_conf
 from .parsing import ParsedFolder
 from .states import FINAL_RUN_STATES, RunState
 from .store import Store
@@ -118,6 +119,7 @@ def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
     if dag is None or not dag.is_active:
         known = ", ".join(d.dag_id for d in list_dags(cluster)) or "none"
         raise NotFoundError(f"no DAG with id {dag_id!r} (known: {known})")
+    check_params(cluster, dag, conf)
     cluster.check_broker()
     run = run_store.create_run(cluster.store, dag_id, conf, run_id, logical_date)
     if cluster.settings.embedded:
@@ -125,6 +127,13 @@ def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
 
         run_in_process(cluster, run.id, on_progress=on_progress)
     return run
+
+
+def check_params(cluster: Cluster, dag: Dag, conf: dict[str, Any] | None) -> None:
+    """Refuse a conf that does not fit the DAG's `Param` schemas (InvalidInputError)."""
+    if dag.latest_version_id is not None:
+        data = dag_store.version_data(cluster.store, dag.latest_version_id)
+        check_conf(data.get("params_schema") or {}, conf or {}, dag.dag_id)
 
 
 def set_paused(cluster: Cluster, dag_id: str, paused: bool) -> None:
@@ -156,6 +165,7 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
     if dag is None or not dag.is_active or dag.latest_version_id is None:
         raise NotFoundError(f"no DAG with id {dag_id!r}")
     schedule = from_text(dag_store.version_data(cluster.store, dag.latest_version_id)["schedule"])
+    check_params(cluster, dag, conf)
     if schedule is None or schedule == "@once":
         raise InvalidInputError(f"DAG {dag_id!r} has no periodic schedule to backfill "
                                 f"(schedule={schedule}); trigger it with --logical-date instead")

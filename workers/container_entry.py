@@ -9,15 +9,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
 
+from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.loader import load_dags_from_file
+from cluster.params import values as param_values
 from cluster.templating import render_fields, template_context
 from cluster.xcom_arg import RETURN_KEY
 
@@ -71,12 +74,17 @@ def main() -> int:
     context = {
         **template_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
-        "params": payload["params"], "try_number": payload["try_number"], "map_index": -1,
+        "params": param_values(payload["params"]), "try_number": payload["try_number"], "map_index": -1,
         "test_mode": False, "conf": {},
     }
     render_fields(task, context)
+    # Task code's logging (an operator's `self.log`) goes to the container's output,
+    # which is the task log.
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
     try:
-        result = task.execute(context)
+        with use_context(context):
+            result = task.execute(context)
     except AirflowSkipException as exc:
         print(SKIP_MARK + str(exc), flush=True)
         return 0

@@ -5,6 +5,7 @@ import json
 from typing import Any, Iterable
 
 from cluster.dag import DAG
+from cluster.params import values as param_values
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import Delivery
@@ -63,7 +64,7 @@ class DagRunContext:
 def build_context(store: Store, dag: DAG, task: Any, delivery: Delivery, try_number: int,
                   upstream: Iterable[str], map_index: int = -1) -> dict[str, Any]:
     ti = TaskInstanceContext(store, delivery, task.task_id, try_number, upstream, map_index)
-    params = {**dag.params, **task.params, **delivery.conf}
+    params = {**param_values({**dag.params, **task.params}), **delivery.conf}
     return {
         **template_context(delivery.logical_date, dag.schedule),
         "dag": dag, "task": task, "ti": ti, "task_instance": ti,

@@ -4,8 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import logging
+import os
+import sys
 from typing import Any, Callable, Iterable, Sequence
 
+from .. import params as param_values
 from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
 from ..trigger_rules import TriggerRule
@@ -119,7 +123,8 @@ class BaseOperator:
         self.priority_weight = priority_weight
         self.do_xcom_push = do_xcom_push
         self.multiple_outputs = multiple_outputs
-        self.params = dict(params or {})
+        self.params = param_values.raw(params)
+        param_values.check_defaults(f"task {task_id!r}", self.params)
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
         self.on_retry_callback = on_retry_callback
@@ -138,6 +143,11 @@ class BaseOperator:
     @property
     def dag_id(self) -> str | None:
         return self.dag.dag_id if self.dag else None
+
+    @property
+    def log(self) -> logging.Logger:
+        """Airflow's `self.log`: records at INFO and above land in the task's log."""
+        return task_logger(type(self))
 
     @property
     def operator_name(self) -> str:
@@ -201,6 +211,18 @@ class BaseOperator:
 
 
 BaseOperator.__init__ = _apply_default_args(BaseOperator.__init__)  # type: ignore[misc]
+
+
+def task_logger(cls: type) -> logging.Logger:
+    """`airflow.task.operators.<module>.<Class>`, as Airflow names an operator's logger."""
+    parent = logging.getLogger("airflow.task")
+    if parent.level == logging.NOTSET:
+        parent.setLevel(logging.INFO)
+    module = cls.__module__
+    if module.startswith("chordflow_dag_"):  # a class of a DAG file: name it by its file
+        module = os.path.splitext(os.path.basename(getattr(
+            sys.modules.get(module), "__file__", None) or module))[0]
+    return logging.getLogger(f"airflow.task.operators.{module}.{cls.__qualname__}")
 DependencyLike = Any
 
 

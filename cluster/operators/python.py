@@ -5,6 +5,7 @@ import functools
 import inspect
 from typing import Any, Callable, Sequence
 
+from ..context_var import get_current_context  # noqa: F401  (Airflow offers it here)
 from ..dag import current_dag
 from ..xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
 from .base import BaseOperator

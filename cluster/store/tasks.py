@@ -205,8 +205,11 @@ def finish(store: Store, run_pk: int, task_id: str, try_number: int, state: Task
                                     "map_index": map_index, "try_number": try_number,
                                     "text": log_text, "created_at": now})
         if done and xcoms:
+            # Only the keys written here: values the task pushed itself (ti.xcom_push)
+            # during the try stay, as in Airflow.
             conn.execute(delete(XCom).where(
-                XCom.run_pk == run_pk, XCom.task_id == task_id, XCom.map_index == map_index))
+                XCom.run_pk == run_pk, XCom.task_id == task_id, XCom.map_index == map_index,
+                XCom.key.in_(list(xcoms))))
             conn.execute(insert(XCom), [
                 {"run_pk": run_pk, "task_id": task_id, "map_index": map_index, "key": k,
                  "value": v, "timestamp": now} for k, v in xcoms.items()])

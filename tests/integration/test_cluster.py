@@ -84,10 +84,10 @@ def test_import_errors_are_listed_and_other_dags_still_run(running_cluster):
     errors = running_cluster.cli("dags", "errors")
     assert errors.returncode == 0
     for name in ("broken_syntax.py", "broken_exception.py", "broken_cycle.py",
-                 "broken_unsupported.py"):
+                 "broken_unsupported.py", "af_unsupported_timetable.py"):
         assert name in errors.stdout
     listed = running_cluster.cli("dags", "list")
-    assert "t_chain" in listed.stdout and "4 file(s) failed to load" in listed.stderr
+    assert "t_chain" in listed.stdout and "5 file(s) failed to load" in listed.stderr
 
 
 def test_runs_list_and_show(running_cluster):

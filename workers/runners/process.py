@@ -5,6 +5,7 @@ import signal
 import threading
 from typing import Any
 
+from cluster.context_var import use_context
 from cluster.errors import AirflowException
 
 from ..logs import TaskLogWriter, capture
@@ -22,7 +23,7 @@ class ProcessRunner:
 
     def execute(self, operator: Any, context: dict[str, Any], log: TaskLogWriter,
                 timeout: float | None) -> Any:
-        with capture(log), _deadline(timeout):
+        with capture(log), _deadline(timeout), use_context(context):
             return operator.execute(context)
 
 
