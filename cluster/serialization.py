@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from . import mapping
 from .dag import DAG
 from .schedules import as_utc, to_text
 
@@ -38,6 +39,9 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "priority_weight": task.priority_weight,
             "is_empty": bool(getattr(task, "is_empty", False)),
         })
+        expand = getattr(task, "_expand_input", None)
+        if expand is not None:
+            tasks[-1]["mapped"] = mapping.serialize(expand)
     return {
         "dag_id": dag.dag_id,
         "fileloc": fileloc,

@@ -289,12 +289,17 @@ def list_runs(cluster: Cluster, dag_id: str | None = None, limit: int = 50) -> l
     return run_store.list_runs(cluster.store, dag_id, limit)
 
 
-def task_logs(cluster: Cluster, ref: str | int, task_id: str,
-              try_number: int | None = None) -> list[tuple[int, str]]:
+def task_logs(cluster: Cluster, ref: str | int, task_id: str, try_number: int | None = None,
+              map_index: int = -1) -> list[tuple[int, str]]:
+    """(try, text) log chunks of one task instance (`map_index` >= 0: a mapped child)."""
     run, tis = run_details(cluster, ref)
     if not any(t.task_id == task_id for t in tis):
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
-    return ti_store.read_log(cluster.store, run.id, task_id, try_number)
+    if map_index >= 0 and not any(t.task_id == task_id and t.map_index == map_index
+                                  for t in tis):
+        raise NotFoundError(f"run {run.id} of {run.dag_id}: task {task_id!r} has no mapped "
+                            f"task instance {map_index}")
+    return ti_store.read_log(cluster.store, run.id, task_id, try_number, map_index)
 
 
 def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,

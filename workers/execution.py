@@ -26,6 +26,7 @@ from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
 from cluster.xcom_arg import RETURN_KEY
 
+from . import mapping
 from .context import build_context, to_json
 from .logs import TaskLogWriter
 from .rendered import render_and_record
@@ -45,6 +46,21 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
     if spec is None:
         log.error("run %s has no task %s", run_pk, task_id)
         return "missing"
+    if spec.get("mapped"):
+        if map_index < 0:
+            return mapping.deliver_parent(celery_task, rt, data, spec, run_pk, try_number)
+        try:
+            return _deliver(celery_task, rt, run, data, mapping.child_spec(spec), try_number,
+                            map_index)
+        finally:  # whatever this delivery did, the parent may now be settled
+            mapping.settle_parent(rt, data, run_pk, task_id)
+    return _deliver(celery_task, rt, run, data, spec, try_number, map_index)
+
+
+def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any],
+             spec: dict[str, Any], try_number: int, map_index: int) -> str:
+    """Decide, claim, run and record one delivery of a task instance."""
+    run_pk, task_id = run.run_pk, spec["task_id"]
     if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS:
         # The common case in one round trip; anything else is decided below.
         claimed = ti_store.claim_if_upstreams_succeeded(
@@ -124,9 +140,12 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             dag = rt.dag(data)
             # The loaded DAG is cached for the next deliveries: render a copy, never it.
             task = copy.copy(dag.get_task(task_id))
+            if map_index >= 0:
+                mapping.prepare_child(rt, task, run_pk, map_index)
             if rt.runner is None:
                 rt.runner = get_runner(rt.settings)
-            writer.line(f"try {try_number} of {dag.dag_id}.{task_id} "
+            writer.line(f"try {try_number} of {dag.dag_id}.{task_id}"
+                        + (f"[{map_index}]" if map_index >= 0 else "") + " "
                         f"on {rt.hostname} with the {rt.runner.name} runner")
             context = build_context(rt.store, dag, task, delivery, try_number,
                                     spec["upstream"], map_index)
