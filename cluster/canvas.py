@@ -17,7 +17,8 @@ def task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_numb
     """One task instance's message: ids only, shown in Flower as `dag_id.task_id` (with
     `[map_index]` for a mapped task's child)."""
     mapped = map_index >= 0
-    options: dict[str, Any] = {"shadow": f"{dag_id}.{task_id}" + (f"[{map_index}]" if mapped else "")}
+    shadow = f"{dag_id}.{task_id}" + (f"[{map_index}]" if mapped else "")
+    options: dict[str, Any] = {"shadow": shadow}
     if queue:
         options["queue"] = queue
     args = (run_pk, task_id, try_number, map_index) if mapped else (run_pk, task_id, try_number)

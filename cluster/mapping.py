@@ -175,11 +175,11 @@ class OperatorPartial:
                 raise DagDefinitionError(
                     f"{owner}: expand() got an unexpected argument {name!r}; "
                     f"{self.operator_class.__name__} takes no such argument")
+            if name in ("task_id", "dag", "default_args"):
+                raise DagDefinitionError(f"{owner}: {name!r} cannot be mapped")
             if name in self.kwargs:
                 raise DagDefinitionError(f"{owner}: {name!r} is given to both partial() and "
                                          f"expand()")
-            if name in ("task_id", "dag", "default_args"):
-                raise DagDefinitionError(f"{owner}: {name!r} cannot be mapped")
             check_literal(owner, name, value)
         return self._create(ExpandInput("expand", dict(mapped)), list(mapped))
 

@@ -15,6 +15,7 @@ from .parsing import ParsedFolder
 from .states import FINAL_RUN_STATES, RunState
 from .store import Store
 from .store import dags as dag_store
+from .store import operations as ops_store
 from .store import runs as run_store
 from .store import tasks as ti_store
 from .store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
@@ -215,7 +216,7 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
         if wanted:
             chosen |= _reachable(chosen, edges)
     cluster.check_broker()
-    tries = ti_store.clear(cluster.store, run.id,
+    tries = ops_store.clear(cluster.store, run.id,
                            {t: data["_index"][t].get("retries", 0) for t in chosen})
     # The whole canvas again: tasks not cleared are final, so their deliveries are no-ops
     # that pass the order on to the cleared ones.
@@ -249,7 +250,7 @@ def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tup
     if state not in ("success", "failed"):
         raise InvalidInputError(f"a task can be marked success or failed, not {state!r}")
     run = run_store.find_run(cluster.store, str(ref))
-    before = ti_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
+    before = ops_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
     if before is None:
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
     run_store.close_run_if_done(cluster.store, run.id, reopen_final=True)

@@ -43,6 +43,7 @@ def prepare_child(rt: WorkerRuntime, task: Any, run_pk: int, map_index: int) -> 
         raise mapping.MappingError(f"the expand input now has {len(rows)} item(s); "
                                    f"map_index {map_index} is gone")
     mapping.unmap(task, rows[map_index])
+    task._mapped_values = rows[map_index]  # what a container runner passes on
 
 
 def _children_group(app: Any, rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any],
@@ -99,7 +100,8 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
     ti_store.append_log(rt.store, run_pk, task_id, try_number,
                         f"expanded into {len(rows)} mapped task instance(s)\n")
     log.info("%s: expanded into %d mapped task instance(s)", who, len(rows))
-    raise celery_task.replace(_children_group(celery_task.app, rt, data, spec, run_pk, pending_only=False))
+    raise celery_task.replace(
+        _children_group(celery_task.app, rt, data, spec, run_pk, pending_only=False))
 
 
 def _settle_unexpanded(rt: WorkerRuntime, run_pk: int, task_id: str, try_number: int,

@@ -31,8 +31,8 @@ def expand(store: Store, run_pk: int, task_id: str, count: int, try_number: int)
         parent = conn.execute(update(TI).where(
             TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == -1,
             TI.c.state.in_(_CLAIMABLE)).values(
-            state=TaskState.MAPPED.value, try_number=try_number, start_date=now, end_date=None, duration=None,
-            error=None, next_retry_at=None).returning(
+            state=TaskState.MAPPED.value, try_number=try_number, start_date=now,
+            end_date=None, duration=None, error=None, next_retry_at=None).returning(
             TI.c.dag_id, TI.c.max_tries, TI.c.operator, TI.c.queue)).first()
         if parent is None:
             return False

@@ -142,3 +142,23 @@ def test_the_canvas_carried_every_run(mapped):
     scheduler = mapped.procs[0]
     assert "scheduler started" in scheduler.output
     assert "sending it again" not in scheduler.output
+
+
+def test_clearing_a_mapped_task_expands_it_again(mapped):
+    c = mapped
+    done = c.cli("tasks", "clear", "m_basic/b1", "--task", "^add$", "--downstream", "--wait",
+                 timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    state, tis = rows(c, "b1")
+    assert state == "success"
+    assert results(tis, "add") == [2, 3, 4] and results(tis, "again") == [4, 6, 8]
+    assert tis["sum_it"][-1][1] == 9 and tis["pulled"][-1][1] == [2, 3, 4]
+    handle = c.cluster()
+    try:
+        with handle.store.engine.connect() as conn:
+            tries = dict(conn.execute(text(
+                "SELECT map_index, try_number FROM task_instance ti JOIN dag_run r "
+                "ON r.id = ti.run_pk WHERE r.run_id = 'b1' AND ti.task_id = 'add'")).all())
+    finally:
+        handle.close()
+    assert tries == {-1: 2, 0: 1, 1: 1, 2: 1}  # the expansion's try; fresh children
