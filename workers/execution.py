@@ -222,7 +222,16 @@ def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
         return "waiting"
     if not ti_store.fire_join(rt.store, run_pk, task_id):
         return "already-fired"
-    node = rt.plan(version_id, data).joins[task_id]
+    node = rt.plan(version_id, data).joins.get(task_id)
+    if node is None:
+        # Not a join of the plan: a repair's arrival (after a resent task, or a mapped
+        # task's resent child). The task goes alone, arriving at its own downstream.
+        from cluster.scheduler import repair_task_signature
+
+        tries = ti_store.next_tries(rt.store, run_pk, [task_id])
+        repair_task_signature(app, run_pk, data["dag_id"], task_id, tries.get(task_id, 1),
+                              data).apply_async()
+        return "fired"
     tries = ti_store.next_tries(rt.store, run_pk, canvas.task_ids(node))
     canvas.build(app, node, run_pk, data["dag_id"], data["_index"], tries).apply_async()
     return "fired"

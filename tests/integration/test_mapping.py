@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.servers import wait_for
+
 
 @pytest.fixture(scope="module")
 def mapped(cluster_env):
@@ -136,12 +138,45 @@ def test_mapped_task_mid_chain_runs_the_continuation_after_all_children(mapped):
     assert order[-1] == "last"
 
 
+def test_the_scheduler_resends_a_lost_child_and_settles_its_parent(mapped):
+    """A child whose message was lost is sent again with its map index; the parent is
+    settled when it ends, and the run closes."""
+    c = mapped
+    assert trigger(c, "m_fail", "lost").returncode == 1
+    handle = c.cluster()
+    try:
+        with handle.store.engine.begin() as conn:
+            run_pk = conn.execute(text("SELECT id FROM dag_run WHERE run_id = 'lost'")).scalar()
+            args = {"p": run_pk}
+            # as if child 1 had never been delivered: its parent still mapped, the run running
+            conn.execute(text("UPDATE task_instance SET state = 'none', "
+                              "queued_at = now() - interval '1 hour' WHERE run_pk = :p "
+                              "AND task_id = 'boom' AND map_index = 1"), args)
+            conn.execute(text("UPDATE task_instance SET state = 'mapped' WHERE run_pk = :p "
+                              "AND task_id = 'boom' AND map_index = -1"), args)
+            conn.execute(text("UPDATE task_instance SET state = 'none' WHERE run_pk = :p "
+                              "AND task_id = 'after'"), args)
+            conn.execute(text("UPDATE dag_run SET state = 'running', end_date = NULL "
+                              "WHERE id = :p"), args)
+    finally:
+        handle.close()
+    wait_for(lambda: rows(c, "lost")[0] == "failed", 90, what="the repaired run to end")
+    state, tis = rows(c, "lost")
+    assert tis["boom"][1][0] == "failed" and tis["boom"][-1][0] == "failed"
+    assert tis["after"][-1][0] == "upstream_failed"
+    assert "task boom[1]: ready since" in c.procs[0].output
+    assert "task after: ready since" not in c.procs[0].output  # the child's arrival sent it
+    logs = c.cli("tasks", "logs", "m_fail/lost", "boom", "--map-index", "1").stdout
+    assert "--- try 2 ---" in logs  # the resent child ran as its next try
+
+
 def test_the_canvas_carried_every_run(mapped):
-    """No task above needed the scheduler's repair: the children's group took the mapped
-    task's place in its chain and chord."""
+    """Only the run whose child was lost on purpose needed the scheduler's repair: the
+    children's group took each mapped task's place in its chain and chord."""
     scheduler = mapped.procs[0]
     assert "scheduler started" in scheduler.output
-    assert "sending it again" not in scheduler.output
+    resent = [l for l in scheduler.output.splitlines() if "sending it again" in l]
+    assert resent and all("task boom[1]" in l for l in resent), resent
 
 
 def test_clearing_a_mapped_task_expands_it_again(mapped):
