@@ -167,6 +167,7 @@ class OperatorPartial:
         return f"<{self.operator_class.__name__}.partial({self.kwargs['task_id']!r})>"
 
     def expand(self, **mapped: Any) -> "BaseOperator":
+        """The mapped task: one child per item (the cartesian product for several)."""
         owner = self._owner()
         if not mapped:
             raise DagDefinitionError(f"{owner}: expand() needs at least one argument")
@@ -184,6 +185,7 @@ class OperatorPartial:
         return self._create(ExpandInput("expand", dict(mapped)), list(mapped))
 
     def expand_kwargs(self, kwargs: Any) -> "BaseOperator":
+        """The mapped task: one child per dict of arguments (a list, or a task's output)."""
         owner = self._owner()
         check_literal(owner, "expand_kwargs", kwargs, allow_dict=False)
         names: list[str] = []
@@ -225,6 +227,7 @@ def attach(operator: "BaseOperator", expand: ExpandInput) -> "BaseOperator":
 
 
 def is_mapped(task: Any) -> bool:
+    """Whether `task` was made by `.expand(...)` / `.expand_kwargs(...)`."""
     return getattr(task, "_expand_input", None) is not None
 
 
@@ -254,6 +257,7 @@ class TaskFlowPartial:
                                      f"{', '.join(sorted(self.accepted)) or 'no arguments'}")
 
     def expand(self, **mapped: Any) -> XComArg:
+        """The mapped task's output: one child per item (the cartesian product for several)."""
         if not mapped:
             raise DagDefinitionError(f"{self.name}: expand() needs at least one argument")
         for name, value in mapped.items():
@@ -265,6 +269,7 @@ class TaskFlowPartial:
         return self._create(ExpandInput("expand", dict(mapped), OP_KWARGS))
 
     def expand_kwargs(self, kwargs: Any) -> XComArg:
+        """The mapped task's output: one child per dict of the function's arguments."""
         check_literal(self.name, "expand_kwargs", kwargs, allow_dict=False)
         if not isinstance(kwargs, XComArg):
             for row in kwargs:
