@@ -46,6 +46,7 @@ class Bench:
         self.pg = args.postgres.rstrip("/")
         self.db = "cf_bench_" + uuid.uuid4().hex[:8]
         self.broker = f"{args.redis.rstrip('/')}/{args.redis_db}"
+        os.environ["BENCH_BROKER_URL"] = self.broker  # bench.floor reads it at import
         self.tmp = Path(tempfile.mkdtemp(prefix="cf-bench-"))
         self.procs = []
         self.named = {}

@@ -14,13 +14,16 @@ DAG_CALLBACK_TASK = "chordflow.dag_callback"
 
 
 def task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int = 1,
-                   queue: str | None = None) -> Signature:
-    """One task instance's message: ids only, shown in Flower as `dag_id.task_id`."""
-    options: dict[str, Any] = {"shadow": f"{dag_id}.{task_id}"}
+                   queue: str | None = None, map_index: int = -1) -> Signature:
+    """One task instance's message: ids only, shown in Flower as `dag_id.task_id` (with
+    `[map_index]` for a mapped task's child)."""
+    mapped = map_index >= 0
+    shadow = f"{dag_id}.{task_id}" + (f"[{map_index}]" if mapped else "")
+    options: dict[str, Any] = {"shadow": shadow}
     if queue:
         options["queue"] = queue
-    return app.signature(RUN_TASK, args=(run_pk, task_id, try_number), immutable=True,
-                         options=options)
+    args = (run_pk, task_id, try_number, map_index) if mapped else (run_pk, task_id, try_number)
+    return app.signature(RUN_TASK, args=args, immutable=True, options=options)
 
 
 def build(app: Celery, node: Node, run_pk: int, dag_id: str,

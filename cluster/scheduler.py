@@ -27,6 +27,7 @@ from .store import Store
 from .store.db import RUNS_CHANNEL
 from .store import dags as dag_store
 from .store import runs as run_store
+from .store import mapped as mapped_store
 from .store import tasks as ti_store
 from .store.tasks import as_utc
 from .store.models import utcnow
@@ -68,10 +69,11 @@ def start_run(store: Store, app: Celery, run_pk: int) -> bool:
 
 
 def repair_task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int,
-                          data: dict[str, Any]):
-    """A lone task plus arrivals at each downstream: enough to carry the run on."""
+                          data: dict[str, Any], map_index: int = -1):
+    """A lone task instance plus arrivals at each downstream: enough to carry the run on
+    (for a mapped child, the arrival only fires once its parent is settled)."""
     sig = canvas.task_signature(app, run_pk, dag_id, task_id, try_number,
-                                data["_index"][task_id].get("queue"))
+                                data["_index"][task_id].get("queue"), map_index)
     downstream = downstream_map(data)[task_id]
     if not downstream:
         return sig
@@ -147,21 +149,24 @@ class Scheduler:
         now = utcnow()
         zombie_cut = now - dt.timedelta(seconds=self.settings.zombie_threshold)
         runs = {r.id: r for r in run_store.running_runs(self.store)}
-        lost = {(r, t) for r, t, _ in ti_store.requeue_zombies(self.store, zombie_cut) if r in runs}
+        lost = {(r, t, m) for r, t, _, m in ti_store.requeue_zombies(self.store, zombie_cut)
+                if r in runs}
         counts["zombies"] = len(lost)
-        for r, t in lost:
-            log.warning("run %s task %s: its worker stopped heartbeating; sending it again", r, t)
+        for r, t, m in lost:
+            log.warning("run %s task %s%s: its worker stopped heartbeating; sending it again",
+                        r, t, f"[{m}]" if m >= 0 else "")
+        counts["settled"] = self._settle_mapped(runs)
         states = ti_store.all_states(self.store, list(runs))
         waiting = ti_store.waiting(self.store, list(runs))
         queued_cut = now - dt.timedelta(seconds=self.settings.queued_timeout)
-        for run_pk, task_id, state, try_number, next_retry_at, queued_at in waiting:
+        for run_pk, task_id, state, try_number, next_retry_at, queued_at, map_index in waiting:
             run = runs[run_pk]
             data = dag_store.version_data(self.store, run.dag_version_id)
             spec = data["_index"][task_id]
             run_states = states.get(run_pk, {})
             if any(run_states.get(u, ("none",))[0] not in _FINAL for u in spec["upstream"]):
                 continue
-            if (run_pk, task_id) not in lost:
+            if (run_pk, task_id, map_index) not in lost:
                 ready = max([run.start_date or now] + [
                     run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
                 queued_at = as_utc(queued_at)
@@ -171,11 +176,12 @@ class Scheduler:
                     ready = max(ready, as_utc(next_retry_at))
                 if ready > queued_cut:
                     continue
-                log.warning("run %s task %s: ready since %s but not started; sending it again",
-                            run_pk, task_id, ready.isoformat(timespec="seconds"))
-            ti_store.mark_queued(self.store, run_pk, task_id)
+                log.warning("run %s task %s%s: ready since %s but not started; sending it "
+                            "again", run_pk, task_id, f"[{map_index}]" if map_index >= 0 else "",
+                            ready.isoformat(timespec="seconds"))
+            ti_store.mark_queued(self.store, run_pk, task_id, map_index)
             repair_task_signature(self.app, run_pk, run.dag_id, task_id, try_number + 1,
-                                  data).apply_async()
+                                  data, map_index).apply_async()
             counts["resent"] += 1
         for run_pk, run in runs.items():
             data = dag_store.version_data(self.store, run.dag_version_id)
@@ -192,6 +198,18 @@ class Scheduler:
                     counts["timed_out"] += 1
                     canvas.announce_run_end(self.app, run_pk, run.dag_id, data, RunState.FAILED)
         return counts
+
+    def _settle_mapped(self, runs: dict[int, Any]) -> int:
+        """Settle mapped tasks whose children all ended but whose last child's worker
+        stopped before settling them; their downstream is then resent as lost."""
+        settled = 0
+        for run_pk, task_id in mapped_store.settleable(self.store, list(runs)):
+            state = mapped_store.settle(self.store, run_pk, task_id)
+            if state is not None:
+                log.warning("run %s mapped task %s: settled %s by repair", run_pk, task_id,
+                            state.value)
+                settled += 1
+        return settled
 
     def _timed_out(self, run: Any, now: dt.datetime) -> bool:
         timeout = dag_store.version_data(self.store, run.dag_version_id).get("dagrun_timeout")

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from . import params as param_values
+from . import mapping
 from .dag import DAG
 from .schedules import as_utc, to_text
 
@@ -43,6 +44,9 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        expand = getattr(task, "_expand_input", None)
+        if expand is not None:
+            tasks[-1]["mapped"] = mapping.serialize(expand)
     out = {
         "dag_id": dag.dag_id,
         "fileloc": fileloc,

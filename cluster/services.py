@@ -16,6 +16,7 @@ from .parsing import ParsedFolder
 from .states import FINAL_RUN_STATES, RunState
 from .store import Store
 from .store import dags as dag_store
+from .store import operations as ops_store
 from .store import runs as run_store
 from .store import tasks as ti_store
 from .store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
@@ -226,7 +227,7 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
         if wanted:
             chosen |= _reachable(chosen, edges)
     cluster.check_broker()
-    tries = ti_store.clear(cluster.store, run.id,
+    tries = ops_store.clear(cluster.store, run.id,
                            {t: data["_index"][t].get("retries", 0) for t in chosen})
     # The whole canvas again: tasks not cleared are final, so their deliveries are no-ops
     # that pass the order on to the cleared ones.
@@ -260,7 +261,7 @@ def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tup
     if state not in ("success", "failed"):
         raise InvalidInputError(f"a task can be marked success or failed, not {state!r}")
     run = run_store.find_run(cluster.store, str(ref))
-    before = ti_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
+    before = ops_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
     if before is None:
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
     closed = run_store.close_run_if_done(cluster.store, run.id, reopen_final=True)
@@ -337,12 +338,17 @@ def list_runs(cluster: Cluster, dag_id: str | None = None, limit: int = 50) -> l
     return run_store.list_runs(cluster.store, dag_id, limit)
 
 
-def task_logs(cluster: Cluster, ref: str | int, task_id: str,
-              try_number: int | None = None) -> list[tuple[int, str]]:
+def task_logs(cluster: Cluster, ref: str | int, task_id: str, try_number: int | None = None,
+              map_index: int = -1) -> list[tuple[int, str]]:
+    """(try, text) log chunks of one task instance (`map_index` >= 0: a mapped child)."""
     run, tis = run_details(cluster, ref)
     if not any(t.task_id == task_id for t in tis):
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
-    return ti_store.read_log(cluster.store, run.id, task_id, try_number)
+    if map_index >= 0 and not any(t.task_id == task_id and t.map_index == map_index
+                                  for t in tis):
+        raise NotFoundError(f"run {run.id} of {run.dag_id}: task {task_id!r} has no mapped "
+                            f"task instance {map_index}")
+    return ti_store.read_log(cluster.store, run.id, task_id, try_number, map_index)
 
 
 def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,

@@ -20,6 +20,7 @@ class TaskState(str, enum.Enum):
     RUNNING = "running"
     UP_FOR_RETRY = "up_for_retry"
     UP_FOR_RESCHEDULE = "up_for_reschedule"  # a sensor between pokes: holds no worker slot
+    MAPPED = "mapped"            # a mapped task expanded into children; final when they are
     SUCCESS = "success"
     FAILED = "failed"
     UPSTREAM_FAILED = "upstream_failed"

@@ -21,6 +21,7 @@ from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.loader import load_dags_from_file
 from cluster.params import values as param_values
+from cluster.mapping import unmap
 from cluster.templating import render_fields, template_context
 from cluster.xcom_arg import RETURN_KEY
 
@@ -33,9 +34,16 @@ class PayloadTI:
     def __init__(self, payload: dict[str, Any]) -> None:
         self.dag_id, self.task_id = payload["dag_id"], payload["task_id"]
         self.run_id, self.run_pk = payload["run_id"], payload["run_pk"]
-        self.try_number, self.map_index = payload["try_number"], -1
+        self.try_number = payload["try_number"]
+        self.map_index = payload.get("map_index", -1)
         self._upstream = payload.get("upstream", [])
-        self._xcoms = {(t, k): v for t, _, k, v in payload.get("xcoms", [])}
+        self._xcoms: dict[tuple[str, str], Any] = {}
+        # a mapped task's value is its children's values, by map_index
+        for t, m, k, v in sorted(payload.get("xcoms", []), key=lambda x: (x[0], x[1])):
+            if m < 0:
+                self._xcoms[(t, k)] = v
+            else:
+                self._xcoms.setdefault((t, k), []).append(v)
         started = payload.get("start_date")
         self.start_date = dt.datetime.fromisoformat(started) if started else None
 
@@ -69,12 +77,14 @@ def main() -> int:
     dags = {d.dag_id: d for d in load_dags_from_file(folder / payload["dag_file"])}
     dag = dags[payload["dag_id"]]
     task = dag.get_task(payload["task_id"])
+    if payload.get("mapped_values") is not None:
+        unmap(task, payload["mapped_values"])
     logical_date = dt.datetime.fromisoformat(payload["logical_date"])
     ti = PayloadTI(payload)
     context = {
         **template_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
-        "params": param_values(payload["params"]), "try_number": payload["try_number"], "map_index": -1,
+        "params": param_values(payload["params"]), "try_number": payload["try_number"], "map_index": ti.map_index,
         "test_mode": False, "conf": {},
     }
     render_fields(task, context)

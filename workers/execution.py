@@ -30,6 +30,7 @@ from cluster.store.models import utcnow
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_task_callback
+from . import mapping
 from .context import build_context, to_json
 from .logs import TaskLogWriter
 from .rendered import render_and_record
@@ -50,6 +51,21 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
     if spec is None:
         log.error("run %s has no task %s", run_pk, task_id)
         return "missing"
+    if spec.get("mapped"):
+        if map_index < 0:
+            return mapping.deliver_parent(celery_task, rt, data, spec, run_pk, try_number)
+        try:
+            return _deliver(celery_task, rt, run, data, mapping.child_spec(spec), try_number,
+                            map_index)
+        finally:  # whatever this delivery did, the parent may now be settled
+            mapping.settle_parent(rt, data, run_pk, task_id)
+    return _deliver(celery_task, rt, run, data, spec, try_number, map_index)
+
+
+def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any],
+             spec: dict[str, Any], try_number: int, map_index: int) -> str:
+    """Decide, claim, run and record one delivery of a task instance."""
+    run_pk, task_id = run.run_pk, spec["task_id"]
     limited = bool(spec.get("pool") or spec.get("max_active_tis_per_dag"))
     if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS and not limited:
         # The common case in one round trip; anything else is decided below.
@@ -154,9 +170,12 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             dag = rt.dag(data)
             # The loaded DAG is cached for the next deliveries: render a copy, never it.
             task = copy.copy(dag.get_task(task_id))
+            if map_index >= 0:
+                mapping.prepare_child(rt, task, run_pk, map_index)
             if rt.runner is None:
                 rt.runner = get_runner(rt.settings)
-            writer.line(f"try {try_number} of {dag.dag_id}.{task_id} "
+            writer.line(f"try {try_number} of {dag.dag_id}.{task_id}"
+                        + (f"[{map_index}]" if map_index >= 0 else "") + " "
                         f"on {rt.hostname} with the {rt.runner.name} runner")
             context = build_context(rt.store, dag, task, delivery, try_number,
                                     spec["upstream"], map_index)
@@ -254,7 +273,16 @@ def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
         return "waiting"
     if not ti_store.fire_join(rt.store, run_pk, task_id):
         return "already-fired"
-    node = rt.plan(version_id, data).joins[task_id]
+    node = rt.plan(version_id, data).joins.get(task_id)
+    if node is None:
+        # Not a join of the plan: a repair's arrival (after a resent task, or a mapped
+        # task's resent child). The task goes alone, arriving at its own downstream.
+        from cluster.scheduler import repair_task_signature
+
+        tries = ti_store.next_tries(rt.store, run_pk, [task_id])
+        repair_task_signature(app, run_pk, data["dag_id"], task_id, tries.get(task_id, 1),
+                              data).apply_async()
+        return "fired"
     tries = ti_store.next_tries(rt.store, run_pk, canvas.task_ids(node))
     canvas.build(app, node, run_pk, data["dag_id"], data["_index"], tries).apply_async()
     return "fired"

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Sequence
 import click
 
 _COLORS = {"success": "green", "failed": "red", "upstream_failed": "yellow", "running": "cyan",
-           "up_for_retry": "yellow", "skipped": "magenta", "queued": "blue"}
+           "up_for_retry": "yellow", "skipped": "magenta", "queued": "blue", "mapped": "cyan"}
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -34,8 +34,14 @@ def seconds(value: float | None) -> str:
 
 
 def task_table(tis: Iterable[Any]) -> str:
+    """One line per task instance; a map_index column when the run has mapped tasks."""
+    tis = list(tis)
+    if not any(t.map_index >= 0 for t in tis):
+        return table(["task", "state", "try", "started", "duration", "host"],
+                     [(t.task_id, t.state, t.try_number, when(t.start_date),
+                       seconds(t.duration), t.hostname) for t in tis])
     return table(
-        ["task", "state", "try", "started", "duration", "host"],
-        [(t.task_id if t.map_index < 0 else f"{t.task_id}[{t.map_index}]", t.state,
-          t.try_number, when(t.start_date), seconds(t.duration), t.hostname) for t in tis],
+        ["task", "map_index", "state", "try", "started", "duration", "host"],
+        [(t.task_id, t.map_index if t.map_index >= 0 else "", t.state, t.try_number,
+          when(t.start_date), seconds(t.duration), t.hostname) for t in tis],
     )

@@ -23,9 +23,10 @@ class Progress:
 
     def __call__(self, run, tis) -> None:  # type: ignore[no-untyped-def]
         for ti in tis:
-            if self.seen.get(ti.task_id) != ti.state and ti.state != "none":
-                self.seen[ti.task_id] = ti.state
-                click.echo(f"[{time.monotonic() - self.start:7.2f}s] {ti.task_id}: {state(ti.state)}")
+            name = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+            if self.seen.get(name) != ti.state and ti.state != "none":
+                self.seen[name] = ti.state
+                click.echo(f"[{time.monotonic() - self.start:7.2f}s] {name}: {state(ti.state)}")
 
 
 def _finish(cluster, run_pk: int, wait: bool, quiet: bool = False) -> int:  # type: ignore[no-untyped-def]

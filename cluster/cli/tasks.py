@@ -16,11 +16,14 @@ def tasks() -> None:
 @click.argument("run_ref")
 @click.argument("task_id")
 @click.option("--try", "try_number", type=click.IntRange(1), help="Only this try.")
+@click.option("--map-index", default=-1, show_default=True, type=click.IntRange(-1),
+              help="One mapped task instance of a mapped task.")
 @click.pass_context
-def tasks_logs(ctx: click.Context, run_ref: str, task_id: str, try_number: int | None) -> None:
+def tasks_logs(ctx: click.Context, run_ref: str, task_id: str, try_number: int | None,
+               map_index: int) -> None:
     """The captured output of TASK_ID in run RUN_REF, every try unless --try."""
     cluster = open_cluster(ctx)
-    chunks = services.task_logs(cluster, run_ref, task_id, try_number)
+    chunks = services.task_logs(cluster, run_ref, task_id, try_number, map_index)
     current = None
     for number, text in chunks:
         if number != current:

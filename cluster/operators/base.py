@@ -7,12 +7,15 @@ import inspect
 import logging
 import os
 import sys
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .. import params as param_values
 from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
 from ..trigger_rules import TriggerRule
+
+if TYPE_CHECKING:
+    from ..mapping import OperatorPartial
 
 # Airflow arguments that only matter to Airflow's own UI or e-mail; accepted and ignored.
 _IGNORED_ARGS = frozenset({
@@ -152,6 +155,17 @@ class BaseOperator:
     @property
     def operator_name(self) -> str:
         return type(self).__name__
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> "OperatorPartial":
+        """Airflow's dynamic task mapping: fix these arguments, then `.expand(...)` the rest."""
+        from ..mapping import OperatorPartial
+
+        return OperatorPartial(cls, kwargs)
+
+    @property
+    def is_mapped(self) -> bool:
+        return getattr(self, "_expand_input", None) is not None
 
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..context_var import get_current_context  # noqa: F401  (Airflow offers it here)
 from ..dag import current_dag
 from ..xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
 from .base import BaseOperator
+
+if TYPE_CHECKING:
+    from ..mapping import TaskFlowPartial
 
 
 class PythonOperator(BaseOperator):
@@ -79,6 +82,21 @@ class _TaskDecorator:
                               **{**self.operator_kwargs, **kwargs})
 
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+        return XComArg(self._operator(list(args), kwargs))
+
+    def partial(self, **kwargs: Any) -> "TaskFlowPartial":
+        """Dynamic task mapping: fix these arguments of the function, `.expand(...)` the rest."""
+        from ..mapping import TaskFlowPartial
+
+        return TaskFlowPartial(self, kwargs)
+
+    def expand(self, **kwargs: Any) -> XComArg:
+        return self.partial().expand(**kwargs)
+
+    def expand_kwargs(self, kwargs: Any) -> XComArg:
+        return self.partial().expand_kwargs(kwargs)
+
+    def _operator(self, args: list[Any], kwargs: dict[str, Any]) -> BaseOperator:
         options = dict(self.operator_kwargs)
         task_id = options.pop("task_id", None) or self.function.__name__
         dag = options.get("dag") or current_dag()
@@ -90,11 +108,10 @@ class _TaskDecorator:
         multiple = options.pop("multiple_outputs", None)
         if multiple is None:
             multiple = _returns_dict(self.function)
-        operator = self.operator_class(
-            task_id=task_id, python_callable=self.function, op_args=list(args),
+        return self.operator_class(
+            task_id=task_id, python_callable=self.function, op_args=args,
             op_kwargs=kwargs, multiple_outputs=multiple, **options,
         )
-        return XComArg(operator)
 
 
 def _returns_dict(fn: Callable) -> bool:

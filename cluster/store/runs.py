@@ -189,9 +189,10 @@ def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> 
         ).first()
         if pending is not None:
             return None
+        # a mapped task counts once, by its parent's state (a hand-marked parent wins)
         failed = conn.execute(
             select(func.count()).select_from(TaskInstance).where(
-                TaskInstance.run_pk == run_pk,
+                TaskInstance.run_pk == run_pk, TaskInstance.map_index == -1,
                 TaskInstance.state.in_([s.value for s in FAILED_TASK_STATES]))
         ).scalar_one()
         state = RunState.FAILED if failed else RunState.SUCCESS

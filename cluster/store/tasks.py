@@ -127,9 +127,10 @@ def claim_if_upstreams_succeeded(store: Store, run: RunInfo, task_id: str, try_n
 
 
 def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, str]:
+    """Task states (a mapped task's by its parent row)."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(TI.c.task_id, TI.c.state).where(
-            TI.c.run_pk == run_pk, TI.c.task_id.in_(list(task_ids)))).all()
+            TI.c.run_pk == run_pk, TI.c.task_id.in_(list(task_ids)), TI.c.map_index == -1)).all()
     return {r[0]: r[1] for r in rows}
 
 
@@ -277,10 +278,18 @@ def push_xcom(store: Store, run_pk: int, task_id: str, key: str, value_json: str
 
 
 def pull_xcoms(store: Store, run_pk: int, task_ids: Sequence[str], key: str) -> dict[str, Any]:
+    """task_id -> value; a mapped task's value is its children's values by map_index."""
+    out: dict[str, Any] = {}
     with store.engine.connect() as conn:
-        rows = conn.execute(select(XCom.task_id, XCom.value).where(
-            XCom.run_pk == run_pk, XCom.task_id.in_(list(task_ids)), XCom.key == key)).all()
-    return {r[0]: json.loads(r[1]) for r in rows}
+        rows = conn.execute(select(XCom.task_id, XCom.map_index, XCom.value).where(
+            XCom.run_pk == run_pk, XCom.task_id.in_(list(task_ids)), XCom.key == key)
+            .order_by(XCom.task_id, XCom.map_index)).all()
+    for task_id, map_index, value in rows:
+        if map_index < 0:
+            out[task_id] = json.loads(value)
+        else:
+            out.setdefault(task_id, []).append(json.loads(value))
+    return out
 
 
 # -- logs ------------------------------------------------------------------------------
@@ -311,52 +320,55 @@ def task_instances(store: Store, run_pk: int) -> list[TaskInstance]:
 
 
 @retrying
-def requeue_zombies(store: Store, older_than: dt.datetime) -> list[tuple[int, str, int]]:
-    """Running tries whose heartbeat stopped: back to queued (their worker is gone)."""
+def requeue_zombies(store: Store, older_than: dt.datetime) -> list[tuple[int, str, int, int]]:
+    """Running tries whose heartbeat stopped: back to queued (their worker is gone).
+    Returns (run_pk, task_id, try_number, map_index) of each."""
     with store.engine.begin() as conn:
-        rows = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.try_number).where(
-            TI.c.state == TaskState.RUNNING.value, TI.c.heartbeat_at < older_than)).all()
+        rows = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.try_number, TI.c.map_index)
+                            .where(TI.c.state == TaskState.RUNNING.value,
+                                   TI.c.heartbeat_at < older_than)).all()
         out = []
-        for run_pk, task_id, try_number in rows:
+        for run_pk, task_id, try_number, map_index in rows:
             if conn.execute(update(TI).where(
-                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == -1,
+                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
                 TI.c.state == TaskState.RUNNING.value, TI.c.try_number == try_number,
                 TI.c.heartbeat_at < older_than,
             ).values(state=TaskState.QUEUED.value, queued_at=utcnow(),
                      error="worker lost: heartbeat stopped")).rowcount:
-                out.append((run_pk, task_id, try_number))
+                out.append((run_pk, task_id, try_number, map_index))
     return out
 
 
 def waiting(store: Store, run_pks: Sequence[int]) -> list[tuple[Any, ...]]:
-    """(run_pk, task_id, state, try_number, next_retry_at, queued_at) of tasks not yet
-    started or waiting to retry."""
+    """(run_pk, task_id, state, try_number, next_retry_at, queued_at, map_index) of task
+    instances not yet started or waiting to retry (a mapped task's children included)."""
     if not run_pks:
         return []
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(
             TI.c.run_pk, TI.c.task_id, TI.c.state, TI.c.try_number,
-            TI.c.next_retry_at, TI.c.queued_at).where(
+            TI.c.next_retry_at, TI.c.queued_at, TI.c.map_index).where(
             TI.c.run_pk.in_(list(run_pks)), TI.c.state.in_(_CLAIMABLE)))]
 
 
 def all_states(store: Store, run_pks: Sequence[int]) -> dict[int, dict[str, tuple[str, Any]]]:
-    """run_pk -> task_id -> (state, end_date)."""
+    """run_pk -> task_id -> (state, end_date); a mapped task by its parent row."""
     out: dict[int, dict[str, tuple[str, Any]]] = {}
     if not run_pks:
         return out
     with store.engine.connect() as conn:
         for run_pk, task_id, state, end in conn.execute(select(
                 TI.c.run_pk, TI.c.task_id, TI.c.state, TI.c.end_date).where(
-                TI.c.run_pk.in_(list(run_pks)))):
+                TI.c.run_pk.in_(list(run_pks)), TI.c.map_index == -1)):
             out.setdefault(run_pk, {})[task_id] = (state, as_utc(end))
     return out
 
 
-def mark_queued(store: Store, run_pk: int, task_id: str) -> None:
+def mark_queued(store: Store, run_pk: int, task_id: str, map_index: int = -1) -> None:
     with store.engine.begin() as conn:
         conn.execute(update(TI).where(
-            TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.state.in_(_CLAIMABLE)
+            TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
+            TI.c.state.in_(_CLAIMABLE)
         ).values(queued_at=utcnow()))
 
 
@@ -387,45 +399,8 @@ def running_tries(store: Store, keys: Iterable[tuple[int, str, int]]) -> set[tup
     return {(r[0], r[1], r[2]) for r in rows}
 
 
-# -- operations: clear and mark ------------------------------------------------------------
-@retrying
-def clear(store: Store, run_pk: int, retries: dict[str, int]) -> dict[str, int]:
-    """Reset the named task instances to run again (XComs and fired joins go, the run is
-    running again); returns each one's next try number. A cleared try that was running is
-    stopped by its worker's next heartbeat."""
-    ids = list(retries)
-    now = utcnow()
-    with store.engine.begin() as conn:
-        rows = conn.execute(select(TI.c.task_id, TI.c.try_number).where(
-            TI.c.run_pk == run_pk, TI.c.task_id.in_(ids))).all()
-        for task_id, tries in rows:
-            conn.execute(update(TI).where(TI.c.run_pk == run_pk, TI.c.task_id == task_id).values(
-                state=TaskState.NONE.value, max_tries=tries + retries[task_id],
-                queued_at=now, start_date=None, end_date=None, duration=None, error=None,
-                next_retry_at=None, hostname=None, pid=None, heartbeat_at=None))
-        conn.execute(delete(XCom).where(XCom.run_pk == run_pk, XCom.task_id.in_(ids)))
-        conn.execute(delete(JoinFired).where(JoinFired.run_pk == run_pk))
-        conn.execute(update(DagRun).where(DagRun.id == run_pk).values(
-            state=RunState.RUNNING.value, end_date=None))
-    return {task_id: tries + 1 for task_id, tries in rows}
-
-
 def next_tries(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, int]:
     """The try number the next message of each task instance must carry."""
     with store.engine.connect() as conn:
         return {t: n + 1 for t, n in conn.execute(select(TI.c.task_id, TI.c.try_number).where(
             TI.c.run_pk == run_pk, TI.c.task_id.in_(list(task_ids)), TI.c.map_index == -1))}
-
-
-@retrying
-def mark(store: Store, run_pk: int, task_id: str, state: TaskState, reason: str) -> str | None:
-    """Set a task instance's state by hand; returns the state it had (None: no such task)."""
-    now = utcnow()
-    with store.engine.begin() as conn:
-        before = conn.execute(select(TI.c.state).where(
-            TI.c.run_pk == run_pk, TI.c.task_id == task_id)).scalar()
-        if before is None:
-            return None
-        conn.execute(update(TI).where(TI.c.run_pk == run_pk, TI.c.task_id == task_id).values(
-            state=state.value, end_date=now, error=reason, next_retry_at=None))
-    return before

@@ -112,6 +112,9 @@ def task_payload(settings: Settings, context: dict[str, Any]) -> str:
         "logical_date": context["logical_date"].isoformat(),
         "conf": context["dag_run"].conf, "params": _jsonable(context["params"]),
         "upstream": ti._upstream,
+        # a mapped task's child: which one, and its values (set again inside the container)
+        "map_index": context.get("map_index", -1),
+        "mapped_values": getattr(context["task"], "_mapped_values", None),
         "xcoms": [list(x) for x in ti_store.run_xcoms(runtime().store, ti.run_pk)],
     }
     return base64.b64encode(json.dumps(payload, default=str).encode()).decode()
