@@ -7,6 +7,9 @@ from .config import Settings
 
 
 def create_app(settings: Settings) -> Celery:
+    from .redis_transport import install
+
+    install()
     app = Celery("chordflow", broker=settings.broker_url, backend=settings.result_backend,
                  set_as_current=True)
     transport = {"visibility_timeout": settings.visibility_timeout}
@@ -26,6 +29,9 @@ def create_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         result_expires=3600,
+        # The store holds every outcome; the backend is there for the chords' counters
+        # only (Celery still counts a chord's parts for tasks that ignore their result).
+        task_ignore_result=True,
         result_extended=False,
         # Flower's live view comes from the workers' events. No `task-sent` events: they
         # doubled the cost of publishing a fan-out (a second Redis write per message, made

@@ -38,3 +38,7 @@ CLAIMABLE_TASK_STATES = frozenset({TaskState.NONE, TaskState.QUEUED, TaskState.U
                                    TaskState.UP_FOR_RESCHEDULE})
 FAILED_TASK_STATES = frozenset({TaskState.FAILED, TaskState.UPSTREAM_FAILED})
 FINAL_RUN_STATES = frozenset({RunState.SUCCESS, RunState.FAILED})
+# Every state a task instance can be in before it is final (`mapped`: a mapped task whose
+# children run). Asked for by name, the (run, state) index finds one at once, where
+# "not final" would walk past every finished task instance of the run.
+UNFINISHED_TASK_STATES = frozenset(s for s in TaskState if s not in FINAL_TASK_STATES)

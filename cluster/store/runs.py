@@ -8,11 +8,13 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, NotFoundError
-from ..states import FAILED_TASK_STATES, FINAL_TASK_STATES, RunState, TaskState
+from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES, RunState,
+                      TaskState)
 from .db import RUNS_CHANNEL, Store, retrying
 from .models import Dag, DagRun, TaskInstance, utcnow
 
 _FINAL = [s.value for s in FINAL_TASK_STATES]
+_UNFINISHED = [s.value for s in UNFINISHED_TASK_STATES]
 
 
 def create_run(store: Store, dag_id: str, conf: dict[str, Any] | None = None,
@@ -139,7 +141,22 @@ def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]],
                 "queue": t.get("queue"), "queued_at": now, "pool": t.get("pool"),
                 "pool_slots": t.get("pool_slots") or 1,
             } for t in tasks])
+    if len(tasks) >= _ANALYZE_AFTER and not store.is_sqlite:
+        _refresh_statistics(store)
     return run
+
+
+# A run this large changes the task table enough that PostgreSQL's planner, going by
+# statistics from before it (or none, on a new database), may look task instances up
+# through the (run, state) index and read the whole run on every claim: quadratic in
+# the run's size. Fresh statistics make it use the primary key (autovacuum would too,
+# a minute later).
+_ANALYZE_AFTER = 500
+
+
+def _refresh_statistics(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text("ANALYZE task_instance"))
 
 
 def get_run(store: Store, run_pk: int) -> DagRun:
@@ -185,7 +202,7 @@ def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> 
     with store.engine.begin() as conn:
         pending = conn.execute(
             select(TaskInstance.task_id).where(
-                TaskInstance.run_pk == run_pk, TaskInstance.state.not_in(_FINAL)).limit(1)
+                TaskInstance.run_pk == run_pk, TaskInstance.state.in_(_UNFINISHED)).limit(1)
         ).first()
         if pending is not None:
             return None
