@@ -9,16 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from typing import Any, Iterable
-
-import jinja2
-import jinja2.nativetypes
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .xcom_arg import XComArg
 
+if TYPE_CHECKING:
+    import jinja2
+
 
 def environment(searchpath: Iterable[str] = (), filters: dict[str, Any] | None = None,
-                native: bool = False) -> jinja2.Environment:
+                native: bool = False) -> "jinja2.Environment":
+    # Imported here: a task container whose fields hold no template never pays for Jinja
+    # (about a third of its start-up imports).
+    import jinja2
+    import jinja2.nativetypes
+
     cls = jinja2.nativetypes.NativeEnvironment if native else jinja2.Environment
     env = cls(
         loader=jinja2.FileSystemLoader(list(searchpath)),
@@ -37,18 +42,22 @@ def environment(searchpath: Iterable[str] = (), filters: dict[str, Any] | None =
     return env
 
 
-def render(value: Any, context: dict[str, Any], env: jinja2.Environment,
+def render(value: Any, context: dict[str, Any], env: "jinja2.Environment | Callable[[], Any]",
            template_ext: Iterable[str] = ()) -> Any:
-    """Render every string inside `value`; a string ending in a template extension is a file."""
+    """Render every string inside `value`; a string ending in a template extension is a file.
+
+    `env` may be a function that makes the environment, called only if one is needed."""
     if isinstance(value, str):
         if any(value.endswith(ext) for ext in template_ext):
+            import jinja2
+
             try:
-                return env.get_template(value).render(**context)
+                return _env(env).get_template(value).render(**context)
             except jinja2.TemplateNotFound:
                 pass
         if "{{" not in value and "{%" not in value:
             return value
-        return env.from_string(value).render(**context)
+        return _env(env).from_string(value).render(**context)
     if isinstance(value, XComArg):
         return value
     if isinstance(value, tuple):
@@ -58,6 +67,10 @@ def render(value: Any, context: dict[str, Any], env: jinja2.Environment,
     if isinstance(value, dict):
         return {k: render(v, context, env, template_ext) for k, v in value.items()}
     return value
+
+
+def _env(env: Any) -> Any:
+    return env() if callable(env) and not hasattr(env, "from_string") else env
 
 
 def searchpath_of(dag: Any) -> list[str]:
@@ -73,8 +86,14 @@ def searchpath_of(dag: Any) -> list[str]:
 def render_fields(operator: Any, context: dict[str, Any]) -> dict[str, Any]:
     """Render the operator's template fields in place; returns what was rendered."""
     dag = operator.dag
-    env = environment(searchpath_of(dag), getattr(dag, "user_defined_filters", None),
-                      getattr(dag, "render_template_as_native_obj", False))
+    made: list[Any] = []
+
+    def env() -> Any:
+        if not made:
+            made.append(environment(searchpath_of(dag), getattr(dag, "user_defined_filters", None),
+                                    getattr(dag, "render_template_as_native_obj", False)))
+        return made[0]
+
     if dag is not None:
         context = {**dag.user_defined_macros, **context}
     rendered = {}

@@ -5,7 +5,7 @@ from celery import Celery
 
 
 def register(app: Celery) -> None:
-    """Define chordflow's two task types on `app`."""
+    """Define chordflow's task types on `app`."""
 
     @app.task(name="chordflow.run_task_instance", bind=True, acks_late=True, shared=False,
               reject_on_worker_lost=True, max_retries=None)
