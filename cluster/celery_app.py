@@ -29,9 +29,11 @@ def create_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         result_expires=3600,
-        # The store holds every outcome; the backend is there for the chords' counters
-        # only (Celery still counts a chord's parts for tasks that ignore their result).
-        task_ignore_result=True,
+        # The store holds every outcome; a Redis backend is there for the chords' counters
+        # only (it counts a chord's parts for tasks that ignore their result). Other
+        # backends (embedded mode's in-memory one) join a chord by polling the header's
+        # results, so there they must be stored.
+        task_ignore_result=settings.result_backend.startswith(("redis", "rediss", "sentinel")),
         result_extended=False,
         # Flower's live view comes from the workers' events. No `task-sent` events: they
         # doubled the cost of publishing a fan-out (a second Redis write per message, made

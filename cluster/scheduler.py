@@ -92,6 +92,11 @@ class Scheduler:
     def __init__(self, settings: Settings, store: Store, app: Celery) -> None:
         self.settings, self.store, self.app = settings, store, app
         self._last_parse = 0.0
+        # Since when the store has answered without a break. While it was unreachable no
+        # worker could heartbeat, so stale heartbeats mean nothing until workers have had
+        # a zombie threshold to write again (a restart of PostgreSQL must not get live
+        # tries run twice).
+        self._store_up_since: float | None = None
 
     def parse(self) -> ParsedFolder | None:
         try:
@@ -149,8 +154,12 @@ class Scheduler:
         now = utcnow()
         zombie_cut = now - dt.timedelta(seconds=self.settings.zombie_threshold)
         runs = {r.id: r for r in run_store.running_runs(self.store)}
-        lost = {(r, t, m) for r, t, _, m in ti_store.requeue_zombies(self.store, zombie_cut)
-                if r in runs}
+        if self._store_up_since is None:
+            self._store_up_since = time.monotonic()
+        lost = set()
+        if time.monotonic() - self._store_up_since >= self.settings.zombie_threshold:
+            lost = {(r, t, m) for r, t, _, m in ti_store.requeue_zombies(self.store, zombie_cut)
+                    if r in runs}
         counts["zombies"] = len(lost)
         for r, t, m in lost:
             log.warning("run %s task %s%s: its worker stopped heartbeating; sending it again",
@@ -234,6 +243,7 @@ class Scheduler:
                     self.step()
                 except Exception:  # the database or broker may be restarting
                     log.exception("scheduler step failed; retrying")
+                    self._store_up_since = None
                 # A trigger's NOTIFY ends the wait at once: runs start in milliseconds.
                 if listener.wait(self.settings.scheduler_interval):
                     self.start_queued_runs()

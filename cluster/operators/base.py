@@ -110,6 +110,12 @@ class BaseOperator:
                 f"chordflow: {', '.join(unknown)}"
             )
         check_id("task_id", task_id)
+        for name, value in (("depends_on_past", depends_on_past),
+                            ("wait_for_downstream", kwargs.get("wait_for_downstream"))):
+            if value:  # accepted when false (default_args often spell it out), never ignored
+                raise UnsupportedFeatureError(
+                    f"{type(self).__name__}({task_id!r}): {name}=True is not supported by "
+                    "chordflow")
         self.task_id = task_id
         self.retries = int(retries or 0)
         if self.retries < 0:

@@ -76,3 +76,11 @@ def test_unknown_operator_argument_fails_loudly():
 def test_schedule_interval_is_the_older_name_of_schedule():
     assert DAG("d", schedule_interval="@daily").schedule == "@daily"
     assert DAG("d", schedule="@hourly").schedule == "@hourly"
+
+
+@pytest.mark.parametrize("arg", ["depends_on_past", "wait_for_downstream"])
+def test_past_dependent_arguments_fail_loudly_when_true(arg):
+    with DAG("d_past"):
+        PythonOperator(task_id="ok", python_callable=print, **{arg: False})
+        with pytest.raises(UnsupportedFeatureError, match=f"{arg}=True is not supported"):
+            PythonOperator(task_id="no", python_callable=print, **{arg: True})
