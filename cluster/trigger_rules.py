@@ -60,3 +60,14 @@ def evaluate(rule: TriggerRule | str, upstream_states: Iterable[TaskState | str]
     if rule is TriggerRule.NONE_SKIPPED:
         return None if not skipped else skip
     raise ValueError(f"unknown trigger rule {rule}")
+
+
+def verdict(rule: TriggerRule | str, upstream_states: dict[str, str]) -> tuple[TaskState | None, str]:
+    """`evaluate`, with the reason a task that will not run is given (None: it runs)."""
+    state = evaluate(rule, upstream_states.values())
+    if state is None:
+        return None, ""
+    failed = sorted(u for u, s in upstream_states.items()
+                    if s in (TaskState.FAILED, TaskState.UPSTREAM_FAILED))
+    return state, f"trigger rule {TriggerRule(rule)}: upstream " + (
+        f"failed ({', '.join(failed)})" if failed else "skipped")

@@ -233,3 +233,9 @@ def http_json(url, auth, method="GET"):
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return json.loads(body) if body else None
+
+
+def ok(done: subprocess.CompletedProcess) -> str:
+    """The stdout of a command that must have succeeded (else its output in the failure)."""
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

@@ -87,12 +87,8 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
     if any(delivery.upstream_states.get(u) not in _FINAL for u in spec["upstream"]):
         log.debug("%s: early delivery, upstreams not final", who)
         return "noop:early"
-    verdict = trigger_rules.evaluate(spec["trigger_rule"], delivery.upstream_states.values())
+    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], delivery.upstream_states)
     if verdict is not None:
-        failed = sorted(u for u, s in delivery.upstream_states.items()
-                        if s in (TaskState.FAILED, TaskState.UPSTREAM_FAILED))
-        reason = f"trigger rule {spec['trigger_rule']}: upstream " + (
-            f"failed ({', '.join(failed)})" if failed else "skipped")
         if ti_store.settle_without_running(rt.store, run_pk, task_id, verdict, reason, map_index):
             log.info("%s: %s (%s)", who, verdict.value, reason)
             _close_if_done(celery_task.app, rt, run_pk, data)

@@ -80,12 +80,8 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
         return f"noop:run-{delivery.run_state}"
     if any(delivery.upstream_states.get(u) not in _FINAL for u in spec["upstream"]):
         return "noop:early"
-    verdict = trigger_rules.evaluate(spec["trigger_rule"], delivery.upstream_states.values())
+    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], delivery.upstream_states)
     if verdict is not None:
-        failed = sorted(u for u, s in delivery.upstream_states.items()
-                        if s in (TaskState.FAILED, TaskState.UPSTREAM_FAILED))
-        reason = f"trigger rule {spec['trigger_rule']}: upstream " + (
-            f"failed ({', '.join(failed)})" if failed else "skipped")
         return _settle_unexpanded(rt, run_pk, task_id, try_number, verdict, reason)
     task = rt.dag(data).get_task(task_id)
     try:

@@ -5,6 +5,7 @@ import pytest
 
 from cluster import services
 from cluster.store import tasks as ti_store
+from tests.servers import ok
 
 AF_DAGS = ["af_classic_etl", "af_taskflow_params", "af_sdk_style", "af_sdk_with_block",
            "af_custom_operator"]
@@ -15,11 +16,6 @@ def af_cluster(cluster_env):
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2)
     return cluster_env
-
-
-def ok(done):
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def run_dag(c, dag_id, *extra):

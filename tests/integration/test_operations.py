@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.servers import wait_for
+from tests.servers import ok, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -13,11 +13,6 @@ def ops(cluster_env):
     cluster_env.scheduler()
     cluster_env.worker(concurrency=3)
     return cluster_env
-
-
-def ok(done):
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def states(c, run_id):

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.servers import ok
 
 
 @pytest.fixture(scope="module")
@@ -13,11 +14,6 @@ def pooled(cluster_env):
     cluster_env.start("worker", "-c", "1", "-Q", "special", "-n", "special@%h",
                       marker="ready.", CF_WORKER="special-worker")
     return cluster_env
-
-
-def ok(done):
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def most_at_once(c, name):

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from tests.servers import wait_for
+from tests.servers import ok, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -13,11 +13,6 @@ def sched(cluster_env):
     cluster_env.scheduler()  # two at once: no run may be made twice
     cluster_env.worker(concurrency=4)
     return cluster_env
-
-
-def ok(done):
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def runs_of(c, dag_id):

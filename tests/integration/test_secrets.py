@@ -7,6 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from cluster import services
+from tests.servers import ok
 
 KEY = Fernet.generate_key().decode()
 PASSWORD = "s3cr3t-Pa55word"
@@ -19,11 +20,6 @@ def secret_cluster(cluster_env):
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2)
     return cluster_env
-
-
-def ok(done):
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def test_connections_cli_round_trip_encrypted(secret_cluster):

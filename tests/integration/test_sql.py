@@ -5,6 +5,7 @@ import pytest
 
 from cluster import services
 from cluster.store.tasks import pull_xcoms
+from tests.servers import ok
 
 DAG_ID = "t_sql_ops"
 
@@ -14,11 +15,6 @@ def sql_cluster(cluster_env):
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2)
     return cluster_env
-
-
-def ok(done):
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def test_sql_operators_write_and_read_postgres(sql_cluster):
