@@ -13,6 +13,7 @@ more than one incoming edge: those are joins. Each incoming path ends in an
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections import defaultdict
 from typing import Iterator, Mapping, Sequence, Union
 
@@ -87,6 +88,18 @@ def compile_plan(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | 
     `order` (a topological order) keeps the output stable and readable; by default
     the mapping's order is used.
     """
+    # Compiling allocates tens of thousands of small objects and frees no cycles; the
+    # cyclic collector's passes over them were a third of the time at 10k tasks.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile(upstreams, order)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compile(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None) -> Plan:
     graph = _Graph()
     tasks = list(order) if order is not None else list(upstreams)
     # Vertices are ints (cheaper than names at 10k tasks): task i enters at 2i and leaves
