@@ -90,6 +90,24 @@ def test_task_containers_are_confined(docker_cluster, engine):
     handle.close()
 
 
+def test_cancel_stops_and_removes_the_task_container(docker_cluster, engine):
+    assert docker_cluster.cli("trigger", "t_docker_slow").returncode == 0
+    handle = docker_cluster.cluster()
+    run_ = services.list_runs(handle, "t_docker_slow", limit=1)[0]
+    container = wait_for(lambda: leftovers(engine, run_.id), 60, what="the task container")[0]
+    wait_for(lambda: "started" in "".join(t for _, t in services.task_logs(handle, run_.id, "slow")),
+             30, what="the command to start")
+    done = docker_cluster.cli("runs", "cancel", str(run_.id))
+    assert done.returncode == 0 and "stopping slow" in done.stdout, done.stdout + done.stderr
+    wait_for(lambda: container.id not in {c.id for c in engine.containers.list(all=True)}, 30,
+             what="the cancelled try's container to be removed")
+    final, tis = services.run_details(handle, run_.id)
+    log = "".join(t for _, t in services.task_logs(handle, run_.id, "slow"))
+    handle.close()
+    assert final.state == "failed" and tis[0].state == "failed"
+    assert "finished" not in log and "TaskCancelled" in log
+
+
 def test_orphan_container_of_a_killed_worker_is_removed(docker_cluster, engine):
     victim = docker_cluster.worker(concurrency=1, name="victim", CHORDFLOW_RUNNER="docker",
                                    CELERY_QUEUES="")
