@@ -7,17 +7,11 @@ from __future__ import annotations
 
 import enum
 
+from .states import RunState
 
-class DagRunState(str, enum.Enum):
-    """States of a DAG run."""
 
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCESS = "success"
-    FAILED = "failed"
-
-    def __str__(self) -> str:
-        return self.value
+# A run's states are the same four in both.
+DagRunState = RunState
 
 
 class TaskInstanceState(str, enum.Enum):

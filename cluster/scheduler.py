@@ -198,7 +198,7 @@ class Scheduler:
             if closed is not None:
                 counts["closed"] += 1
                 canvas.announce_run_end(self.app, run_pk, run.dag_id, data, closed)
-            elif self._timed_out(run, now):
+            elif self._timed_out(run, data, now):
                 timeout = data["dagrun_timeout"]
                 if run_store.end_run(self.store, run_pk, RunState.FAILED,
                                      f"dagrun_timeout of {timeout:g}s exceeded") is not None:
@@ -220,8 +220,9 @@ class Scheduler:
                 settled += 1
         return settled
 
-    def _timed_out(self, run: Any, now: dt.datetime) -> bool:
-        timeout = dag_store.version_data(self.store, run.dag_version_id).get("dagrun_timeout")
+    @staticmethod
+    def _timed_out(run: Any, data: dict[str, Any], now: dt.datetime) -> bool:
+        timeout = data.get("dagrun_timeout")
         return bool(timeout and run.start_date and
                     (now - as_utc(run.start_date)).total_seconds() > timeout)
 

@@ -227,14 +227,12 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
         if wanted:
             chosen |= _reachable(chosen, edges)
     cluster.check_broker()
-    tries = ops_store.clear(cluster.store, run.id,
-                           {t: data["_index"][t].get("retries", 0) for t in chosen})
+    ops_store.clear(cluster.store, run.id, {t: data["_index"][t].get("retries", 0) for t in chosen})
     # The whole canvas again: tasks not cleared are final, so their deliveries are no-ops
     # that pass the order on to the cleared ones.
     plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
     canvas.build(cluster.app, plan.start, run.id, run.dag_id, data["_index"],
-                 {**ti_store.next_tries(cluster.store, run.id, data["_index"]), **tries}
-                 ).apply_async()
+                 ti_store.next_tries(cluster.store, run.id, data["_index"])).apply_async()
     if cluster.settings.embedded:
         from .embedded import run_in_process
 

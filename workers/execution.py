@@ -89,9 +89,7 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
         return "noop:early"
     verdict, reason = trigger_rules.verdict(spec["trigger_rule"], delivery.upstream_states)
     if verdict is not None:
-        if ti_store.settle_without_running(rt.store, run_pk, task_id, verdict, reason, map_index):
-            log.info("%s: %s (%s)", who, verdict.value, reason)
-            _close_if_done(celery_task.app, rt, run_pk, data)
+        _settle(celery_task.app, rt, data, run_pk, task_id, map_index, verdict, reason, who)
         return verdict.value
     if limited:
         claimed = pool_store.claim_within_limits(
@@ -104,10 +102,8 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
     if claimed == pool_store.NO_POOL:
         reason = (f"pool {spec['pool']!r} does not exist (create it: chordflow pools set "
                   f"{spec['pool']} SLOTS)")
-        if ti_store.settle_without_running(rt.store, run_pk, task_id, TaskState.FAILED, reason,
-                                           map_index):
-            log.error("%s: %s", who, reason)
-            _close_if_done(celery_task.app, rt, run_pk, data)
+        _settle(celery_task.app, rt, data, run_pk, task_id, map_index, TaskState.FAILED, reason,
+                who)
         return "failed:no-pool"
     if claimed == pool_store.FULL:
         # No slot: the message comes back later and the worker process is free meanwhile.
@@ -133,6 +129,15 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
         raise celery_task.retry(args=(run_pk, task_id, again, map_index),
                                 countdown=retry_in, max_retries=None)
     return state.value
+
+
+def _settle(app: Celery, rt: WorkerRuntime, data: dict[str, Any], run_pk: int, task_id: str,
+            map_index: int, state: TaskState, reason: str, who: str) -> None:
+    """End a task instance without running it (trigger rule, missing pool); maybe the run."""
+    if ti_store.settle_without_running(rt.store, run_pk, task_id, state, reason, map_index):
+        log.log(logging.ERROR if state is TaskState.FAILED else logging.INFO, "%s: %s (%s)",
+                who, state.value, reason)
+        _close_if_done(app, rt, run_pk, data)
 
 
 def _close_if_done(app: Celery, rt: WorkerRuntime, run_pk: int, data: dict[str, Any]) -> None:

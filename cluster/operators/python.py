@@ -37,12 +37,9 @@ class PythonOperator(BaseOperator):
         provide_context: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        if not callable(python_callable):
-            raise TypeError("python_callable must be callable")
+        call = callable_args(python_callable, op_args, op_kwargs)
         super().__init__(**kwargs)
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
+        self.python_callable, self.op_args, self.op_kwargs = call
         self.templates_dict = templates_dict
         self.show_return_value_in_logs = show_return_value_in_logs
         for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
@@ -53,6 +50,14 @@ class PythonOperator(BaseOperator):
         kwargs = resolve_xcom_args(self.op_kwargs, context)
         context = {**context, "templates_dict": self.templates_dict}
         return self.python_callable(*args, **context_kwargs(self.python_callable, context, kwargs))
+
+
+def callable_args(python_callable: Callable, op_args: Sequence[Any] | None,
+                  op_kwargs: dict[str, Any] | None) -> tuple[Callable, list[Any], dict[str, Any]]:
+    """A Python task's callable and its arguments, checked (PythonOperator, PythonSensor)."""
+    if not callable(python_callable):
+        raise TypeError("python_callable must be callable")
+    return python_callable, list(op_args or []), dict(op_kwargs or {})
 
 
 def context_kwargs(fn: Callable, context: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

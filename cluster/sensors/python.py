@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ..operators.python import context_kwargs
+from ..operators.python import callable_args, context_kwargs
 from .base import BaseSensorOperator, PokeReturnValue
 
 
@@ -29,12 +29,9 @@ class PythonSensor(BaseSensorOperator):
         templates_dict: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if not callable(python_callable):
-            raise TypeError("python_callable must be callable")
+        call = callable_args(python_callable, op_args, op_kwargs)
         super().__init__(**kwargs)
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
+        self.python_callable, self.op_args, self.op_kwargs = call
         self.templates_dict = templates_dict
 
     def poke(self, context: dict[str, Any]) -> bool | PokeReturnValue:

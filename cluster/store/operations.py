@@ -11,10 +11,10 @@ TI = TaskInstance.__table__
 
 
 @retrying
-def clear(store: Store, run_pk: int, retries: dict[str, int]) -> dict[str, int]:
+def clear(store: Store, run_pk: int, retries: dict[str, int]) -> None:
     """Reset the named task instances to run again (XComs, fired joins and mapped children
-    go, the run is running again); returns each one's next try number. A cleared try that
-    was running is stopped by its worker's next heartbeat."""
+    go, the run is running again). A cleared try that was running is stopped by its
+    worker's next heartbeat."""
     ids = list(retries)
     now = utcnow()
     with store.engine.begin() as conn:
@@ -31,7 +31,6 @@ def clear(store: Store, run_pk: int, retries: dict[str, int]) -> dict[str, int]:
         conn.execute(delete(JoinFired).where(JoinFired.run_pk == run_pk))
         conn.execute(update(DagRun).where(DagRun.id == run_pk).values(
             state=RunState.RUNNING.value, end_date=None))
-    return {task_id: tries + 1 for task_id, tries in rows}
 
 
 @retrying

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (and_, bindparam, case, delete, exists, insert, select, tuple_,
@@ -13,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..states import (CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES,
                       RunState, TaskState)
-from .db import Store, retrying
+from .db import Compiled, Store, retrying
 from .models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
 
 TI = TaskInstance.__table__
@@ -84,44 +83,13 @@ def run_info(store: Store, run_pk: int) -> RunInfo | None:
     return RunInfo(run_pk, row[0], row[1], row[2] or {}, as_utc(row[3]), row[4])
 
 
-class _Fast:
-    """A hot-path statement that PostgreSQL runs as SQL text compiled once: SQLAlchemy's
-    per-call compile-cache lookup and parameter processing were half of a worker's CPU
-    time per task. Other databases (SQLite, embedded) run the statement as it is."""
-
-    _POSTCOMPILE = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
-
-    def __init__(self, statement: Any) -> None:
-        self.statement = statement
-        self._sql: str | None = None
-        self._fixed: dict[str, Any] = {}
-
-    def __call__(self, conn: Any, params: dict[str, Any]) -> Any:
-        if conn.dialect.name != "postgresql":
-            return conn.execute(self.statement, params)
-        if self._sql is None:
-            compiled = self.statement.compile(dialect=conn.dialect)
-            self._fixed = {name: _adapt(bind.value) for name, bind in compiled.binds.items()
-                           if not bind.required}
-            self._sql = self._POSTCOMPILE.sub(r"%(\1)s", str(compiled))
-        return conn.exec_driver_sql(self._sql, {**self._fixed, **{
-            k: _adapt(v) for k, v in params.items()}})
-
-
-def _adapt(value: Any) -> Any:
-    """A list for `IN`: psycopg2 renders a tuple as `(a, b)` (never empty: `('',)`)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(value) or ("",)
-    return value
-
-
 # The hot path's statements are built once; each delivery only binds its values.
 # A try's start is now, except for a sensor coming back from a reschedule: its timeout
 # counts from the first poke.
 _KEEP_START = case((TI.c.state == TaskState.UP_FOR_RESCHEDULE.value, TI.c.start_date),
                    else_=bindparam("p_now"))
 _UP = TI.alias("up")
-_CLAIM_IF_READY = _Fast(update(TI).where(
+_CLAIM_IF_READY = Compiled(update(TI).where(
     TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
     TI.c.map_index == bindparam("p_map"), TI.c.state.in_(_CLAIMABLE),
     TI.c.try_number == bindparam("p_prev"),
@@ -205,18 +173,18 @@ def _update_claimable(store: Store, run_pk: int, task_id: str, map_index: int,
             TI.c.state.in_(_CLAIMABLE), *conditions).values(**values)).rowcount == 1
 
 
-_FINISH = _Fast(update(TI).where(
+_FINISH = Compiled(update(TI).where(
     TI.c.run_pk == bindparam("p_run"), TI.c.task_id == bindparam("p_task"),
     TI.c.map_index == bindparam("p_map"), TI.c.state == TaskState.RUNNING.value,
     TI.c.try_number == bindparam("p_try"),
 ).values(state=bindparam("p_state"), try_number=bindparam("p_next_try"),
          end_date=bindparam("p_now"), error=bindparam("p_error"),
          next_retry_at=bindparam("p_retry_at"), duration=bindparam("p_duration")))
-_ADD_LOG = _Fast(insert(TaskLog).values(
+_ADD_LOG = Compiled(insert(TaskLog).values(
     run_pk=bindparam("run_pk"), task_id=bindparam("task_id"), map_index=bindparam("map_index"),
     try_number=bindparam("try_number"), text=bindparam("text"),
     created_at=bindparam("created_at")))
-_PENDING = _Fast(select(TI.c.task_id).where(
+_PENDING = Compiled(select(TI.c.task_id).where(
     TI.c.run_pk == bindparam("p_run"), TI.c.state.in_(_UNFINISHED)).limit(1))
 
 
