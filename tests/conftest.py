@@ -17,6 +17,10 @@ TEST_DAGS = Path(__file__).parent / "dags"
 # The tests' own Redis database, flushed per cluster; chosen per test process so two
 # suites running side by side on one machine do not flush each other's queues.
 REDIS_DB = int(os.environ.get("CHORDFLOW_TEST_REDIS_DB", 8 + os.getpid() % 6))
+# The task runtime image the docker-runner tests use: a checkout that changes what runs
+# inside task containers builds its own tag (IMAGE_TAG=x bash images/build.sh runtime)
+# and sets CHORDFLOW_TEST_IMAGE_TAG=x, so checkouts sharing one engine do not clash.
+RUNTIME_IMAGE = "chordflow/runtime:" + os.environ.get("CHORDFLOW_TEST_IMAGE_TAG", "latest")
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +132,7 @@ def base_env(tmp: Path, database_url: str, broker_url: str | None) -> dict[str, 
         "CHORDFLOW_ZOMBIE_THRESHOLD": "4",
         "CHORDFLOW_QUEUED_TIMEOUT": "10",
         "CHORDFLOW_TEST_OUT": str(tmp / "out"),
+        "CHORDFLOW_RUNTIME_IMAGE": RUNTIME_IMAGE,
         "PYTHONPATH": str(ROOT),
     })
     if broker_url:

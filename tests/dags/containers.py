@@ -4,7 +4,7 @@ import os
 from cluster import DAG, BashOperator, task
 from cluster.operators.docker import DockerOperator
 
-IMAGE = "chordflow/runtime:latest"
+IMAGE = os.environ.get("CHORDFLOW_RUNTIME_IMAGE", "chordflow/runtime:latest")
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
 with DAG("t_docker_python", start_date=START) as py_dag:

@@ -6,7 +6,7 @@ import pytest
 from cluster import services
 from tests.servers import docker_client, wait_for
 
-IMAGE = "chordflow/runtime:latest"
+from tests.conftest import RUNTIME_IMAGE as IMAGE
 
 
 @pytest.fixture(scope="module")
