@@ -9,6 +9,15 @@ SHAPES = {
                  "python_callable=noop) for i in range(1000)] >> EmptyOperator(task_id='join')",
     "diamond100": "EmptyOperator(task_id='top') >> [PythonOperator(task_id=f'p{i}', "
                   "python_callable=noop) for i in range(100)] >> EmptyOperator(task_id='bottom')",
+    # the scale scenarios: 10,000-task runs, and 100 concurrent runs of a 50-task DAG
+    "chain10000": "chain(*[PythonOperator(task_id=f't{i}', python_callable=noop) "
+                  "for i in range(10000)])",
+    "fanjoin10000": "PythonOperator(task_id='root', python_callable=noop) >> "
+                    "[PythonOperator(task_id=f'p{i}', python_callable=noop) for i in range(9998)]"
+                    " >> PythonOperator(task_id='join', python_callable=noop)",
+    "dag50": "PythonOperator(task_id='root', python_callable=noop) >> "
+             "[PythonOperator(task_id=f'p{i}', python_callable=noop) for i in range(48)] >> "
+             "PythonOperator(task_id='join', python_callable=noop)",
 }
 
 TEMPLATE = '''import time

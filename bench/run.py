@@ -213,7 +213,7 @@ class Bench:
         self.named = {}
 
     # -- chordflow side --------------------------------------------------------------------
-    def run_dag(self, dag_id):
+    def run_dag(self, dag_id, timeout=600):
         import redis
 
         from cluster import services
@@ -223,7 +223,7 @@ class Bench:
         # Chains are timed trigger→success; the wide shapes by their tasks' own timestamps,
         # so they poll gently (the floor's poll is a cheap Redis HLEN; this is a query).
         poll = 0.005 if "chain" in dag_id else 0.05
-        final = services.wait(self.cluster, run.id, timeout=600, poll=poll)
+        final = services.wait(self.cluster, run.id, timeout=timeout, poll=poll)
         t1 = time.time()
         _, tis = services.run_details(self.cluster, run.id)
         assert final.state == "success", final.state
@@ -237,6 +237,38 @@ class Bench:
         return {"trigger_to_success_s": t1 - t0, "spans": spans, "store_spans": store,
                 "user_code_spans": len(user_code),
                 "created": run.created_at.timestamp()}
+
+    def scale(self):
+        """10,000-task runs trigger → success, and 100 concurrent runs of a 50-task DAG."""
+        from cluster import services
+
+        out = {}
+        for name, n in (("chain10000", 10000), ("fanjoin10000", 10000)):
+            r = self.run_dag(f"bench_{name}", timeout=3600)
+            out[name] = {"tasks": n, "trigger_to_success_s": round(r["trigger_to_success_s"], 2),
+                         "tasks_per_s": round(n / r["trigger_to_success_s"], 1)}
+            progress(f"chordflow {name}: {out[name]}")
+        t0 = time.time()
+        runs = [services.trigger(self.cluster, "bench_dag50") for _ in range(100)]
+        for run in runs:
+            services.wait(self.cluster, run.id, timeout=3600, poll=0.2)
+        wall = time.time() - t0
+        import redis
+
+        r = redis.Redis.from_url(self.broker)
+        handover = []
+        for run in runs:
+            final = services.run_details(self.cluster, run.id)[0]
+            assert final.state == "success", final.state
+            spans = {k.decode(): tuple(map(float, v.decode().split(",")))
+                     for k, v in r.hgetall("cfspan:" + final.run_id).items()}
+            handover += [spans[f"p{i}"][0] - spans["root"][1] for i in range(48)]
+            handover.append(spans["join"][0] - max(spans[f"p{i}"][1] for i in range(48)))
+        out["concurrent_100x50"] = {"runs": 100, "tasks": 5000, "wall_s": round(wall, 2),
+                                    "tasks_per_s": round(5000 / wall, 1),
+                                    "handover": summary_ms(handover)}
+        progress(f"chordflow 100 concurrent runs: {out['concurrent_100x50']}")
+        return out
 
     # -- floor side ----------------------------------------------------------------------------
     def floor_canvas(self, shape, n):
@@ -317,7 +349,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
     p.add_argument("--scheduler-interval", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,scheduler,docker,embedded")
+    p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,scheduler,docker,"
+                                          "embedded,scale")
     args = p.parse_args(argv)
     chosen = set(args.scenarios.split(","))
     result = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -386,6 +419,15 @@ def main(argv=None):
             scen[f"throughput_{name}"] = {"chordflow_tasks_per_s": round(cf, 1),
                                           "celery_tasks_per_s": round(fl, 1),
                                           "ratio": round(cf / fl, 2)}
+    if "scale" in chosen:
+        with Bench(args) as bench:
+            bench.chordflow_cluster()
+            memory = bench.memory("idle")
+            sampler = bench.sample_memory()
+            scen["scale"] = bench.scale()
+            memory.update(sampler())
+            scen["scale"]["memory_rss_mb"] = memory
+            bench.stop_procs()
     if "compile" in chosen:
         scen["compile"] = compile_scenarios([1000, 10000])
     if "docker" in chosen:
@@ -452,6 +494,18 @@ def to_markdown(result):
             lines.append("| RSS idle → under the 1000 fan-out (MiB) | " + ", ".join(
                 f"{n} {s.get(n + '_idle')} → {s.get(n + '_under_load')}" for n in names)
                 + " | | |")
+        elif name == "scale":
+            for k in ("chain10000", "fanjoin10000"):
+                lines.append(f"| {k}: trigger → success (s), tasks/s | {s[k]['trigger_to_success_s']}, "
+                             f"{s[k]['tasks_per_s']} | | |")
+            c = s["concurrent_100x50"]
+            lines.append(f"| 100 concurrent runs × 50 tasks: tasks/s, hand-over p50 / p95 (ms) | "
+                         f"{c['tasks_per_s']}, {c['handover']['p50_ms']} / {c['handover']['p95_ms']}"
+                         f" | | |")
+            m = s["memory_rss_mb"]
+            names = sorted({k.split("_", 1)[0] for k in m})
+            lines.append("| RSS idle → under the 10k runs (MiB) | " + ", ".join(
+                f"{n} {m.get(n + '_idle')} → {m.get(n + '_under_load')}" for n in names) + " | | |")
         elif name == "embedded_run_example":
             lines.append(f"| `chordflow run dagdefs/example_etl.py`, cold (s) | {s['wall_s']} | | |")
     return "\n".join(lines) + "\n"
