@@ -18,7 +18,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pathspec.patterns import GitWildMatchPattern
+try:  # pathspec 1.x names the .gitignore pattern class so; 0.x has only the older one
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as GitPattern
+except ImportError:  # pragma: no cover
+    from pathspec.patterns import GitWildMatchPattern as GitPattern
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,7 @@ def _compile(line: str, folder: Path, top: Path, syntax: IgnoreSyntax, source: P
         return None
     anchored = line.startswith("/") or "/" in line.rstrip("/")
     bare = line.lstrip("!")
-    return _Rule(GitWildMatchPattern(line), folder, anchored,
+    return _Rule(GitPattern(line), folder, anchored,
                  dir_only=bare.rstrip() != bare.rstrip().rstrip("/"))
 
 
