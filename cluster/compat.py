@@ -1,8 +1,12 @@
-"""Airflow's import names resolved to chordflow while DAG files load.
+"""Airflow's import names resolved to chordflow: the `airflow` namespace.
 
 An Airflow user's DAG file says `from airflow import DAG`; when real Airflow is not
-installed, these names resolve to chordflow's own classes. A name chordflow does
-not provide fails the file's import with that name in the message.
+installed, these names resolve to chordflow's own classes, from the first DAG file
+loaded on for the life of the process (task code imports `airflow.*` lazily too).
+Modules of installed Airflow provider wheels (`site-packages/airflow/providers/...`)
+come through as they are and win over chordflow's stand-ins. A name chordflow does
+not provide fails the import with an ImportError naming it, so `try: ... except
+ImportError:` fallbacks in DAG files work.
 """
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 import types
 from typing import Any, Iterator
 
-from .errors import UnsupportedFeatureError
+from .airflow_surface import SURFACE, VALUES
+from .errors import UnsupportedAirflowModule, UnsupportedAirflowName
 
 # airflow module -> chordflow modules whose public names it offers; "module:a,b" offers
 # only the names a and b of that module.
@@ -109,6 +115,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.providers.sqlite.operators.sqlite": ("cluster.operators.sql",),
 }
 _EXTRA: dict[str, dict[str, Any]] = {}
+for _module, _sources in SURFACE.items():
+    MODULES[_module] = tuple(MODULES.get(_module, ())) + _sources
+for _module, _values in VALUES.items():
+    MODULES.setdefault(_module, ())
+    _EXTRA.setdefault(_module, {}).update(_values)
 
 
 def register(module: str, sources: tuple[str, ...] = (), **names: Any) -> None:
@@ -128,23 +139,54 @@ def days_ago(n: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.date
     return today - dt.timedelta(days=n)
 
 
+class _Namespace(types.ModuleType):
+    """A mapped `airflow.*` package: its submodules are attributes, as on the real one."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        child = f"{self.__name__}.{attr}"
+        if child in MODULES or _installed_provider(child) is not None:
+            return importlib.import_module(child)
+        raise AttributeError(f"chordflow does not support the Airflow name {attr!r} of "
+                             f"{self.__name__!r}")
+
+
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolves `airflow.*`: installed provider modules first, then chordflow's stand-ins."""
+
     def find_spec(self, fullname: str, path: Any, target: Any = None):  # type: ignore[override]
         if fullname != "airflow" and not fullname.startswith("airflow."):
             return None
+        installed = _installed_provider(fullname)
+        if installed is not None:
+            return installed
         if fullname not in MODULES:
             parent, _, last = fullname.rpartition(".")
             if last[:1].isupper():  # `from airflow.sdk import TaskGroup` looks for a submodule
-                raise UnsupportedFeatureError(
-                    f"chordflow does not support the Airflow name {last!r} of {parent!r}")
-            raise UnsupportedFeatureError(
-                f"chordflow does not support the Airflow module {fullname!r}")
+                raise UnsupportedAirflowName(
+                    f"chordflow does not support the Airflow name {last!r} of {parent!r}",
+                    name=parent)
+            hint = ""
+            if fullname.startswith("airflow.providers."):
+                package = "-".join(fullname.split(".")[2:4])
+                hint = (f" (if it is part of an Airflow provider, install it: pip install "
+                        f"--no-deps apache-airflow-providers-{package})")
+            raise UnsupportedAirflowModule(
+                f"chordflow does not support the Airflow module {fullname!r}{hint}",
+                name=fullname)
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-        module = types.ModuleType(spec.name)
-        module.__path__ = []  # a package, so submodules resolve through this finder
+        module = _Namespace(spec.name)
+        # a package, so submodules resolve through this finder; an installed provider's
+        # folders are on its path, so their modules are found under it
+        module.__path__ = _folders(spec.name)
         for source in MODULES[spec.name]:
+            source, _, as_name = source.partition("@")
+            if as_name:
+                setattr(module, as_name, importlib.import_module(source))
+                continue
             source, _, only = source.partition(":")
             src = importlib.import_module(source)
             names = only.split(",") if only else getattr(src, "__all__", None) or [
@@ -165,30 +207,51 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 _FINDER = _Finder()
 
 
+def _folders(name: str) -> list[str]:
+    """The folders of package `name` on sys.path (those of installed provider wheels)."""
+    parts = name.split(".")
+    return [folder for folder in (os.path.join(entry or ".", *parts) for entry in sys.path)
+            if os.path.isdir(folder)]
+
+
+def _installed_provider(fullname: str) -> importlib.machinery.ModuleSpec | None:
+    """The spec of an installed provider's module (a real file), which wins over a stand-in."""
+    if not fullname.startswith("airflow.providers."):
+        return None
+    spec = importlib.machinery.PathFinder.find_spec(fullname, _folders(fullname.rpartition(".")[0]))
+    if spec is None or spec.origin in (None, "namespace") or not spec.has_location:
+        return None
+    return spec
+
+
 def real_airflow_installed() -> bool:
-    return any(
-        f is not _FINDER and getattr(f, "find_spec", None) and _safe_find(f)
-        for f in sys.meta_path
-    )
+    """Airflow itself is importable: a regular `airflow` package, not only providers' folders."""
+    spec = importlib.machinery.PathFinder.find_spec("airflow")
+    return spec is not None and spec.origin not in (None, "namespace") and spec.has_location
 
 
-def _safe_find(finder: Any) -> bool:
-    try:
-        return finder.find_spec("airflow", None) is not None
-    except Exception:
-        return False
+def install() -> None:
+    """From now on `import airflow...` resolves to chordflow (unless Airflow is real).
+
+    It stays for the life of the process, as Airflow's modules would: callables import
+    `airflow.*` lazily while they run, long after their file loaded.
+    """
+    if _FINDER in sys.meta_path or real_airflow_installed():
+        return
+    sys.meta_path.insert(0, _FINDER)
+    # a provider-only `airflow` folder imported before as a namespace package must go
+    for name in [m for m in sys.modules if m == "airflow" or m.startswith("airflow.")]:
+        if not isinstance(sys.modules[name], _Namespace) and not _is_provider_module(name):
+            del sys.modules[name]
+
+
+def _is_provider_module(name: str) -> bool:
+    return name.startswith("airflow.providers.") and getattr(
+        sys.modules[name], "__file__", None) is not None
 
 
 @contextlib.contextmanager
 def airflow_names() -> Iterator[None]:
-    """While active, `import airflow...` resolves to chordflow (unless Airflow is real)."""
-    if _FINDER in sys.meta_path or real_airflow_installed():
-        yield
-        return
-    sys.meta_path.insert(0, _FINDER)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(_FINDER)
-        for name in [m for m in sys.modules if m == "airflow" or m.startswith("airflow.")]:
-            del sys.modules[name]
+    """`import airflow...` resolves to chordflow inside the block, and after it (`install`)."""
+    install()
+    yield

@@ -67,6 +67,10 @@ class Settings:
     # DAG that says nothing about catchup runs only its latest interval (Airflow 3).
     dags_are_paused_at_creation: bool = True
     catchup_by_default: bool = False
+    # Airflow's DAG discovery: safe mode parses only files mentioning "airflow" and "dag";
+    # the syntax of .airflowignore lines (regexp or glob)
+    dag_discovery_safe_mode: bool = True
+    dag_ignore_file_syntax: str = "regexp"
 
     @property
     def embedded(self) -> bool:
@@ -145,6 +149,11 @@ class Settings:
             dags_are_paused_at_creation=_flag("DAGS_ARE_PAUSED_AT_CREATION",
                                               get("DAGS_ARE_PAUSED_AT_CREATION")) is not False,
             catchup_by_default=bool(_flag("CATCHUP_BY_DEFAULT", get("CATCHUP_BY_DEFAULT"))),
+            dag_discovery_safe_mode=_flag("DAG_DISCOVERY_SAFE_MODE",
+                                          get("DAG_DISCOVERY_SAFE_MODE")) is not False,
+            dag_ignore_file_syntax=_check_choice(
+                "DAG_IGNORE_FILE_SYNTAX", get("DAG_IGNORE_FILE_SYNTAX", "regexp").lower(),
+                ("regexp", "glob")),
         )
         values.update(overrides)
         return cls(**values)

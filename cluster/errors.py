@@ -73,3 +73,11 @@ class AirflowRescheduleException(AirflowException):
 
     def __reduce__(self) -> tuple:
         return type(self), (self.reschedule_date,)
+
+
+class UnsupportedAirflowModule(ModuleNotFoundError, UnsupportedFeatureError):
+    """An `airflow.*` module chordflow does not provide (an ImportError, so fallbacks work)."""
+
+
+class UnsupportedAirflowName(ImportError, UnsupportedFeatureError):
+    """An `airflow.*` name chordflow does not provide (an ImportError, so fallbacks work)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import compat
 from .dag import DAG
+from .discovery import Discovery, dag_files
 from .errors import ChordflowError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,13 @@ class DagBag:
     files: list[str] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "DagBag":
+    def load(cls, path: str | os.PathLike, discovery: Discovery | None = None) -> "DagBag":
         path = Path(path).absolute()
         if not path.exists():
             raise ConfigError(f"DAGs folder {path} does not exist (set CHORDFLOW_DAGS_FOLDER)")
         bag = cls(folder=path if path.is_dir() else path.parent)
-        for file in dag_files(path):
+        add_to_sys_path(bag.folder)
+        for file in dag_files(path, discovery):
             bag.load_file(file)
         return bag
 
@@ -69,16 +71,16 @@ def load_dags_from_file(file: Path) -> list[DAG]:
         raise ChordflowError(f"cannot import {file}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    compat.install()
     parent = str(file.parent)
-    added = parent not in sys.path
-    if added:
-        sys.path.insert(0, parent)
+    sys.path.insert(0, parent)  # first while the file loads, so its own modules win
     try:
-        with compat.airflow_names(), DAG.collect() as created:
+        with DAG.collect() as created:
             spec.loader.exec_module(module)
     finally:
-        if added and parent in sys.path:
-            sys.path.remove(parent)
+        if parent in sys.path:
+            sys.path.remove(parent)  # the first occurrence: the one inserted above
+        add_to_sys_path(parent)
     dags: list[DAG] = []
     for value in list(vars(module).values()) + created:
         if isinstance(value, DAG) and all(value is not d for d in dags):
@@ -102,32 +104,9 @@ def describe_import_error(exc: BaseException, file: Path) -> str:
     return f"{type(exc).__name__}: {message}{where}"
 
 
-def dag_files(path: Path) -> list[Path]:
-    """The .py files of a folder that mention "dag", as Airflow's safe mode; .airflowignore kept."""
-    if path.is_file():
-        return [path]
-    files = []
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-        ignore = _ignore_patterns(Path(root))
-        for name in sorted(names):
-            if not name.endswith(".py") or name.startswith((".", "_")):
-                continue
-            full = Path(root) / name
-            if any(full.match(p) for p in ignore):
-                continue
-            try:
-                head = full.read_text(errors="replace")
-            except OSError:
-                continue
-            if "dag" in head.lower():
-                files.append(full)
-    return files
-
-
-def _ignore_patterns(folder: Path) -> list[str]:
-    ignore = folder / ".airflowignore"
-    if not ignore.exists():
-        return []
-    return [line.strip() for line in ignore.read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+def add_to_sys_path(folder: str | os.PathLike) -> None:
+    """Put a folder on sys.path for good, as Airflow does with the DAGs folder and a file's
+    folder: task code imports its own modules (`from common.settings import ...`) lazily."""
+    folder = str(folder)
+    if folder not in sys.path:
+        sys.path.append(folder)

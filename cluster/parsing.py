@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ChordflowError, ConfigError
-from .loader import dag_files, describe_import_error, load_dags_from_file
+from .discovery import Discovery, dag_files
+from .loader import add_to_sys_path, describe_import_error, load_dags_from_file
 from .serialization import digest, serialize_dag
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,16 @@ class ParsedFolder:
 
 
 def parse_folder(path: str | os.PathLike, dags_folder: str | os.PathLike | None = None, *,
-                 timeout: float = 30.0, memory_mb: int = 4096) -> ParsedFolder:
+                 timeout: float = 30.0, memory_mb: int = 4096,
+                 discovery: Discovery | None = None) -> ParsedFolder:
     """Parse a DAGs folder (or one file), each file in its own limited child process."""
     path = Path(path).absolute()
     if not path.exists():
         raise ConfigError(f"DAGs folder {path} does not exist (set CHORDFLOW_DAGS_FOLDER)")
     parsed = ParsedFolder(folder=path if path.is_dir() else path.parent)
     relative_to = str(dags_folder or parsed.folder)
-    for file in dag_files(path):
+    add_to_sys_path(relative_to)
+    for file in dag_files(path, discovery):
         name = str(file)
         parsed.files.append(name)
         try:

@@ -20,6 +20,7 @@ from celery import Celery, chain, group
 from . import canvas, schedules
 from .compiler import compile_plan
 from .config import Settings
+from .discovery import Discovery
 from .parsing import ParsedFolder, parse_folder
 from .serialization import downstream_map, upstream_map
 from .states import FINAL_TASK_STATES, RunState, TaskState
@@ -43,7 +44,8 @@ def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
     DAGs, versions and import errors."""
     limits = settings or Settings  # the class holds the defaults
     parsed = parse_folder(folder, dags_folder, timeout=limits.dag_file_processor_timeout,
-                          memory_mb=limits.dag_file_memory_limit_mb)
+                          memory_mb=limits.dag_file_memory_limit_mb,
+                          discovery=Discovery.of(limits))
     dag_store.sync_dags(store, list(parsed.serialized.values()), parsed.digests,
                         parsed.import_errors, parsed.files,
                         deactivate_missing=folder == dags_folder or dags_folder is None,

@@ -124,8 +124,9 @@ def date_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, A
 def template_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, Any]:
     """The run-independent part of every task's context: dates, `macros`, `var`, `conn`."""
     from . import macros
+    from .datetimes import pendulum_values
 
-    return {**date_context(logical_date, schedule), "macros": macros,
+    return {**pendulum_values(date_context(logical_date, schedule)), "macros": macros,
             "var": VariableAccessor(), "conn": ConnectionAccessor()}
 
 

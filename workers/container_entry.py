@@ -19,7 +19,7 @@ from typing import Any
 from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
-from cluster.loader import load_dags_from_file
+from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.params import values as param_values
 from cluster.mapping import unmap
 from cluster.templating import render_fields, template_context
@@ -74,6 +74,7 @@ def read_payload() -> str:
 def main() -> int:
     payload = json.loads(base64.b64decode(read_payload()))
     folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
+    add_to_sys_path(folder)  # the task's lazy imports of the folder's modules, as in Airflow
     dags = {d.dag_id: d for d in load_dags_from_file(folder / payload["dag_file"])}
     dag = dags[payload["dag_id"]]
     task = dag.get_task(payload["task_id"])

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from cluster.compiler import Plan, compile_plan
-from cluster import secrets
+from cluster import compat, secrets
 from cluster.config import Settings
 from cluster.crypto import Crypto
 from cluster.dag import DAG
-from cluster.loader import load_dags_from_file
+from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.serialization import upstream_map
 from cluster.store import Store
 from cluster.store import tasks as ti_store
@@ -40,6 +40,9 @@ class WorkerRuntime:
         self._heart: threading.Thread | None = None
         self.runner = None
         self.cancellation = Cancellation()
+        # Task code imports `airflow.*` and its DAG folder's modules lazily, as in Airflow.
+        compat.install()
+        add_to_sys_path(settings.dags_folder)
         # Variable.get / BaseHook.get_connection in tasks run here read this store.
         secrets.use_backend(secrets.MetastoreBackend(self.store, Crypto(settings.fernet_key)))
 

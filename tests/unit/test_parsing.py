@@ -18,7 +18,7 @@ def dag_with(body: str, **dag_args: str) -> str:
 
 
 SYNTAX = {
-    "missing_colon": "with DAG('bad')\n    pass\n",
+    "missing_colon": "from cluster import DAG\nwith DAG('bad')\n    pass\n",
     "bad_indent": "from cluster import DAG\n  dag = DAG('bad')\n",
     "unclosed_paren": "from cluster import DAG\ndag = DAG('bad'\n",
     "unterminated_string": "from cluster import DAG\ndag = DAG('bad)\n",

@@ -1,0 +1,92 @@
+"""The rest of Airflow's exception and warning names, for DAG files and providers that raise
+or catch them (`airflow.exceptions`, `airflow.sdk.exceptions`)."""
+from __future__ import annotations
+
+from .errors import (AirflowException, AirflowFailException, AirflowNotFoundException,
+                     AirflowRescheduleException, AirflowSensorTimeout, AirflowSkipException,
+                     DagCycleError, DuplicateTaskIdError)
+from .params import ParamValidationError
+
+
+class AirflowConfigException(AirflowException):
+    """A configuration section or key that does not exist or cannot be read."""
+
+
+class AirflowBadRequest(AirflowException):
+    """A request with bad arguments."""
+
+
+class AirflowTaskTimeout(AirflowException):
+    """A task ran past its `execution_timeout`."""
+
+
+class AirflowTaskTerminated(AirflowException):
+    """A task was stopped from outside."""
+
+
+class AirflowOptionalProviderFeatureException(AirflowException):
+    """A provider feature needs an optional package that is not installed."""
+
+
+class XComNotFound(AirflowException):
+    """A pulled XCom does not exist."""
+
+
+class DownstreamTasksSkipped(AirflowException):
+    """Raised by a task to skip some of its downstream tasks."""
+
+    def __init__(self, *, tasks: object) -> None:
+        super().__init__(f"skip {tasks}")
+        self.tasks = tasks
+
+
+class TaskDeferred(AirflowException):
+    """Deferral to a trigger: chordflow has no triggerer, so deferring fails the task."""
+
+    def __init__(self, *, trigger: object = None, method_name: str = "", **_: object) -> None:
+        super().__init__("deferrable operators are not supported by chordflow: use the "
+                         "operator with deferrable=False (sensors: mode='reschedule')")
+        self.trigger, self.method_name = trigger, method_name
+
+
+class TaskDeferralError(AirflowException):
+    """A deferral failed."""
+
+
+class DagNotFound(AirflowNotFoundException):
+    """A DAG that was asked for does not exist."""
+
+
+class DagRunNotFound(AirflowNotFoundException):
+    """A DAG run that was asked for does not exist."""
+
+
+class TaskNotFound(AirflowNotFoundException):
+    """A task that was asked for does not exist."""
+
+
+class AirflowProviderDeprecationWarning(DeprecationWarning):
+    """A provider feature that is deprecated."""
+
+    deprecated_provider_since: str | None = None
+
+
+class RemovedInAirflow3Warning(DeprecationWarning):
+    """A feature Airflow 3 removed."""
+
+
+class AirflowDagCycleException(DagCycleError, AirflowException):
+    """Airflow's name for a DAG whose dependencies form a cycle."""
+
+
+DuplicateTaskIdFound = DuplicateTaskIdError
+
+__all__ = [
+    "AirflowException", "AirflowFailException", "AirflowNotFoundException",
+    "AirflowRescheduleException", "AirflowSensorTimeout", "AirflowSkipException",
+    "ParamValidationError", "AirflowConfigException", "AirflowBadRequest",
+    "AirflowTaskTimeout", "AirflowTaskTerminated", "AirflowOptionalProviderFeatureException",
+    "XComNotFound", "DownstreamTasksSkipped", "TaskDeferred", "TaskDeferralError",
+    "DagNotFound", "DagRunNotFound", "TaskNotFound", "AirflowProviderDeprecationWarning",
+    "RemovedInAirflow3Warning", "AirflowDagCycleException", "DuplicateTaskIdFound",
+]

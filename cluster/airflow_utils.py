@@ -1,0 +1,189 @@
+"""Airflow's small helpers that DAG files and providers import from `airflow.utils.*`.
+
+`apply_defaults` (a no-op since Airflow 2), `LoggingMixin`, `merge_dicts`, `chain_linear`,
+`get_parsing_context`, the `timezone` functions, `NOTSET`, and the trigger base classes
+(deferring itself is refused: chordflow has no triggerer).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from typing import Any, Callable, TypeVar
+
+import pendulum
+
+from .airflow_exceptions import TaskDeferred
+from .datetimes import to_pendulum
+from .operators.base import _tasks_of
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Context = dict  # Airflow's Context is a TypedDict: a dict of the task's context names
+
+
+def apply_defaults(func: F) -> F:
+    """Airflow 1's decorator for operator constructors; `default_args` apply without it."""
+    return func
+
+
+def merge_dicts(dict1: dict, dict2: dict) -> dict:
+    """`dict1` updated by `dict2`, nested dicts merged the same way."""
+    merged = dict(dict1)
+    for key, value in dict2.items():
+        if isinstance(merged.get(key), dict) and isinstance(value, dict):
+            merged[key] = merge_dicts(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def to_boolean(value: Any) -> bool:
+    """Airflow's `to_boolean`: 't', 'true', 'y', 'yes', '1' (any case) are true."""
+    return str(value).strip().lower() in ("t", "true", "y", "yes", "1") if value is not None \
+        else False
+
+
+class LoggingMixin:
+    """A `log` property: a logger named by the object's class, as Airflow's."""
+
+    _log: logging.Logger | None = None
+
+    @property
+    def log(self) -> logging.Logger:
+        if self._log is None:
+            cls = type(self)
+            self._log = logging.getLogger(f"{cls.__module__}.{cls.__qualname__}")
+        return self._log
+
+
+def chain_linear(*elements: Any) -> None:
+    """Every task of each element upstream of every task of the next one."""
+    if len(elements) < 2:
+        raise ValueError("chain_linear() requires at least two elements")
+    for left, right in zip(elements, elements[1:]):
+        downstream = _tasks_of(right)
+        for task in _tasks_of(left):
+            task.set_downstream(downstream)
+
+
+@dataclasses.dataclass(frozen=True)
+class AirflowParsingContext:
+    """What `get_parsing_context()` returns: no particular DAG or task is being parsed."""
+
+    dag_id: str | None = None
+    task_id: str | None = None
+
+
+def get_parsing_context() -> AirflowParsingContext:
+    """chordflow always parses whole files, so neither dag_id nor task_id is set."""
+    return AirflowParsingContext()
+
+
+class ArgNotSet:
+    """The type of `NOTSET`: an argument that was not given."""
+
+    def __repr__(self) -> str:
+        return "NOTSET"
+
+
+NOTSET = ArgNotSet()
+
+
+class BaseTrigger(LoggingMixin):
+    """Airflow's trigger base class; an operator that defers to one fails (no triggerer)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    async def run(self) -> Any:
+        raise TaskDeferred(trigger=self)
+        yield  # pragma: no cover - an async generator, as Airflow's
+
+
+BaseEventTrigger = BaseTrigger
+
+
+class TriggerEvent:
+    """What a trigger yields: one payload."""
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TriggerEvent) and other.payload == self.payload
+
+    def __repr__(self) -> str:
+        return f"TriggerEvent<{self.payload!r}>"
+
+
+# airflow.utils.timezone / airflow.sdk.timezone
+utc = pendulum.UTC
+TIMEZONE = pendulum.UTC
+
+
+def utcnow() -> pendulum.DateTime:
+    """Now, in UTC, as a pendulum DateTime."""
+    return pendulum.now("UTC")
+
+
+def datetime(*args: Any, **kwargs: Any) -> pendulum.DateTime:
+    """`datetime(2024, 1, 1)` in UTC unless `tzinfo` says otherwise."""
+    kwargs.setdefault("tzinfo", utc)
+    return to_pendulum(dt.datetime(*args, **kwargs))
+
+
+def parse(string: str, timezone: Any = None, **kwargs: Any) -> pendulum.DateTime:
+    """A date/time text as a pendulum DateTime (UTC unless it says otherwise)."""
+    return pendulum.parse(string, tz=timezone or utc, **kwargs)  # type: ignore[return-value]
+
+
+def is_localized(value: dt.datetime) -> bool:
+    return value.utcoffset() is not None
+
+
+def is_naive(value: dt.datetime) -> bool:
+    return not is_localized(value)
+
+
+def make_aware(value: dt.datetime, timezone: Any = None) -> dt.datetime:
+    """A naive datetime placed in `timezone` (UTC by default)."""
+    if value is None:
+        return None
+    if is_localized(value):
+        raise ValueError(f"make_aware expects a naive datetime, got {value}")
+    zone = pendulum.timezone(timezone) if isinstance(timezone, str) else (timezone or utc)
+    return to_pendulum(value.replace(tzinfo=zone))
+
+
+def make_naive(value: dt.datetime, timezone: Any = None) -> dt.datetime:
+    """An aware datetime as naive wall time in `timezone` (UTC by default)."""
+    zone = pendulum.timezone(timezone) if isinstance(timezone, str) else (timezone or utc)
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def convert_to_utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not is_localized(value):
+        value = value.replace(tzinfo=utc)
+    return to_pendulum(value.astimezone(dt.timezone.utc))
+
+
+def coerce_datetime(value: dt.datetime | None, tz: Any = None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if is_naive(value):
+        value = value.replace(tzinfo=tz or utc)
+    return to_pendulum(value)
+
+
+TIMEZONE_NAMES = ["utc", "utcnow", "datetime", "parse", "is_localized", "is_naive",
+                  "make_aware", "make_naive", "convert_to_utc", "coerce_datetime", "TIMEZONE"]
+
+__all__ = ["Context", "apply_defaults", "merge_dicts", "to_boolean", "LoggingMixin",
+           "chain_linear", "AirflowParsingContext", "get_parsing_context", "ArgNotSet", "NOTSET",
+           "BaseTrigger", "BaseEventTrigger", "TriggerEvent", *TIMEZONE_NAMES]
