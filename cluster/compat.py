@@ -24,7 +24,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow": ("cluster.dag", "cluster.errors"),
     "airflow.sdk": ("cluster.dag", "cluster.operators", "cluster.errors", "cluster.variable",
                     "cluster.connection", "cluster.hooks", "cluster.sensors.base",
-                    "cluster.params", "cluster.context_var"),
+                    "cluster.params", "cluster.context_var", "cluster.task_group"),
     "airflow.models": ("cluster.dag", "cluster.operators.base", "cluster.variable",
                        "cluster.connection", "cluster.params"),
     "airflow.models.param": ("cluster.params",),
@@ -36,7 +36,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.macros": ("cluster.macros",),
     "airflow.models.dag": ("cluster.dag",),
     "airflow.models.baseoperator": ("cluster.operators.base",),
-    "airflow.decorators": ("cluster.dag", "cluster.operators.python"),
+    "airflow.decorators": ("cluster.dag", "cluster.operators.python", "cluster.task_group"),
     "airflow.operators": (),
     "airflow.operators.python": ("cluster.operators.python", "cluster.operators.branch"),
     "airflow.operators.branch": ("cluster.operators.branch",),
@@ -107,6 +107,10 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.providers.sqlite.hooks.sqlite": ("cluster.sql_hooks",),
     "airflow.providers.sqlite.operators": (),
     "airflow.providers.sqlite.operators.sqlite": ("cluster.operators.sql",),
+    "airflow.utils.task_group": ("cluster.task_group",),
+    "airflow.sdk.definitions": (),
+    "airflow.sdk.definitions.taskgroup": ("cluster.task_group",),
+    "airflow.decorators.task_group": ("cluster.task_group",),
 }
 _EXTRA: dict[str, dict[str, Any]] = {}
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..context_var import get_current_context  # noqa: F401  (Airflow offers it here)
 from ..dag import current_dag
+from ..task_group import current_group
 from ..xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
 from .base import BaseOperator
 
@@ -105,9 +106,11 @@ class _TaskDecorator:
         options = dict(self.operator_kwargs)
         task_id = options.pop("task_id", None) or self.function.__name__
         dag = options.get("dag") or current_dag()
-        if dag is not None and dag.has_task(task_id):
+        group = options.get("task_group") or current_group()
+        full = group.child_id if group is not None else str
+        if dag is not None and dag.has_task(full(task_id)):
             n = 1
-            while dag.has_task(f"{task_id}__{n}"):
+            while dag.has_task(full(f"{task_id}__{n}")):
                 n += 1
             task_id = f"{task_id}__{n}"
         multiple = options.pop("multiple_outputs", None)
