@@ -111,6 +111,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.sdk.definitions": (),
     "airflow.sdk.definitions.taskgroup": ("cluster.task_group",),
     "airflow.decorators.task_group": ("cluster.task_group",),
+    "airflow.operators.trigger_dagrun": ("cluster.operators.trigger_dagrun",),
+    "airflow.operators.dagrun_operator": ("cluster.operators.trigger_dagrun",),
+    "airflow.providers.standard.operators.trigger_dagrun": ("cluster.operators.trigger_dagrun",),
 }
 _EXTRA: dict[str, dict[str, Any]] = {}
 
