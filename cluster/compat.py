@@ -114,6 +114,19 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.operators.trigger_dagrun": ("cluster.operators.trigger_dagrun",),
     "airflow.operators.dagrun_operator": ("cluster.operators.trigger_dagrun",),
     "airflow.providers.standard.operators.trigger_dagrun": ("cluster.operators.trigger_dagrun",),
+    "airflow.operators.latest_only": ("cluster.operators.latest_only",),
+    "airflow.operators.latest_only_operator": ("cluster.operators.latest_only",),
+    "airflow.providers.standard.operators.latest_only": ("cluster.operators.latest_only",),
+    "airflow.operators.datetime": ("cluster.operators.calendar_branch:BranchDateTimeOperator",
+                                   "cluster.operators.calendar_branch:target_times_as_dates"),
+    "airflow.providers.standard.operators.datetime": (
+        "cluster.operators.calendar_branch:BranchDateTimeOperator,target_times_as_dates",),
+    "airflow.operators.weekday": ("cluster.operators.calendar_branch:BranchDayOfWeekOperator",),
+    "airflow.providers.standard.operators.weekday": (
+        "cluster.operators.calendar_branch:BranchDayOfWeekOperator",),
+    "airflow.utils.weekday": ("cluster.operators.calendar_branch:WeekDay",),
+    "airflow.providers.standard.utils": (),
+    "airflow.providers.standard.utils.weekday": ("cluster.operators.calendar_branch:WeekDay",),
 }
 _EXTRA: dict[str, dict[str, Any]] = {}
 
