@@ -14,6 +14,7 @@ from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
 from ..task_group import TaskGroup, current_group, group_default_args
 from ..trigger_rules import TriggerRule
+from ..xcom_arg import XComArg
 
 if TYPE_CHECKING:
     from ..mapping import OperatorPartial
@@ -179,6 +180,11 @@ class BaseOperator:
         from ..mapping import OperatorPartial
 
         return OperatorPartial(cls, kwargs)
+
+    @property
+    def output(self) -> XComArg:
+        """The task's return value as an argument of other tasks (Airflow's `.output`)."""
+        return XComArg(self)
 
     @property
     def is_mapped(self) -> bool:
