@@ -111,6 +111,7 @@ class DAG:
         self.on_failure_callback = on_failure_callback
         self.fileloc: str | None = _caller_file()
         self.task_dict: dict[str, BaseOperator] = {}
+        self.task_group_dict: dict[str, Any] = {}  # group id -> TaskGroup
         self._token: contextvars.Token | None = None
         collected = _collecting.get()
         if collected is not None:
@@ -154,6 +155,9 @@ class DAG:
             raise DuplicateTaskIdError(
                 f"DAG {self.dag_id!r}: task id {task.task_id!r} is used by more than one task"
             )
+        if task.task_id in self.task_group_dict:
+            raise DuplicateTaskIdError(
+                f"DAG {self.dag_id!r}: task id {task.task_id!r} is already a task group's id")
         self.task_dict[task.task_id] = task
 
     def get_task(self, task_id: str) -> "BaseOperator":

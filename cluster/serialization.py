@@ -64,6 +64,11 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         "params": _jsonable(param_values.values(dag.params)),
         "tasks": tasks,
     }
+    if dag.task_group_dict:  # only then, so DAGs without groups keep their digest
+        out["task_groups"] = {
+            gid: {"roots": sorted(t.task_id for t in group.get_roots()),
+                  "tooltip": group.tooltip}
+            for gid, group in dag.task_group_dict.items()}
     schemas = param_values.schemas(dag.params)
     if schemas:  # only then, so DAGs without Params keep their digest
         out["params_schema"] = schemas

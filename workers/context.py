@@ -56,6 +56,8 @@ class DagRunContext:
         self.conf = dict(delivery.conf)
         self.logical_date = delivery.logical_date
         self.id = delivery.run_pk
+        self.run_type = getattr(delivery, "run_type", "manual")
+        self.external_trigger = self.run_type == "manual"  # Airflow 2's name for it
 
     def __repr__(self) -> str:
         return f"<DagRun {self.dag_id} @ {self.run_id}>"

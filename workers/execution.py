@@ -184,7 +184,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             with rt.cancellation.cancellable(key):
                 result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
             if spec.get("skips"):
-                skip = branch.to_skip(spec["skips"], result, *_downstream(data, task_id))
+                skip = branch.to_skip(spec["skips"], result, *_downstream(data, task_id),
+                                      groups=data.get("task_groups"))
             if task.do_xcom_push and result is not None:
                 xcoms[RETURN_KEY] = to_json(result)
                 if task.multiple_outputs and isinstance(result, dict):

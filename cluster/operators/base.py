@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from .. import params as param_values
 from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
+from ..task_group import TaskGroup, current_group, group_default_args
 from ..trigger_rules import TriggerRule
+from ..xcom_arg import XComArg
 
 if TYPE_CHECKING:
     from ..mapping import OperatorPartial
@@ -40,8 +42,9 @@ def _apply_default_args(init: Callable) -> Callable:
 
     @functools.wraps(init)
     def wrapper(self: "BaseOperator", *args: Any, **kwargs: Any) -> None:
-        owner = kwargs.get("dag") or current_dag()
-        defaults = dict(owner.default_args) if owner is not None else {}
+        group = kwargs.get("task_group")
+        owner = kwargs.get("dag") or (group.dag if group is not None else None) or current_dag()
+        defaults = dict(group.default_args) if group is not None else group_default_args(owner)
         defaults.update(kwargs.get("default_args") or {})
         positional = set(params[: len(args)])
         for name in params:
@@ -101,6 +104,7 @@ class BaseOperator:
         max_active_tis_per_dag: int | None = None,
         task_concurrency: int | None = None,
         default_args: dict[str, Any] | None = None,
+        task_group: TaskGroup | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - _IGNORED_ARGS)
@@ -116,7 +120,14 @@ class BaseOperator:
                 raise UnsupportedFeatureError(
                     f"{type(self).__name__}({task_id!r}): {name}=True is not supported by "
                     "chordflow")
-        self.task_id = task_id
+        owner = dag or (task_group.dag if task_group is not None else None) or current_dag()
+        group = task_group if task_group is not None else current_group()
+        if group is not None and owner is not None and group.dag is not owner:
+            group = None  # a task given another DAG explicitly is not in this DAG's group
+        self.task_group = group
+        self.task_id = group.child_id(task_id) if group is not None else task_id
+        if group is not None:
+            check_id("task_id", self.task_id)
         self.retries = int(retries or 0)
         if self.retries < 0:
             raise DagDefinitionError(f"task {task_id!r}: retries must be 0 or more, got {retries!r}")
@@ -141,10 +152,11 @@ class BaseOperator:
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         self.dag: DAG | None = None
-        owner = dag or current_dag()
         if owner is not None:
             self.dag = owner
             owner.add_task(self)
+        if group is not None:
+            group.add(self)
 
     def __repr__(self) -> str:
         return f"<Task({type(self).__name__}): {self.task_id}>"
@@ -170,6 +182,11 @@ class BaseOperator:
         return OperatorPartial(cls, kwargs)
 
     @property
+    def output(self) -> XComArg:
+        """The task's return value as an argument of other tasks (Airflow's `.output`)."""
+        return XComArg(self)
+
+    @property
     def is_mapped(self) -> bool:
         return getattr(self, "_expand_input", None) is not None
 
@@ -178,11 +195,11 @@ class BaseOperator:
 
     # -- dependencies ------------------------------------------------------------
     def set_downstream(self, other: "DependencyLike") -> None:
-        for task in _tasks_of(other):
+        for task in _tasks_of(other, "roots"):
             self._relate(upstream=self, downstream=task)
 
     def set_upstream(self, other: "DependencyLike") -> None:
-        for task in _tasks_of(other):
+        for task in _tasks_of(other, "leaves"):
             self._relate(upstream=task, downstream=self)
 
     @staticmethod
@@ -246,17 +263,20 @@ def task_logger(cls: type) -> logging.Logger:
 DependencyLike = Any
 
 
-def _tasks_of(other: Any) -> list[BaseOperator]:
-    """Operators named by a `>>` operand: a task, an XComArg, or a list of them."""
+def _tasks_of(other: Any, side: str = "leaves") -> list[BaseOperator]:
+    """Operators named by a `>>` operand: a task, an XComArg, a task group (its roots or
+    its leaves, by `side`), or a list of them."""
     if isinstance(other, BaseOperator):
         return [other]
+    if isinstance(other, TaskGroup):
+        return other.get_roots() if side == "roots" else other.get_leaves()
     operator = getattr(other, "operator", None)
     if isinstance(operator, BaseOperator):
         return [operator]
     if isinstance(other, Iterable) and not isinstance(other, (str, bytes)):
         out: list[BaseOperator] = []
         for item in other:
-            out.extend(_tasks_of(item))
+            out.extend(_tasks_of(item, side))
         return out
     raise DagDefinitionError(f"cannot set a dependency on {other!r}")
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from typing import Any, Callable, Sequence
 
 from ..errors import AirflowException, AirflowSkipException
@@ -22,6 +23,7 @@ class BashOperator(BaseOperator):
       env: environment of the command (replaces the worker's unless `append_env`).
       cwd: working directory (a temporary one when not given).
       skip_on_exit_code: exit codes that mark the task skipped (99 by default).
+      output_processor: turns the last line of output into the XCom (identity by default).
     """
 
     template_fields: Sequence[str] = ("bash_command", "env", "cwd")
@@ -37,9 +39,13 @@ class BashOperator(BaseOperator):
         output_encoding: str = "utf-8",
         skip_on_exit_code: int | Sequence[int] | None = 99,
         cwd: str | None = None,
+        output_processor: Callable[[str], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if output_processor is not None and not callable(output_processor):
+            raise TypeError(f"BashOperator({self.task_id!r}): output_processor must be callable")
+        self.output_processor = output_processor
         self.bash_command = bash_command
         self.env = env
         self.append_env = append_env
@@ -60,10 +66,21 @@ class BashOperator(BaseOperator):
                 "AIRFLOW_CTX_DAG_ID": ti.dag_id, "AIRFLOW_CTX_TASK_ID": ti.task_id,
                 "AIRFLOW_CTX_DAG_RUN_ID": str(ti.run_id), "AIRFLOW_CTX_TRY_NUMBER": str(ti.try_number),
             })
+        if self.cwd is not None:
+            if not os.path.exists(self.cwd):
+                raise AirflowException(f"Can not find the cwd: {self.cwd}")
+            if not os.path.isdir(self.cwd):
+                raise AirflowException(f"The cwd {self.cwd} must be a directory")
+        with tempfile.TemporaryDirectory(prefix="airflowtmp") as tmp:
+            last = self._run(env, self.cwd or tmp)
+        return self.output_processor(last) if self.output_processor is not None else last
+
+    def _run(self, env: dict[str, str], cwd: str) -> str:
+        """Run the command in `cwd`, streaming its output; the last non-empty line."""
         last = ""
         with subprocess.Popen(
             ["bash", "-c", self.bash_command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=env, cwd=self.cwd or None, start_new_session=True,
+            stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True,
         ) as proc:
             assert proc.stdout is not None
             try:

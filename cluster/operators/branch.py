@@ -46,14 +46,20 @@ class ShortCircuitOperator(PythonOperator):
         self.short_circuit = "all" if ignore_downstream_trigger_rules else "direct"
 
 
-def to_skip(kind: str, result: Any, direct: list[str], below: list[str]) -> list[str]:
+def to_skip(kind: str, result: Any, direct: list[str], below: list[str],
+            groups: dict[str, Any] | None = None) -> list[str]:
     """The task ids to skip after a branching task returned `result`.
 
     `kind` is "branch", "all" or "direct" (short circuit); `direct` are the task's direct
-    downstream ids and `below` all of its descendants.
+    downstream ids and `below` all of its descendants. A branch may name a task group
+    (of `groups`, the serialized ones): as in Airflow, that follows the group's roots.
     """
     if kind == "branch":
         chosen = [result] if isinstance(result, str) else list(result or [])
+        for name in list(chosen):
+            if groups and name in groups:
+                chosen.remove(name)
+                chosen.extend(r for r in groups[name]["roots"] if r in direct)
         unknown = sorted(set(chosen) - set(direct))
         if unknown:
             raise AirflowException(

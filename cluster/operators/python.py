@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..context_var import get_current_context  # noqa: F401  (Airflow offers it here)
 from ..dag import current_dag
+from ..task_group import current_group
 from ..xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
 from .base import BaseOperator
 
@@ -21,6 +22,9 @@ class PythonOperator(BaseOperator):
       python_callable: the function to call.
       op_args / op_kwargs: its arguments (templated; TaskFlow passes XComArgs here).
       templates_dict: rendered and passed as the context entry `templates_dict`.
+      templates_exts: file extensions (e.g. [".sql"]): a templated string ending in one
+        names a template file (beside the DAG file or on `template_searchpath`), whose
+        rendered text is the value.
     """
 
     template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
@@ -33,6 +37,7 @@ class PythonOperator(BaseOperator):
         op_args: Sequence[Any] | None = None,
         op_kwargs: dict[str, Any] | None = None,
         templates_dict: dict[str, Any] | None = None,
+        templates_exts: Sequence[str] | None = None,
         show_return_value_in_logs: bool = True,
         provide_context: bool | None = None,
         **kwargs: Any,
@@ -41,6 +46,10 @@ class PythonOperator(BaseOperator):
         super().__init__(**kwargs)
         self.python_callable, self.op_args, self.op_kwargs = call
         self.templates_dict = templates_dict
+        if templates_exts:
+            if isinstance(templates_exts, str):
+                templates_exts = [templates_exts]
+            self.template_ext = tuple(templates_exts)
         self.show_return_value_in_logs = show_return_value_in_logs
         for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
             arg.operator >> self
@@ -49,7 +58,13 @@ class PythonOperator(BaseOperator):
         args = resolve_xcom_args(self.op_args, context)
         kwargs = resolve_xcom_args(self.op_kwargs, context)
         context = {**context, "templates_dict": self.templates_dict}
-        return self.python_callable(*args, **context_kwargs(self.python_callable, context, kwargs))
+        result = self.python_callable(*args, **context_kwargs(self.python_callable, context,
+                                                              kwargs))
+        if self.show_return_value_in_logs:
+            self.log.info("Done. Returned value was: %s", result)
+        else:
+            self.log.info("Done. Returned value not shown")
+        return result
 
 
 def callable_args(python_callable: Callable, op_args: Sequence[Any] | None,
@@ -105,9 +120,11 @@ class _TaskDecorator:
         options = dict(self.operator_kwargs)
         task_id = options.pop("task_id", None) or self.function.__name__
         dag = options.get("dag") or current_dag()
-        if dag is not None and dag.has_task(task_id):
+        group = options.get("task_group") or current_group()
+        full = group.child_id if group is not None else str
+        if dag is not None and dag.has_task(full(task_id)):
             n = 1
-            while dag.has_task(f"{task_id}__{n}"):
+            while dag.has_task(full(f"{task_id}__{n}")):
                 n += 1
             task_id = f"{task_id}__{n}"
         multiple = options.pop("multiple_outputs", None)

@@ -35,8 +35,6 @@ SUPPORTED = {
 UNSUPPORTED = {
     "from airflow.timetables.trigger import CronTriggerTimetable": "'airflow.timetables'",
     "import airflow.timetables": "'airflow.timetables'",
-    "from airflow.sdk import TaskGroup": "'TaskGroup' of 'airflow.sdk'",
-    "from airflow.utils.task_group import TaskGroup": "'airflow.utils.task_group'",
     "from airflow.models import DagBagOfTricks": "'DagBagOfTricks' of 'airflow.models'",
     "from airflow.datasets import Dataset": "'airflow.datasets'",
 }

@@ -1,0 +1,110 @@
+"""TaskGroup / @task_group as DAG structure: ids, defaults, edges, refusals."""
+import datetime as dt
+
+import pytest
+
+from cluster.compiler import compile_plan
+from cluster.dag import DAG
+from cluster.errors import DagDefinitionError, DuplicateTaskIdError, UnsupportedFeatureError
+from cluster.operators import EmptyOperator, chain, task
+from cluster.serialization import serialize_dag
+from cluster.task_group import TaskGroup, task_group
+
+START = dt.datetime(2024, 1, 1)
+
+
+def ups(dag):
+    return {t: sorted(u) for t, u in dag.upstream_map().items()}
+
+
+def test_nested_ids_prefixes_and_defaults():
+    with DAG("d", start_date=START, default_args={"retries": 1, "queue": "q"}) as dag:
+        with TaskGroup("outer", default_args={"retries": 2}):
+            a = EmptyOperator(task_id="a")
+            with TaskGroup("inner", default_args={"queue": "fast"}) as inner:
+                b = EmptyOperator(task_id="b")
+                c = EmptyOperator(task_id="c", retries=5)
+            with TaskGroup("flat", prefix_group_id=False):
+                d = EmptyOperator(task_id="d")
+        e = EmptyOperator(task_id="e")
+    assert [t.task_id for t in (a, b, c, d, e)] == ["outer.a", "outer.inner.b",
+                                                    "outer.inner.c", "d", "e"]
+    assert (a.retries, b.retries, c.retries, e.retries) == (2, 2, 5, 1)
+    assert (a.queue, b.queue, e.queue) == ("q", "fast", "q")
+    assert inner.group_id == "outer.inner" and set(dag.task_group_dict) == {
+        "outer", "outer.inner", "outer.flat"}
+
+
+def test_group_edges_are_leaves_to_roots_and_compile_exactly():
+    with DAG("d", start_date=START) as dag:
+        start = EmptyOperator(task_id="start")
+        with TaskGroup("g1") as g1:
+            x = EmptyOperator(task_id="x")
+            x >> EmptyOperator(task_id="y")
+            EmptyOperator(task_id="z")
+        with TaskGroup("g2") as g2:
+            EmptyOperator(task_id="p") >> EmptyOperator(task_id="q")
+        end = EmptyOperator(task_id="end")
+        start >> g1 >> g2
+        end << g2
+    assert ups(dag) == {"start": [], "g1.x": ["start"], "g1.y": ["g1.x"], "g1.z": ["start"],
+                        "g2.p": ["g1.y", "g1.z"], "g2.q": ["g2.p"], "end": ["g2.q"]}
+    plan = compile_plan(dag.upstream_map())
+    assert plan.series_parallel and not plan.joins
+    assert serialize_dag(dag)["task_groups"]["g2"] == {"roots": ["g2.p"], "tooltip": ""}
+
+
+def test_chain_and_lists_accept_groups():
+    with DAG("d", start_date=START) as dag:
+        with TaskGroup("a") as a:
+            EmptyOperator(task_id="t")
+        with TaskGroup("b") as b:
+            EmptyOperator(task_id="t")
+        c = EmptyOperator(task_id="c")
+        chain(a, [b, c])
+    assert ups(dag) == {"a.t": [], "b.t": ["a.t"], "c": ["a.t"]}
+
+
+def test_task_group_decorator_calls_and_results():
+    with DAG("d", start_date=START) as dag:
+        @task
+        def one(x):
+            return x
+
+        @task_group
+        def g(x):
+            """a tooltip"""
+            return one(x)
+
+        @task_group(group_id="h")
+        def nothing_returned():
+            one(0)
+
+        first = g(1)
+        second = g(first)
+        grp = nothing_returned()
+        second >> grp
+    assert isinstance(grp, TaskGroup) and grp.group_id == "h"
+    assert ups(dag) == {"g.one": [], "g__1.one": ["g.one"], "h.one": ["g__1.one"]}
+    assert dag.task_group_dict["g"].tooltip == "a tooltip"
+    with pytest.raises(UnsupportedFeatureError, match="mapped task groups"):
+        with DAG("d2", start_date=START):
+            g.expand(x=[1, 2])
+
+
+def test_clashing_and_orphan_groups_are_refused():
+    with DAG("d", start_date=START):
+        TaskGroup("g")
+        with pytest.raises(DuplicateTaskIdError, match="group id 'g'"):
+            TaskGroup("g")
+        EmptyOperator(task_id="t")
+        with pytest.raises(DuplicateTaskIdError):
+            TaskGroup("t")
+        TaskGroup("u")
+        with pytest.raises(DuplicateTaskIdError, match="task group"):
+            EmptyOperator(task_id="u")
+    with pytest.raises(DagDefinitionError, match="inside a DAG"):
+        TaskGroup("alone")
+    with DAG("d3", start_date=START):
+        with pytest.raises(DagDefinitionError):
+            TaskGroup("bad id!")
