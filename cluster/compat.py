@@ -107,7 +107,20 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.providers.sqlite.hooks.sqlite": ("cluster.sql_hooks",),
     "airflow.providers.sqlite.operators": (),
     "airflow.providers.sqlite.operators.sqlite": ("cluster.operators.sql",),
+    "airflow.timetables": (),
+    "airflow.timetables.base": ("cluster.timetables:Timetable,DagRunInfo,DataInterval,"
+                                "TimeRestriction",),
+    "airflow.timetables.interval": ("cluster.timetables:CronDataIntervalTimetable,"
+                                    "DeltaDataIntervalTimetable",),
+    "airflow.timetables.trigger": ("cluster.timetables:CronTriggerTimetable,"
+                                   "DeltaTriggerTimetable,MultipleCronTriggerTimetable",),
+    "airflow.timetables.events": ("cluster.timetables:EventsTimetable",),
+    "airflow.timetables.simple": ("cluster.timetables:NullTimetable,OnceTimetable",),
 }
+# Airflow 3's task SDK offers the built-in timetables too.
+MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
+                           "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
+                           "EventsTimetable,MultipleCronTriggerTimetable",)
 _EXTRA: dict[str, dict[str, Any]] = {}
 
 

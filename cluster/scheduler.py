@@ -10,6 +10,7 @@ and runs the workers did not close.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -17,10 +18,14 @@ from typing import Any
 
 from celery import Celery, chain, group
 
-from . import canvas, schedules
+from . import canvas
+from . import timetable_questions as questions
 from .compiler import compile_plan
 from .config import Settings
-from .parsing import ParsedFolder, parse_folder
+from .dag_schedule import interval_of
+from .parsing import ParsedFolder, ask_timetable, parse_folder
+from .timetable_questions import due_runs, stored_timetable
+from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
 from .serialization import downstream_map, upstream_map
 from .states import FINAL_TASK_STATES, RunState, TaskState
 from .store import Store
@@ -86,12 +91,29 @@ def _date(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
+_ANSWER_TTL = 5.0
+
+
+def last_interval_of(timetable: Timetable | None,
+                     last: run_store.LastRun | None) -> DataInterval | None:
+    """The data interval of the DAG's latest scheduled run; a run stored before intervals
+    were kept gets the one its logical date implies."""
+    if last is None:
+        return None
+    if last.data_interval_start is not None and last.data_interval_end is not None:
+        return DataInterval(last.data_interval_start, last.data_interval_end)
+    if timetable is None:
+        return DataInterval.exact(last.logical_date)
+    return interval_of(timetable, last.logical_date)
+
+
 class Scheduler:
     """The loop of `chordflow scheduler`; each step is also callable on its own."""
 
     def __init__(self, settings: Settings, store: Store, app: Celery) -> None:
         self.settings, self.store, self.app = settings, store, app
         self._last_parse = 0.0
+        self._answers: dict[str, tuple[float, list[DagRunInfo]]] = {}
         # Since when the store has answered without a break. While it was unreachable no
         # worker could heartbeat, so stale heartbeats mean nothing until workers have had
         # a zombie threshold to write again (a restart of PostgreSQL must not get live
@@ -128,16 +150,39 @@ class Scheduler:
                 log.info("DAG %s: %d scheduled run(s) created", dag_id, len(made))
         return created
 
-    def _due(self, data: dict[str, Any], last: dt.datetime | None, active: int,
-             now: dt.datetime) -> list[dt.datetime]:
+    def _due(self, data: dict[str, Any], last: run_store.LastRun | None, active: int,
+             now: dt.datetime) -> list[DagRunInfo]:
         room = (data.get("max_active_runs") or 16) - active
         if room <= 0:
             return []
         catchup = data.get("catchup")
-        return schedules.due_runs(
-            schedules.from_text(data.get("schedule")), _date(data.get("start_date")),
-            _date(data.get("end_date")), last, now,
-            self.settings.catchup_by_default if catchup is None else catchup, limit=room)
+        restriction = TimeRestriction(
+            _date(data.get("start_date")), _date(data.get("end_date")),
+            self.settings.catchup_by_default if catchup is None else catchup)
+        timetable = stored_timetable(data)
+        last_interval = last_interval_of(timetable, last)
+        if timetable is not None:
+            return due_runs(timetable, last_interval, restriction, now, room)
+        return self._ask(data, questions.question(
+            questions.NEXT, data["timetable"], last=last_interval, limit=room, now=now,
+            restriction=[restriction.earliest, restriction.latest, restriction.catchup]))
+
+    def _ask(self, data: dict[str, Any], q: dict[str, Any]) -> list[DagRunInfo]:
+        """A user's timetable answers in a DAG file processor child; an answer is reused
+        for a few seconds (the due check asks again under the DAG's lock)."""
+        key = json.dumps({**q, "now": None, "file": data["fileloc"], "dag": data["dag_id"]},
+                         sort_keys=True, default=str)
+        cached = self._answers.get(key)
+        if cached is not None and time.monotonic() - cached[0] < _ANSWER_TTL:
+            return cached[1]
+        rows = ask_timetable(data["fileloc"], data["dag_id"], q,
+                             timeout=self.settings.dag_file_processor_timeout,
+                             memory_mb=self.settings.dag_file_memory_limit_mb)
+        infos = questions.infos_of(rows)
+        if len(self._answers) > 1000:
+            self._answers.clear()
+        self._answers[key] = (time.monotonic(), infos)
+        return infos
 
     def start_queued_runs(self) -> int:
         started = 0

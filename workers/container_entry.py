@@ -81,8 +81,10 @@ def main() -> int:
         unmap(task, payload["mapped_values"])
     logical_date = dt.datetime.fromisoformat(payload["logical_date"])
     ti = PayloadTI(payload)
+    interval = payload.get("data_interval")
     context = {
-        **template_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
+        **template_context(logical_date, dag.timetable, interval and tuple(
+            dt.datetime.fromisoformat(d) for d in interval)), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
         "params": param_values(payload["params"]), "try_number": payload["try_number"], "map_index": ti.map_index,
         "test_mode": False, "conf": {},

@@ -66,12 +66,19 @@ def build_context(store: Store, dag: DAG, task: Any, delivery: Delivery, try_num
     ti = TaskInstanceContext(store, delivery, task.task_id, try_number, upstream, map_index)
     params = {**param_values({**dag.params, **task.params}), **delivery.conf}
     return {
-        **template_context(delivery.logical_date, dag.schedule),
+        **template_context(delivery.logical_date, dag.timetable, stored_interval(delivery)),
         "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": DagRunContext(delivery), "run_id": delivery.run_id,
         "params": params, "try_number": try_number, "map_index": map_index,
         "test_mode": False, "conf": {},
     }
+
+
+def stored_interval(run: Any) -> tuple[Any, Any] | None:
+    """The data interval stored with a run (a scheduled or backfill one), if any."""
+    start = getattr(run, "data_interval_start", None)
+    end = getattr(run, "data_interval_end", None)
+    return (start, end) if start is not None and end is not None else None
 
 
 def to_json(value: Any) -> str:

@@ -33,8 +33,9 @@ SUPPORTED = {
                            "AirflowSensorTimeout", "AirflowNotFoundException"],
 }
 UNSUPPORTED = {
-    "from airflow.timetables.trigger import CronTriggerTimetable": "'airflow.timetables'",
-    "import airflow.timetables": "'airflow.timetables'",
+    "from airflow.timetables.simple import ContinuousTimetable":
+        "'ContinuousTimetable' of 'airflow.timetables.simple'",
+    "import airflow.timetables.datasets": "'airflow.timetables.datasets'",
     "from airflow.sdk import TaskGroup": "'TaskGroup' of 'airflow.sdk'",
     "from airflow.utils.task_group import TaskGroup": "'airflow.utils.task_group'",
     "from airflow.models import DagRun": "'DagRun' of 'airflow.models'",

@@ -110,6 +110,8 @@ def task_payload(settings: Settings, context: dict[str, Any]) -> str:
         "try_number": ti.try_number, "run_pk": ti.run_pk, "run_id": ti.run_id,
         "start_date": ti.start_date.isoformat() if getattr(ti, "start_date", None) else None,
         "logical_date": context["logical_date"].isoformat(),
+        "data_interval": [context["data_interval_start"].isoformat(),
+                          context["data_interval_end"].isoformat()],
         "conf": context["dag_run"].conf, "params": _jsonable(context["params"]),
         "upstream": ti._upstream,
         # a mapped task's child: which one, and its values (set again inside the container)
