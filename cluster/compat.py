@@ -115,12 +115,17 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.timetables.trigger": ("cluster.timetables:CronTriggerTimetable,"
                                    "DeltaTriggerTimetable,MultipleCronTriggerTimetable",),
     "airflow.timetables.events": ("cluster.timetables:EventsTimetable",),
-    "airflow.timetables.simple": ("cluster.timetables:NullTimetable,OnceTimetable",),
+    "airflow.timetables.simple": ("cluster.timetables:NullTimetable,OnceTimetable,"
+                                  "AssetTriggeredTimetable,DatasetTriggeredTimetable",),
+    "airflow.datasets": ("cluster.assets:Dataset,DatasetAll,DatasetAny",),
+    "airflow.sdk.definitions": (),
+    "airflow.sdk.definitions.asset": ("cluster.assets:Asset,AssetAll,AssetAny,BaseAsset",),
 }
 # Airflow 3's task SDK offers the built-in timetables too.
 MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
                            "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
-                           "EventsTimetable,MultipleCronTriggerTimetable",)
+                           "EventsTimetable,MultipleCronTriggerTimetable",
+                           "cluster.assets:Asset,AssetAll,AssetAny")
 _EXTRA: dict[str, dict[str, Any]] = {}
 
 

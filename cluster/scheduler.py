@@ -30,6 +30,7 @@ from .serialization import downstream_map, upstream_map
 from .states import FINAL_TASK_STATES, RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
+from .store import assets as asset_store
 from .store import dags as dag_store
 from .store import runs as run_store
 from .store import mapped as mapped_store
@@ -53,7 +54,23 @@ def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
                         parsed.import_errors, parsed.files,
                         deactivate_missing=folder == dags_folder or dags_folder is None,
                         paused_at_creation=limits.dags_are_paused_at_creation)
+    asset_store.register(store, assets_named(parsed.serialized.values()))
     return parsed
+
+
+def assets_named(serialized: Any) -> list[dict[str, Any]]:
+    """The assets DAG versions name: tasks' outlets and asset schedules."""
+    from .assets import from_json
+
+    out = []
+    for data in serialized:
+        for task in data["tasks"]:
+            out.extend(task.get("outlets") or ())
+        timetable = data.get("timetable") or {}
+        if timetable.get("type") == "AssetTriggeredTimetable":
+            condition = from_json(timetable["data"]["asset_condition"])
+            out.extend(a.as_json()["asset"] for a in condition.iter_assets())
+    return out
 
 
 def start_run(store: Store, app: Celery, run_pk: int) -> bool:
@@ -134,9 +151,13 @@ class Scheduler:
         """Create the scheduled runs that are due (one transaction per DAG that has some)."""
         now = now or utcnow()
         created = 0
+        asset_store.skip_events_while_paused(self.store)
         for dag_id, version_id, last, active in run_store.scheduling_candidates(self.store):
             try:
                 data = dag_store.version_data(self.store, version_id)
+                if data.get("timetable", {}).get("type") == "AssetTriggeredTimetable":
+                    created += self._asset_triggered_run(dag_id, data)
+                    continue
                 if not self._due(data, last, active, now):
                     continue
                 made = run_store.create_scheduled_runs(
@@ -149,6 +170,15 @@ class Scheduler:
             if made:
                 log.info("DAG %s: %d scheduled run(s) created", dag_id, len(made))
         return created
+
+    def _asset_triggered_run(self, dag_id: str, data: dict[str, Any]) -> int:
+        condition = stored_timetable(data).asset_condition  # type: ignore[union-attr]
+        made = asset_store.create_triggered_run(
+            self.store, dag_id, [a.uri for a in condition.iter_assets()], condition.evaluate,
+            data.get("max_active_runs") or 16)
+        if made is not None:
+            log.info("DAG %s: run %s created by asset events", dag_id, made)
+        return made is not None
 
     def _due(self, data: dict[str, Any], last: run_store.LastRun | None, active: int,
              now: dt.datetime) -> list[DagRunInfo]:

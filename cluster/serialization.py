@@ -47,6 +47,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
+            tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
         expand = getattr(task, "_expand_input", None)
         if expand is not None:
             tasks[-1]["mapped"] = mapping.serialize(expand)

@@ -372,3 +372,47 @@ def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
     row = rendered_store.load(cluster.store, run.id, task_id, map_index)
     return None if row is None else dict(row.rendered_fields)
+
+
+@dataclasses.dataclass
+class AssetSummary:
+    """An asset as `chordflow assets list` shows it."""
+
+    uri: str
+    group: str
+    events: int
+    last_event: dt.datetime | None
+    producers: list[str]  # dag_id.task_id listing it in outlets
+    consumers: list[str]  # DAGs scheduled on it
+
+
+def list_assets(cluster: Cluster) -> list[AssetSummary]:
+    """Every asset: its events, the tasks that update it and the DAGs that wait for it."""
+    from .assets import from_json
+    from .store import assets as asset_store
+
+    producers: dict[str, list[str]] = {}
+    consumers: dict[str, list[str]] = {}
+    for dag in dag_store.list_dags(cluster.store):
+        if not dag.is_active or dag.latest_version_id is None:
+            continue
+        data = dag_store.version_data(cluster.store, dag.latest_version_id)
+        for task in data["tasks"]:
+            for asset in task.get("outlets") or ():
+                producers.setdefault(asset["uri"], []).append(f"{dag.dag_id}.{task['task_id']}")
+        timetable = data.get("timetable") or {}
+        if timetable.get("type") == "AssetTriggeredTimetable":
+            for asset in from_json(timetable["data"]["asset_condition"]).iter_assets():
+                consumers.setdefault(asset.uri, []).append(dag.dag_id)
+    return [AssetSummary(a.uri, a.group, n, last, sorted(producers.get(a.uri, [])),
+                         sorted(consumers.get(a.uri, [])))
+            for a, n, last in asset_store.list_assets(cluster.store)]
+
+
+def asset_events(cluster: Cluster, uri: str, limit: int = 50) -> list[Any]:
+    """An asset's latest events, oldest first; an unknown URI is an error."""
+    from .store import assets as asset_store
+
+    if not any(a.uri == uri for a in list_assets(cluster)):
+        raise NotFoundError(f"no asset with URI {uri!r}")
+    return asset_store.events_of(cluster.store, uri, limit)

@@ -2,12 +2,13 @@
 from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
 from .events import EventsTimetable
 from .interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
-from .simple import NullTimetable, OnceTimetable
+from .simple import (AssetTriggeredTimetable, DatasetTriggeredTimetable, NullTimetable,
+                     OnceTimetable)
 from .trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
 
 __all__ = [
     "DagRunInfo", "DataInterval", "Timetable", "TimeRestriction", "EventsTimetable",
     "CronDataIntervalTimetable", "DeltaDataIntervalTimetable", "NullTimetable",
     "OnceTimetable", "CronTriggerTimetable", "DeltaTriggerTimetable",
-    "MultipleCronTriggerTimetable",
+    "MultipleCronTriggerTimetable", "AssetTriggeredTimetable", "DatasetTriggeredTimetable",
 ]

@@ -14,21 +14,25 @@ from ..errors import DagDefinitionError
 from .base import Timetable
 from .events import EventsTimetable
 from .interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
-from .simple import NullTimetable, OnceTimetable
+from .simple import AssetTriggeredTimetable, NullTimetable, OnceTimetable
 from .trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
 
 BUILTIN: dict[str, type[Timetable]] = {cls.__name__: cls for cls in (
     CronDataIntervalTimetable, DeltaDataIntervalTimetable, CronTriggerTimetable,
     DeltaTriggerTimetable, MultipleCronTriggerTimetable, EventsTimetable, NullTimetable,
-    OnceTimetable)}
+    OnceTimetable, AssetTriggeredTimetable)}
 CUSTOM = "custom"
 
 
 def from_schedule(schedule: Any, timezone: dt.tzinfo) -> Timetable:
     """The timetable a DAG's `schedule` means, cron read in the DAG's zone (Airflow 2's
     reading: a cron string or a timedelta schedules data intervals)."""
+    from ..assets import condition_of
+
     if isinstance(schedule, Timetable):
         return schedule
+    if condition_of(schedule) is not None:
+        return AssetTriggeredTimetable(schedule)
     if schedule is None or schedule == "None":
         return NullTimetable()
     if schedule == "@once":
@@ -41,7 +45,7 @@ def from_schedule(schedule: Any, timezone: dt.tzinfo) -> Timetable:
     if isinstance(schedule, dt.timedelta) or type(schedule).__name__ == "relativedelta":
         return DeltaDataIntervalTimetable(schedule)
     raise DagDefinitionError(f"unsupported schedule {schedule!r}: give a cron expression, a "
-                             "preset, a timedelta, a Timetable or None")
+                             "preset, a timedelta, a Timetable, assets or None")
 
 
 def is_builtin(timetable: Timetable) -> bool:

@@ -3,7 +3,9 @@ and `"@once"`."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from ..errors import DagDefinitionError
 from ..timezones import to_utc
 from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
 
@@ -47,3 +49,36 @@ class OnceTimetable(_TrivialTimetable):
         if restriction.latest is not None and restriction.earliest > restriction.latest:
             return None
         return DagRunInfo.exact(to_utc(restriction.earliest))
+
+
+class AssetTriggeredTimetable(_TrivialTimetable):
+    """Runs when the asset condition holds (`schedule=[Asset(...)]`), not on a clock."""
+
+    description = "Triggered by assets"
+
+    def __init__(self, assets: Any) -> None:
+        from ..assets import condition_of
+
+        self.asset_condition = condition_of(assets)
+        if self.asset_condition is None:
+            raise DagDefinitionError(f"AssetTriggeredTimetable needs assets, got {assets!r}")
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> "AssetTriggeredTimetable":
+        from ..assets import from_json
+
+        return cls(from_json(data["asset_condition"]))
+
+    def serialize(self) -> dict[str, Any]:
+        return {"asset_condition": self.asset_condition.as_json()}
+
+    @property
+    def summary(self) -> str:
+        return "Asset"
+
+    def next_dagrun_info(self, *, last_automated_data_interval: DataInterval | None,
+                         restriction: TimeRestriction) -> DagRunInfo | None:
+        return None
+
+
+DatasetTriggeredTimetable = AssetTriggeredTimetable

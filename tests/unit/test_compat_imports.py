@@ -39,7 +39,8 @@ UNSUPPORTED = {
     "from airflow.sdk import TaskGroup": "'TaskGroup' of 'airflow.sdk'",
     "from airflow.utils.task_group import TaskGroup": "'airflow.utils.task_group'",
     "from airflow.models import DagRun": "'DagRun' of 'airflow.models'",
-    "from airflow.datasets import Dataset": "'airflow.datasets'",
+    "from airflow.datasets import DatasetAlias": "'DatasetAlias' of 'airflow.datasets'",
+    "from airflow.sdk import AssetAlias": "'AssetAlias' of 'airflow.sdk'",
 }
 
 

@@ -118,6 +118,14 @@ def task_payload(settings: Settings, context: dict[str, Any]) -> str:
         "map_index": context.get("map_index", -1),
         "mapped_values": getattr(context["task"], "_mapped_values", None),
         "xcoms": [list(x) for x in ti_store.run_xcoms(runtime().store, ti.run_pk)],
+        # asset events only when the task can look at some (no query otherwise)
+        "asset_events": {
+            name: [e.as_json() for e in context[name].records()]
+            for name, wanted in (
+                ("triggering_asset_events",
+                 getattr(dag.timetable, "asset_condition", None) is not None),
+                ("inlet_events", bool(getattr(context["task"], "inlets", None))))
+            if wanted and name in context},
     }
     return base64.b64encode(json.dumps(payload, default=str).encode()).decode()
 
