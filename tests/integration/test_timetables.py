@@ -85,11 +85,11 @@ def test_a_timetable_class_of_the_dag_file_drives_the_scheduler(tt):
 
 def test_backfill_of_a_cron_trigger_timetable_across_the_dst_change(tt):
     out = ok(tt.cli("backfill", "tt_trigger", "-s", "2024-03-28", "-e", "2024-04-02"))
-    assert "3 run(s)" in out and "3 succeeded, 0 failed" in out
+    assert "4 run(s)" in out and "4 succeeded, 0 failed" in out  # -e: the whole day
     runs = runs_of(tt, "tt_trigger")
     # 06:00 local on workdays, each run's interval the hour before it
     assert [(r.data_interval_start, r.data_interval_end) for r in runs] == [
         (utc(2024, 3, 28, 4), utc(2024, 3, 28, 5)), (utc(2024, 3, 29, 4), utc(2024, 3, 29, 5)),
-        (utc(2024, 4, 1, 3), utc(2024, 4, 1, 4))]
+        (utc(2024, 4, 1, 3), utc(2024, 4, 1, 4)), (utc(2024, 4, 2, 3), utc(2024, 4, 2, 4))]
     assert [r.logical_date for r in runs] == [r.data_interval_start for r in runs]
     assert {r.run_type for r in runs} == {"backfill"}

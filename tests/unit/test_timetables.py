@@ -246,3 +246,61 @@ def test_time_sensor_reads_its_time_on_the_dags_wall_clock(monkeypatch):
     assert noon.poke({}) is True and one.poke({}) is False and utc_noon.poke({}) is False
     with DAG("ts_utc", schedule=None, start_date=dt.datetime(2024, 1, 1)):
         assert TimeSensor(task_id="noon", target_time=dt.time(12, 0)).poke({}) is False
+
+
+CUSTOM_FILE = '''
+import datetime as dt
+from airflow import DAG
+from airflow.timetables.base import DagRunInfo, Timetable
+
+class Hours(Timetable):
+    def __init__(self, step=1):
+        self.step = step
+    @classmethod
+    def deserialize(cls, data):
+        return cls(data["step"])
+    def serialize(self):
+        return {"step": self.step}
+    def next_dagrun_info(self, *, last_automated_data_interval, restriction):
+        if restriction.earliest.year == 1999:
+            raise RuntimeError("no runs in 1999")
+        start = (last_automated_data_interval.end if last_automated_data_interval
+                 else restriction.earliest)
+        return DagRunInfo.interval(start, start.add(hours=self.step))  # a pendulum method
+
+with DAG("hours", schedule=Hours(STEP), start_date=dt.datetime(2024, 1, 1)) as dag:
+    pass
+'''
+
+
+def test_a_user_timetable_answers_in_a_child_from_its_stored_form(tmp_path):
+    from cluster import timetable_questions as questions
+    from cluster.parsing import FileImportError, ask_timetable, parse_file
+
+    dag_file = tmp_path / "hours_dag.py"
+    dag_file.write_text(CUSTOM_FILE.replace("STEP", "6"))
+    [data] = parse_file(dag_file, str(tmp_path), timeout=20, memory_mb=1024)
+    assert data["timetable"] == {"type": "custom", "class": "Hours", "summary": "Hours",
+                                 "periodic": True, "can_be_scheduled": True, "data": {"step": 6}}
+    dag_file.write_text(CUSTOM_FILE.replace("STEP", "2"))  # the stored version still says 6
+
+    def ask(q):
+        return questions.infos_of(ask_timetable(str(dag_file), "hours", q, timeout=20,
+                                                memory_mb=1024))
+
+    infos = ask(questions.question(questions.NEXT, data["timetable"], last=None, limit=3,
+                                   now=utc(2024, 1, 1, 13),
+                                   restriction=[utc(2024, 1, 1), None, True]))
+    assert [i.data_interval for i in infos] == [DataInterval(utc(2024, 1, 1), utc(2024, 1, 1, 6)),
+                                                DataInterval(utc(2024, 1, 1, 6), utc(2024, 1, 1, 12))]
+    between = ask(questions.question(questions.BETWEEN, data["timetable"], limit=10,
+                                     start=utc(2024, 1, 2), end=utc(2024, 1, 2, 12)))
+    assert [i.logical_date for i in between] == [utc(2024, 1, 2), utc(2024, 1, 2, 6),
+                                                 utc(2024, 1, 2, 12)]
+    with pytest.raises(FileImportError, match="RuntimeError: no runs in 1999"):
+        ask(questions.question(questions.NEXT, data["timetable"], last=None, limit=3,
+                               now=utc(2024, 1, 1), restriction=[utc(1999, 1, 1), None, True]))
+    with pytest.raises(FileImportError, match="now has timetable Hours, its version was made "
+                                              "with Gone"):
+        ask(questions.question(questions.NEXT, {**data["timetable"], "class": "Gone"}, last=None,
+                               limit=3, now=utc(2024, 1, 1), restriction=[utc(2024, 1, 1), None, True]))
