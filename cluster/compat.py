@@ -133,7 +133,24 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.utils.weekday": ("cluster.operators.calendar_branch:WeekDay",),
     "airflow.providers.standard.utils": (),
     "airflow.providers.standard.utils.weekday": ("cluster.operators.calendar_branch:WeekDay",),
+    "airflow.timetables": (),
+    "airflow.timetables.base": ("cluster.timetables:Timetable,DagRunInfo,DataInterval,"
+                                "TimeRestriction",),
+    "airflow.timetables.interval": ("cluster.timetables:CronDataIntervalTimetable,"
+                                    "DeltaDataIntervalTimetable",),
+    "airflow.timetables.trigger": ("cluster.timetables:CronTriggerTimetable,"
+                                   "DeltaTriggerTimetable,MultipleCronTriggerTimetable",),
+    "airflow.timetables.events": ("cluster.timetables:EventsTimetable",),
+    "airflow.timetables.simple": ("cluster.timetables:NullTimetable,OnceTimetable,"
+                                  "AssetTriggeredTimetable,DatasetTriggeredTimetable",),
+    "airflow.datasets": ("cluster.assets:Dataset,DatasetAll,DatasetAny",),
+    "airflow.sdk.definitions.asset": ("cluster.assets:Asset,AssetAll,AssetAny,BaseAsset",),
 }
+# Airflow 3's task SDK offers the built-in timetables too.
+MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
+                           "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
+                           "EventsTimetable,MultipleCronTriggerTimetable",
+                           "cluster.assets:Asset,AssetAll,AssetAny")
 _EXTRA: dict[str, dict[str, Any]] = {}
 for _module, _sources in SURFACE.items():
     MODULES[_module] = tuple(MODULES.get(_module, ())) + _sources

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from .errors import (DagCycleError, DagDefinitionError, DuplicateTaskIdError,
                      UnsupportedFeatureError)
 from . import params as param_values
+from .dag_schedule import DagScheduleMethods
 from .schedules import check_schedule
+from .timetables import Timetable
+from .timetables.codec import from_schedule
+from .timezones import UTC
 
 if TYPE_CHECKING:
     from .operators.base import BaseOperator
@@ -33,14 +37,15 @@ _collecting: contextvars.ContextVar[list["DAG"] | None] = contextvars.ContextVar
 )
 
 
-class DAG:
+class DAG(DagScheduleMethods):
     """A workflow: tasks plus the edges between them, with its schedule and defaults.
 
     Parameters:
       dag_id: unique name of the DAG.
-      schedule: cron string, preset, `timedelta` or None (only triggered runs);
-        `schedule_interval` is accepted as its older name.
-      start_date / end_date: bounds of scheduled runs.
+      schedule: cron string, preset, `timedelta`, a `Timetable` or None (only triggered
+        runs); `schedule_interval` and `timetable` are accepted as its older names.
+      start_date / end_date: bounds of scheduled runs; the zone of `start_date` (UTC
+        when naive) is the DAG's `timezone`, the wall clock its cron is read on.
       default_args: defaults for every operator argument of the DAG's tasks.
       params: default run parameters (values or `Param`s), overridable by a run's conf.
     """
@@ -66,6 +71,7 @@ class DAG:
         on_failure_callback: Callable | None = None,
         schedule_interval: Any = _NOTSET,
         is_paused_upon_creation: bool | None = None,
+        timetable: Timetable | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - _IGNORED_DAG_ARGS)
@@ -76,17 +82,27 @@ class DAG:
         check_id("dag_id", dag_id)
         self.dag_id = dag_id
         self.description = description
+        given = [n for n, v in (("schedule", schedule), ("schedule_interval", schedule_interval),
+                                ("timetable", timetable)) if v is not _NOTSET and v is not None]
+        if len(given) > 1:
+            raise DagDefinitionError(f"DAG {dag_id!r}: give one of {' and '.join(given)}")
         if schedule is _NOTSET:
             schedule = None if schedule_interval is _NOTSET else schedule_interval
-        try:
-            check_schedule(schedule)
-        except DagDefinitionError as exc:
-            raise DagDefinitionError(f"DAG {dag_id!r}: {exc}") from None
-        self.schedule = schedule
+        if timetable is not None:
+            schedule = timetable
         self.start_date = _datetime(dag_id, "start_date",
                                     start_date or (default_args or {}).get("start_date"))
         self.end_date = _datetime(dag_id, "end_date",
                                   end_date or (default_args or {}).get("end_date"))
+        self.timezone = self.start_date.tzinfo if self.start_date is not None else UTC
+        try:
+            if schedule is None or isinstance(schedule, (str, dt.timedelta)):
+                check_schedule(schedule)
+            self.timetable = from_schedule(schedule, self.timezone)
+            self.timetable.validate()
+        except DagDefinitionError as exc:
+            raise DagDefinitionError(f"DAG {dag_id!r}: {exc}") from None
+        self.schedule = schedule
         if not isinstance(max_active_runs, int) or max_active_runs < 1:
             raise DagDefinitionError(
                 f"DAG {dag_id!r}: max_active_runs must be a positive integer, got {max_active_runs!r}")

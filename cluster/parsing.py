@@ -138,6 +138,58 @@ def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: Connectio
     os._exit(0)  # no atexit hooks or finalizers of the DAG file's imports
 
 
+def ask_timetable(file: str, dag_id: str, question: dict[str, Any], *, timeout: float,
+                  memory_mb: int) -> list[list[str]]:
+    """Ask a DAG's own timetable class (user code) for runs, in a limited child like a
+    parse; returns [run_after, data_interval_start, data_interval_end] as ISO texts."""
+    receive, send = _context().Pipe(duplex=False)
+    child = _context().Process(target=_ask_in_child, daemon=True,
+                               args=(file, dag_id, question, memory_mb, send))
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise DagFileProcessorTimeout(
+                f"the timetable of {dag_id!r} took longer than {timeout:g}s to answer")
+        try:
+            kind, body = json.loads(receive.recv_bytes())
+        except EOFError:
+            child.join(5)
+            raise DagFileProcessorError(_death(child.exitcode, memory_mb)) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if kind == "error":
+        raise FileImportError(f"timetable of {dag_id!r}: {body}")
+    return body
+
+
+def _ask_in_child(file: str, dag_id: str, question: dict[str, Any], memory_mb: int,
+                  send: Connection) -> None:
+    from .timetable_questions import answer
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        dags = {d.dag_id: d for d in load_dags_from_file(Path(file))}
+        if dag_id not in dags:
+            raise ChordflowError(f"{file} no longer defines DAG {dag_id!r}")
+        message = ["ok", answer(dags[dag_id].timetable, question)]
+    except BaseException as exc:  # user code may raise anything
+        message = ["error", f"{type(exc).__name__}: {exc}"]
+    try:
+        send.send_bytes(json.dumps(message, default=str).encode())
+    finally:
+        send.close()
+    os._exit(0)
+
+
 def _death(exitcode: int | None, memory_mb: int) -> str:
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name

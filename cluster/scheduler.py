@@ -10,6 +10,7 @@ and runs the workers did not close.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -17,15 +18,20 @@ from typing import Any
 
 from celery import Celery, chain, group
 
-from . import canvas, schedules
+from . import canvas
+from . import timetable_questions as questions
 from .compiler import compile_plan
 from .config import Settings
+from .dag_schedule import interval_of
 from .discovery import Discovery
-from .parsing import ParsedFolder, parse_folder
+from .parsing import ParsedFolder, ask_timetable, parse_folder
+from .timetable_questions import due_runs, stored_timetable
+from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
 from .serialization import downstream_map, upstream_map
 from .states import FINAL_TASK_STATES, RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
+from .store import assets as asset_store
 from .store import dags as dag_store
 from .store import runs as run_store
 from .store import mapped as mapped_store
@@ -50,7 +56,23 @@ def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
                         parsed.import_errors, parsed.files,
                         deactivate_missing=folder == dags_folder or dags_folder is None,
                         paused_at_creation=limits.dags_are_paused_at_creation)
+    asset_store.register(store, assets_named(parsed.serialized.values()))
     return parsed
+
+
+def assets_named(serialized: Any) -> list[dict[str, Any]]:
+    """The assets DAG versions name: tasks' outlets and asset schedules."""
+    from .assets import from_json
+
+    out = []
+    for data in serialized:
+        for task in data["tasks"]:
+            out.extend(task.get("outlets") or ())
+        timetable = data.get("timetable") or {}
+        if timetable.get("type") == "AssetTriggeredTimetable":
+            condition = from_json(timetable["data"]["asset_condition"])
+            out.extend(a.as_json()["asset"] for a in condition.iter_assets())
+    return out
 
 
 def start_run(store: Store, app: Celery, run_pk: int) -> bool:
@@ -88,12 +110,29 @@ def _date(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
+_ANSWER_TTL = 5.0
+
+
+def last_interval_of(timetable: Timetable | None,
+                     last: run_store.LastRun | None) -> DataInterval | None:
+    """The data interval of the DAG's latest scheduled run; a run stored before intervals
+    were kept gets the one its logical date implies."""
+    if last is None:
+        return None
+    if last.data_interval_start is not None and last.data_interval_end is not None:
+        return DataInterval(last.data_interval_start, last.data_interval_end)
+    if timetable is None:
+        return DataInterval.exact(last.logical_date)
+    return interval_of(timetable, last.logical_date)
+
+
 class Scheduler:
     """The loop of `chordflow scheduler`; each step is also callable on its own."""
 
     def __init__(self, settings: Settings, store: Store, app: Celery) -> None:
         self.settings, self.store, self.app = settings, store, app
         self._last_parse = 0.0
+        self._answers: dict[str, tuple[float, list[DagRunInfo]]] = {}
         # Since when the store has answered without a break. While it was unreachable no
         # worker could heartbeat, so stale heartbeats mean nothing until workers have had
         # a zombie threshold to write again (a restart of PostgreSQL must not get live
@@ -114,9 +153,13 @@ class Scheduler:
         """Create the scheduled runs that are due (one transaction per DAG that has some)."""
         now = now or utcnow()
         created = 0
+        asset_store.skip_events_while_paused(self.store)
         for dag_id, version_id, last, active in run_store.scheduling_candidates(self.store):
             try:
                 data = dag_store.version_data(self.store, version_id)
+                if data.get("timetable", {}).get("type") == "AssetTriggeredTimetable":
+                    created += self._asset_triggered_run(dag_id, data)
+                    continue
                 if not self._due(data, last, active, now):
                     continue
                 made = run_store.create_scheduled_runs(
@@ -130,16 +173,48 @@ class Scheduler:
                 log.info("DAG %s: %d scheduled run(s) created", dag_id, len(made))
         return created
 
-    def _due(self, data: dict[str, Any], last: dt.datetime | None, active: int,
-             now: dt.datetime) -> list[dt.datetime]:
+    def _asset_triggered_run(self, dag_id: str, data: dict[str, Any]) -> int:
+        condition = stored_timetable(data).asset_condition  # type: ignore[union-attr]
+        made = asset_store.create_triggered_run(
+            self.store, dag_id, [a.uri for a in condition.iter_assets()], condition.evaluate,
+            data.get("max_active_runs") or 16)
+        if made is not None:
+            log.info("DAG %s: run %s created by asset events", dag_id, made)
+        return made is not None
+
+    def _due(self, data: dict[str, Any], last: run_store.LastRun | None, active: int,
+             now: dt.datetime) -> list[DagRunInfo]:
         room = (data.get("max_active_runs") or 16) - active
         if room <= 0:
             return []
         catchup = data.get("catchup")
-        return schedules.due_runs(
-            schedules.from_text(data.get("schedule")), _date(data.get("start_date")),
-            _date(data.get("end_date")), last, now,
-            self.settings.catchup_by_default if catchup is None else catchup, limit=room)
+        restriction = TimeRestriction(
+            _date(data.get("start_date")), _date(data.get("end_date")),
+            self.settings.catchup_by_default if catchup is None else catchup)
+        timetable = stored_timetable(data)
+        last_interval = last_interval_of(timetable, last)
+        if timetable is not None:
+            return due_runs(timetable, last_interval, restriction, now, room)
+        return self._ask(data, questions.question(
+            questions.NEXT, data["timetable"], last=last_interval, limit=room, now=now,
+            restriction=[restriction.earliest, restriction.latest, restriction.catchup]))
+
+    def _ask(self, data: dict[str, Any], q: dict[str, Any]) -> list[DagRunInfo]:
+        """A user's timetable answers in a DAG file processor child; an answer is reused
+        for a few seconds (the due check asks again under the DAG's lock)."""
+        key = json.dumps({**q, "now": None, "file": data["fileloc"], "dag": data["dag_id"]},
+                         sort_keys=True, default=str)
+        cached = self._answers.get(key)
+        if cached is not None and time.monotonic() - cached[0] < _ANSWER_TTL:
+            return cached[1]
+        rows = ask_timetable(data["fileloc"], data["dag_id"], q,
+                             timeout=self.settings.dag_file_processor_timeout,
+                             memory_mb=self.settings.dag_file_memory_limit_mb)
+        infos = questions.infos_of(rows)
+        if len(self._answers) > 1000:
+            self._answers.clear()
+        self._answers[key] = (time.monotonic(), infos)
+        return infos
 
     def start_queued_runs(self) -> int:
         started = 0

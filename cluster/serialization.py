@@ -11,6 +11,9 @@ from . import params as param_values
 from . import mapping
 from .dag import DAG
 from .schedules import as_utc, to_text
+from .timetables import Timetable
+from .timetables import codec as timetable_codec
+from .timezones import zone_name
 
 
 def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -44,6 +47,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
+            tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
         expand = getattr(task, "_expand_input", None)
         if expand is not None:
             tasks[-1]["mapped"] = mapping.serialize(expand)
@@ -52,7 +57,9 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         "fileloc": fileloc,
         "relative_fileloc": relative,
         "description": dag.description,
-        "schedule": to_text(dag.schedule),
+        "schedule": _schedule_text(dag),
+        "timetable": timetable_codec.encode(dag.timetable),
+        "timezone": zone_name(dag.timezone),
         "start_date": _iso(dag.start_date),
         "end_date": _iso(dag.end_date),
         "catchup": dag.catchup,
@@ -73,6 +80,16 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
     if schemas:  # only then, so DAGs without Params keep their digest
         out["params_schema"] = schemas
     return out
+
+
+def _schedule_text(dag: DAG) -> str | None:
+    """The schedule as `chordflow dags list` shows it (None: no scheduled runs)."""
+    if isinstance(dag.schedule, (Timetable, list, tuple)) or not isinstance(
+            dag.schedule, (str, dt.timedelta, type(None))):
+        if not dag.timetable.can_be_scheduled:
+            return None
+        return str(dag.timetable.summary)[:100]
+    return to_text(dag.schedule)
 
 
 def digest(data: dict[str, Any]) -> str:

@@ -154,7 +154,7 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
     first, within the DAG's `max_active_runs`. Returns every run of the range and how many
     were created now.
     """
-    from .schedules import backfill_dates, from_text
+    from . import timetable_questions as questions
 
     if end < start:
         raise InvalidInputError(f"--end-date {end.isoformat()} is before --start-date "
@@ -165,21 +165,34 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
         dag = dag_store.get_dag(cluster.store, dag_id)
     if dag is None or not dag.is_active or dag.latest_version_id is None:
         raise NotFoundError(f"no DAG with id {dag_id!r}")
-    schedule = from_text(dag_store.version_data(cluster.store, dag.latest_version_id)["schedule"])
+    data = dag_store.version_data(cluster.store, dag.latest_version_id)
     check_params(cluster, dag, conf)
-    if schedule is None or schedule == "@once":
+    timetable = questions.stored_timetable(data)
+    if timetable is not None and not timetable.periodic:
         raise InvalidInputError(f"DAG {dag_id!r} has no periodic schedule to backfill "
-                                f"(schedule={schedule}); trigger it with --logical-date instead")
-    dates = backfill_dates(schedule, start, end, limit + 1)
-    if len(dates) > limit:
+                                f"(schedule={data.get('schedule')}); trigger it with "
+                                "--logical-date instead")
+    if timetable is not None:
+        infos = questions.runs_between(timetable, start, end, limit + 1)
+    else:
+        from .parsing import ask_timetable
+
+        infos = questions.infos_of(ask_timetable(
+            data["fileloc"], dag_id, questions.question(
+                questions.BETWEEN, data["timetable"], start=start, end=end, limit=limit + 1),
+            timeout=cluster.settings.dag_file_processor_timeout,
+            memory_mb=cluster.settings.dag_file_memory_limit_mb))
+    if len(infos) > limit:
         raise InvalidInputError(f"the range holds more than {limit} runs of {dag_id!r}; "
                                 "give a shorter range")
     cluster.check_broker()
     runs, created = [], 0
-    for when in dates:
+    for info in infos:
+        when = info.logical_date
         run_id = f"backfill__{when.isoformat()}"
         try:
-            run = run_store.create_run(cluster.store, dag_id, conf, run_id, when, "backfill")
+            run = run_store.create_run(cluster.store, dag_id, conf, run_id, when, "backfill",
+                                       tuple(info.data_interval))
             created += 1
         except InvalidInputError:  # made by an earlier backfill of these dates
             run = run_store.find_run(cluster.store, f"{dag_id}/{run_id}")
@@ -359,3 +372,47 @@ def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
     row = rendered_store.load(cluster.store, run.id, task_id, map_index)
     return None if row is None else dict(row.rendered_fields)
+
+
+@dataclasses.dataclass
+class AssetSummary:
+    """An asset as `chordflow assets list` shows it."""
+
+    uri: str
+    group: str
+    events: int
+    last_event: dt.datetime | None
+    producers: list[str]  # dag_id.task_id listing it in outlets
+    consumers: list[str]  # DAGs scheduled on it
+
+
+def list_assets(cluster: Cluster) -> list[AssetSummary]:
+    """Every asset: its events, the tasks that update it and the DAGs that wait for it."""
+    from .assets import from_json
+    from .store import assets as asset_store
+
+    producers: dict[str, list[str]] = {}
+    consumers: dict[str, list[str]] = {}
+    for dag in dag_store.list_dags(cluster.store):
+        if not dag.is_active or dag.latest_version_id is None:
+            continue
+        data = dag_store.version_data(cluster.store, dag.latest_version_id)
+        for task in data["tasks"]:
+            for asset in task.get("outlets") or ():
+                producers.setdefault(asset["uri"], []).append(f"{dag.dag_id}.{task['task_id']}")
+        timetable = data.get("timetable") or {}
+        if timetable.get("type") == "AssetTriggeredTimetable":
+            for asset in from_json(timetable["data"]["asset_condition"]).iter_assets():
+                consumers.setdefault(asset.uri, []).append(dag.dag_id)
+    return [AssetSummary(a.uri, a.group, n, last, sorted(producers.get(a.uri, [])),
+                         sorted(consumers.get(a.uri, [])))
+            for a, n, last in asset_store.list_assets(cluster.store)]
+
+
+def asset_events(cluster: Cluster, uri: str, limit: int = 50) -> list[Any]:
+    """An asset's latest events, oldest first; an unknown URI is an error."""
+    from .store import assets as asset_store
+
+    if not any(a.uri == uri for a in list_assets(cluster)):
+        raise NotFoundError(f"no asset with URI {uri!r}")
+    return asset_store.events_of(cluster.store, uri, limit)

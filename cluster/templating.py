@@ -105,12 +105,32 @@ def render_fields(operator: Any, context: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
-def date_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, Any]:
-    """The date names Airflow templates use, from a run's logical date and the schedule."""
-    from .schedules import interval_context
+def date_context(logical_date: dt.datetime, schedule: Any = None,
+                 data_interval: tuple[dt.datetime, dt.datetime] | None = None) -> dict[str, Any]:
+    """The date names Airflow templates use, from a run's logical date and the DAG's
+    timetable (or schedule); every date is UTC, as Airflow gives them.
 
+    `data_interval` is the one stored with the run; without it (a triggered run) the
+    timetable says it."""
+    from .dag_schedule import interval_of
+    from .timetables import Timetable
+    from .timetables.codec import from_schedule
+    from .timetables.interval import _DataIntervalTimetable
+    from .timezones import UTC, to_utc
+
+    timetable = schedule if isinstance(schedule, Timetable) else from_schedule(schedule, UTC)
+    logical_date = to_utc(logical_date)
+    start, end = (to_utc(d) for d in (data_interval or interval_of(timetable, logical_date)))
+    steps = getattr(timetable, "_steps", None)
+    nxt = steps.next(logical_date) if steps is not None else None
+    prev = steps.prev(logical_date) if isinstance(timetable, _DataIntervalTimetable) else None
     return {
-        **interval_context(schedule, logical_date),
+        "data_interval_start": start, "data_interval_end": end,
+        "next_ds": nxt.strftime("%Y-%m-%d") if nxt else None,
+        "next_ds_nodash": nxt.strftime("%Y%m%d") if nxt else None,
+        "prev_ds": prev.strftime("%Y-%m-%d") if prev else None,
+        "prev_ds_nodash": prev.strftime("%Y%m%d") if prev else None,
+        "next_execution_date": nxt, "prev_execution_date": prev,
         "logical_date": logical_date,
         "execution_date": logical_date,
         "ds": logical_date.strftime("%Y-%m-%d"),
@@ -121,12 +141,15 @@ def date_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, A
     }
 
 
-def template_context(logical_date: dt.datetime, schedule: Any = None) -> dict[str, Any]:
+def template_context(logical_date: dt.datetime, schedule: Any = None,
+                     data_interval: tuple[dt.datetime, dt.datetime] | None = None
+                     ) -> dict[str, Any]:
     """The run-independent part of every task's context: dates, `macros`, `var`, `conn`."""
     from . import macros
     from .datetimes import pendulum_values
 
-    return {**pendulum_values(date_context(logical_date, schedule)), "macros": macros,
+    return {**pendulum_values(date_context(logical_date, schedule, data_interval)),
+            "macros": macros,
             "var": VariableAccessor(), "conn": ConnectionAccessor()}
 
 

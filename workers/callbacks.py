@@ -41,7 +41,7 @@ def run_task_callback(task: Any, context: dict[str, Any] | None, state: TaskStat
 
 def run_dag_callback(run_pk: int, state: str) -> str:
     """The DAG's callback for an ended run (in a worker, which can load the DAG file)."""
-    from .context import DagRunContext
+    from .context import DagRunContext, stored_interval
     from .runtime import runtime
 
     rt = runtime()
@@ -50,7 +50,8 @@ def run_dag_callback(run_pk: int, state: str) -> str:
     dag = rt.dag(data)
     name = "on_success_callback" if state == "success" else "on_failure_callback"
     row = run_store.get_run(rt.store, run_pk)
-    context = {**template_context(run.logical_date, dag.schedule), "dag": dag,
+    context = {**template_context(run.logical_date, dag.timetable, stored_interval(run)),
+               "dag": dag,
                "dag_run": DagRunContext(run), "run_id": run.run_id, "params": dict(dag.params),
                "reason": "success" if state == "success" else "task failure",
                "conf": {}, "state": row.state}

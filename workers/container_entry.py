@@ -63,6 +63,19 @@ class PayloadRun:
         self.conf, self.logical_date, self.id = payload["conf"], logical_date, payload["run_pk"]
 
 
+def payload_asset_events(payload: dict[str, Any]) -> dict[str, Any]:
+    """The asset events the worker put in the payload, as the context offers them."""
+    from cluster.asset_events import AssetEventRecord, AssetEventsByAsset
+
+    out = {}
+    for name in ("triggering_asset_events", "inlet_events"):
+        rows = (payload.get("asset_events") or {}).get(name) or []
+        out[name] = AssetEventsByAsset(
+            lambda rows=rows: [AssetEventRecord.from_json(r) for r in rows])
+    out["triggering_dataset_events"] = out["triggering_asset_events"]
+    return out
+
+
 def read_payload() -> str:
     """The try's payload: a file (a pod's Secret volume) or the environment (docker runner)."""
     path = os.environ.get("CHORDFLOW_TASK_PAYLOAD_FILE")
@@ -82,11 +95,14 @@ def main() -> int:
         unmap(task, payload["mapped_values"])
     logical_date = dt.datetime.fromisoformat(payload["logical_date"])
     ti = PayloadTI(payload)
+    interval = payload.get("data_interval")
     context = {
-        **template_context(logical_date, dag.schedule), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
+        **template_context(logical_date, dag.timetable, interval and tuple(
+            dt.datetime.fromisoformat(d) for d in interval)), "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": PayloadRun(payload, logical_date), "run_id": payload["run_id"],
         "params": param_values(payload["params"]), "try_number": payload["try_number"], "map_index": ti.map_index,
         "test_mode": False, "conf": {},
+        **payload_asset_events(payload),
     }
     render_fields(task, context)
     # Task code's logging (an operator's `self.log`) goes to the container's output,

@@ -68,12 +68,34 @@ def build_context(store: Store, dag: DAG, task: Any, delivery: Delivery, try_num
     ti = TaskInstanceContext(store, delivery, task.task_id, try_number, upstream, map_index)
     params = {**param_values({**dag.params, **task.params}), **delivery.conf}
     return {
-        **template_context(delivery.logical_date, dag.schedule),
+        **template_context(delivery.logical_date, dag.timetable, stored_interval(delivery)),
         "dag": dag, "task": task, "ti": ti, "task_instance": ti,
         "dag_run": DagRunContext(delivery), "run_id": delivery.run_id,
         "params": params, "try_number": try_number, "map_index": map_index,
         "test_mode": False, "conf": {},
+        **asset_context(store, dag, task, delivery.run_pk),
     }
+
+
+def asset_context(store: Store, dag: DAG, task: Any, run_pk: int) -> dict[str, Any]:
+    """`triggering_asset_events` (and Airflow 2's `triggering_dataset_events`) and
+    `inlet_events`, each read from the store when a task first looks."""
+    from cluster.asset_events import AssetEventsByAsset
+    from cluster.store import assets as asset_store
+
+    triggering = AssetEventsByAsset(lambda: asset_store.run_events(store, run_pk))
+    inlets = [a.uri for a in getattr(task, "inlets", None) or ()]
+    inlet_events = AssetEventsByAsset(
+        lambda: [e for uri in inlets for e in asset_store.events_of(store, uri)])
+    return {"triggering_asset_events": triggering, "triggering_dataset_events": triggering,
+            "inlet_events": inlet_events}
+
+
+def stored_interval(run: Any) -> tuple[Any, Any] | None:
+    """The data interval stored with a run (a scheduled or backfill one), if any."""
+    start = getattr(run, "data_interval_start", None)
+    end = getattr(run, "data_interval_end", None)
+    return (start, end) if start is not None and end is not None else None
 
 
 def to_json(value: Any) -> str:

@@ -22,6 +22,7 @@ from cluster.serialization import downstream_map
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.states import FINAL_TASK_STATES, RunState, TaskState
+from cluster.store import assets as asset_store
 from cluster.store import dags as dag_store
 from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
@@ -235,6 +236,9 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
         return TaskState(state), None, True
+    if state is TaskState.SUCCESS and spec.get("outlets"):
+        asset_store.record_events(rt.store, spec["outlets"], delivery.dag_id, task_id,
+                                  delivery.run_id, map_index)
     return state, retry_in, pending
 
 

@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .. import params as param_values
+from ..assets import outlet_assets
 from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
 from ..task_group import TaskGroup, current_group, group_default_args
@@ -148,6 +149,8 @@ class BaseOperator:
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
         self.on_retry_callback = on_retry_callback
+        self.outlets = outlet_assets(f"task {task_id!r}", kwargs.get("outlets"))
+        self.inlets = outlet_assets(f"task {task_id!r}", kwargs.get("inlets"), "inlets")
         self.max_active_tis_per_dag = max_active_tis_per_dag or task_concurrency
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()

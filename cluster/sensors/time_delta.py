@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any, Sequence
 
 from ..errors import AirflowException, DagDefinitionError
+from ..timezones import zone_name
 from .base import BaseSensorOperator
 
 
@@ -37,10 +38,12 @@ class TimeDeltaSensor(BaseSensorOperator):
 
 
 class TimeSensor(BaseSensorOperator):
-    """Done once the time of day (UTC) is past `target_time`.
+    """Done once the time of day is past `target_time`, on the wall clock of the DAG's
+    time zone (the zone of its start_date), as in Airflow.
 
     Parameters:
-      target_time: the time of day to wait for (a `datetime.time`, read as UTC).
+      target_time: the time of day to wait for (a `datetime.time`; one with a tzinfo is
+        read in that zone instead).
       (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
     """
 
@@ -52,13 +55,13 @@ class TimeSensor(BaseSensorOperator):
         self.target_time = target_time
 
     def poke(self, context: dict[str, Any]) -> bool:
-        """True when the current UTC time of day is past `target_time`."""
-        now = _utcnow()
+        """True when the time of day in the DAG's zone is past `target_time`."""
         target = self.target_time
-        if target.tzinfo is not None:
-            now = now.astimezone(target.tzinfo)
-        print(f"{self.task_id}: checking whether it is {target.isoformat()} yet")
-        return now.timetz() > target if target.tzinfo else now.time() > target
+        zone = target.tzinfo or getattr(self.dag, "timezone", None) or dt.timezone.utc
+        local = _utcnow().astimezone(zone)
+        print(f"{self.task_id}: checking whether it is {target.isoformat()} yet in "
+              f"{zone_name(zone)} (now {local.time().isoformat(timespec='seconds')})")
+        return local.time() > target.replace(tzinfo=None)
 
 
 class DateTimeSensor(BaseSensorOperator):

@@ -99,6 +99,10 @@ class DagRun(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     start_date: Mapped[dt.datetime | None]
     end_date: Mapped[dt.datetime | None]
+    # what the timetable gave a scheduled run; None for a triggered run (its task works
+    # it out from the DAG's timetable)
+    data_interval_start: Mapped[dt.datetime | None]
+    data_interval_end: Mapped[dt.datetime | None]
 
 
 class TaskInstance(Base):
@@ -221,3 +225,55 @@ class RenderedTaskInstanceFields(Base):
     map_index: Mapped[int] = mapped_column(Integer, primary_key=True, default=-1)
     try_number: Mapped[int] = mapped_column(Integer)
     rendered_fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Asset(Base):
+    """A dataset (Airflow 2's `Dataset`, 3's `Asset`) that tasks update and DAGs wait for."""
+
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    uri: Mapped[str] = mapped_column(String(1500), unique=True)
+    name: Mapped[str] = mapped_column(String(1500))
+    group: Mapped[str] = mapped_column(String(1500), default="asset")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AssetEvent(Base):
+    """One update of an asset: a task listing it in `outlets` succeeded."""
+
+    __tablename__ = "asset_event"
+    __table_args__ = (Index("ix_asset_event_asset", "asset_id", "id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source_dag_id: Mapped[str | None] = mapped_column(String(250))
+    source_task_id: Mapped[str | None] = mapped_column(String(250))
+    source_run_id: Mapped[str | None] = mapped_column(String(250))
+    source_map_index: Mapped[int] = mapped_column(Integer, default=-1)
+    timestamp: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AssetDagCursor(Base):
+    """The newest asset event an asset-scheduled DAG has taken into account: events after
+    it are the ones its next run waits for (Airflow's asset DAG-run queue)."""
+
+    __tablename__ = "asset_dag_cursor"
+
+    dag_id: Mapped[str] = mapped_column(ForeignKey("dag.dag_id", ondelete="CASCADE"),
+                                        primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(ID, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AssetEventDagRun(Base):
+    """The asset events that made a run (its `triggering_asset_events`)."""
+
+    __tablename__ = "asset_event_dag_run"
+
+    run_pk: Mapped[int] = mapped_column(ForeignKey("dag_run.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("asset_event.id", ondelete="CASCADE"),
+                                          primary_key=True)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple, Protocol
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, NotFoundError
@@ -19,7 +20,8 @@ _UNFINISHED = [s.value for s in UNFINISHED_TASK_STATES]
 
 def create_run(store: Store, dag_id: str, conf: dict[str, Any] | None = None,
                run_id: str | None = None, logical_date: dt.datetime | None = None,
-               run_type: str = "manual") -> DagRun:
+               run_type: str = "manual",
+               data_interval: tuple[dt.datetime, dt.datetime] | None = None) -> DagRun:
     """A queued run of the DAG's latest version; a run id may be used once per DAG."""
     now = utcnow()
     logical_date = logical_date or now
@@ -30,7 +32,9 @@ def create_run(store: Store, dag_id: str, conf: dict[str, Any] | None = None,
             raise NotFoundError(f"no DAG with id {dag_id!r}")
         run = DagRun(dag_id=dag_id, run_id=run_id, dag_version_id=dag.latest_version_id,
                      state=RunState.QUEUED.value, run_type=run_type, conf=conf or {},
-                     logical_date=logical_date, created_at=now)
+                     logical_date=logical_date, created_at=now,
+                     data_interval_start=data_interval[0] if data_interval else None,
+                     data_interval_end=data_interval[1] if data_interval else None)
         s.add(run)
         try:
             s.flush()
@@ -44,27 +48,51 @@ def create_run(store: Store, dag_id: str, conf: dict[str, Any] | None = None,
 _ACTIVE_RUN_STATES = (RunState.QUEUED.value, RunState.RUNNING.value)
 
 
-def scheduling_candidates(store: Store) -> list[tuple[str, int, dt.datetime | None, int]]:
+def scheduling_candidates(store: Store) -> list[tuple[str, int, LastRun | None, int]]:
     """Active, unpaused DAGs with a schedule: (dag_id, latest version, latest scheduled
-    logical date, active runs), in one query."""
+    run, active runs), in one query."""
     last = select(DagRun.dag_id, func.max(DagRun.logical_date).label("last")) \
         .where(DagRun.run_type == "scheduled").group_by(DagRun.dag_id).subquery()
     active = select(DagRun.dag_id, func.count().label("n")) \
         .where(DagRun.state.in_(_ACTIVE_RUN_STATES)).group_by(DagRun.dag_id).subquery()
-    q = select(Dag.dag_id, Dag.latest_version_id, last.c.last, func.coalesce(active.c.n, 0)) \
+    latest = aliased(DagRun)
+    q = select(Dag.dag_id, Dag.latest_version_id, last.c.last, latest.data_interval_start,
+               latest.data_interval_end, func.coalesce(active.c.n, 0)) \
         .outerjoin(last, last.c.dag_id == Dag.dag_id) \
+        .outerjoin(latest, and_(latest.dag_id == Dag.dag_id, latest.run_type == "scheduled",
+                                latest.logical_date == last.c.last)) \
         .outerjoin(active, active.c.dag_id == Dag.dag_id) \
         .where(Dag.is_active.is_(True), Dag.is_paused.is_(False), Dag.schedule.is_not(None),
                Dag.latest_version_id.is_not(None))
     with store.session() as s:
-        return [(d, v, _utc(l), n) for d, v, l, n in s.execute(q)]
+        return [(d, v, LastRun(_utc(l), _utc(a), _utc(b)) if l is not None else None, n)
+                for d, v, l, a, b, n in s.execute(q)]
+
+
+class LastRun(NamedTuple):
+    """A DAG's latest scheduled run: its logical date and the data interval stored with it
+    (None for runs made before intervals were stored)."""
+
+    logical_date: dt.datetime
+    data_interval_start: dt.datetime | None
+    data_interval_end: dt.datetime | None
+
+
+class PlannedRun(Protocol):
+    """What a timetable plans (cluster.timetables.DagRunInfo has this shape)."""
+
+    @property
+    def logical_date(self) -> dt.datetime: ...
+
+    @property
+    def data_interval(self) -> tuple[dt.datetime, dt.datetime]: ...
 
 
 @retrying
 def create_scheduled_runs(store: Store, dag_id: str,
-                          due: Callable[[dt.datetime | None, int], list[dt.datetime]],
+                          due: Callable[[LastRun | None, int], list[PlannedRun]],
                           run_type: str = "scheduled") -> list[int]:
-    """Create the runs `due(last logical date, active runs)` names, under a lock on the
+    """Create the runs `due(latest scheduled run, active runs)` plans, under a lock on the
     DAG's row so that two schedulers never both create them (the unique run id is the
     second guard)."""
     with store.session() as s:
@@ -74,15 +102,20 @@ def create_scheduled_runs(store: Store, dag_id: str,
         dag = s.scalar(q)
         if dag is None or dag.is_paused or not dag.is_active or dag.latest_version_id is None:
             return []
-        last = _utc(s.scalar(select(func.max(DagRun.logical_date)).where(
-            DagRun.dag_id == dag_id, DagRun.run_type == run_type)))
+        latest = s.execute(select(DagRun.logical_date, DagRun.data_interval_start,
+                                  DagRun.data_interval_end).where(
+            DagRun.dag_id == dag_id, DagRun.run_type == run_type)
+            .order_by(DagRun.logical_date.desc()).limit(1)).first()
+        last = LastRun(*(_utc(v) for v in latest)) if latest is not None else None
         active = s.scalar(select(func.count()).select_from(DagRun).where(
             DagRun.dag_id == dag_id, DagRun.state.in_(_ACTIVE_RUN_STATES)))
         now = utcnow()
-        runs = [DagRun(dag_id=dag_id, run_id=f"{run_type}__{when.isoformat()}",
+        runs = [DagRun(dag_id=dag_id, run_id=f"{run_type}__{info.logical_date.isoformat()}",
                        dag_version_id=dag.latest_version_id, state=RunState.QUEUED.value,
-                       run_type=run_type, conf={}, logical_date=when, created_at=now)
-                for when in due(last, active)]
+                       run_type=run_type, conf={}, logical_date=info.logical_date,
+                       data_interval_start=info.data_interval[0],
+                       data_interval_end=info.data_interval[1], created_at=now)
+                for info in due(last, active)]
         s.add_all(runs)
         s.flush()
         if runs and not store.is_sqlite:

@@ -38,6 +38,8 @@ class Delivery:
     max_tries: int = 0  # retries allowed up to this try number (raised by a clear)
     start_date: dt.datetime | None = None  # of the try; a rescheduled sensor's first poke
     run_type: str = "manual"  # manual, scheduled or backfill
+    data_interval_start: dt.datetime | None = None  # as stored with a scheduled run
+    data_interval_end: dt.datetime | None = None
 
 
 @retrying
@@ -49,7 +51,7 @@ def load_delivery(store: Store, run_pk: int, task_id: str, upstream: Sequence[st
         rows = conn.execute(
             select(TI.c.task_id, TI.c.state, TI.c.try_number, DagRun.dag_id, DagRun.run_id,
                    DagRun.state, DagRun.conf, DagRun.logical_date, DagRun.dag_version_id,
-                   DagRun.run_type)
+                   DagRun.run_type, DagRun.data_interval_start, DagRun.data_interval_end)
             .join(DagRun, DagRun.id == TI.c.run_pk)
             .where(TI.c.run_pk == run_pk, TI.c.task_id.in_(ids), TI.c.map_index == map_index)
         ).all()
@@ -61,6 +63,7 @@ def load_delivery(store: Store, run_pk: int, task_id: str, upstream: Sequence[st
         logical_date=as_utc(mine[7]), dag_version_id=mine[8], state=mine[1],
         try_number=mine[2], upstream_states={r[0]: r[1] for r in rows if r[0] != task_id},
         run_type=mine[9],
+        data_interval_start=as_utc(mine[10]), data_interval_end=as_utc(mine[11]),
     )
 
 
@@ -75,16 +78,20 @@ class RunInfo:
     logical_date: dt.datetime
     dag_version_id: int
     run_type: str = "manual"
+    data_interval_start: dt.datetime | None = None
+    data_interval_end: dt.datetime | None = None
 
 
 def run_info(store: Store, run_pk: int) -> RunInfo | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(DagRun.dag_id, DagRun.run_id, DagRun.conf,
-                                  DagRun.logical_date, DagRun.dag_version_id, DagRun.run_type)
+                                  DagRun.logical_date, DagRun.dag_version_id, DagRun.run_type,
+                                  DagRun.data_interval_start, DagRun.data_interval_end)
                            .where(DagRun.id == run_pk)).first()
     if row is None:
         return None
-    return RunInfo(run_pk, row[0], row[1], row[2] or {}, as_utc(row[3]), row[4], row[5])
+    return RunInfo(run_pk, row[0], row[1], row[2] or {}, as_utc(row[3]), row[4], row[5],
+                   as_utc(row[6]), as_utc(row[7]))
 
 
 # The hot path's statements are built once; each delivery only binds its values.
@@ -129,7 +136,9 @@ def claim_if_upstreams_succeeded(store: Store, run: RunInfo, task_id: str, try_n
                     logical_date=run.logical_date, dag_version_id=run.dag_version_id,
                     state=TaskState.RUNNING.value, try_number=try_number,
                     upstream_states={u: TaskState.SUCCESS.value for u in upstream},
-                    max_tries=claimed[0], start_date=as_utc(claimed[1]), run_type=run.run_type)
+                    max_tries=claimed[0], start_date=as_utc(claimed[1]), run_type=run.run_type,
+                    data_interval_start=run.data_interval_start,
+                    data_interval_end=run.data_interval_end)
 
 
 def upstream_states(store: Store, run_pk: int, task_ids: Iterable[str]) -> dict[str, str]:

@@ -41,7 +41,8 @@ def test_airflow_dags_are_listed_and_the_unsupported_file_names_its_module(af_cl
     assert all(dag_id in listed.stdout for dag_id in AF_DAGS), listed.stdout
     errors = ok(af_cluster.cli("dags", "errors"))
     line = next(ln for ln in errors.splitlines() if "af_unsupported_timetable.py" in ln)
-    assert "does not support the Airflow module 'airflow.timetables' (line 7)" in line
+    assert ("does not support the Airflow name 'ContinuousTimetable' of "
+            "'airflow.timetables.simple' (line 8)") in line
     assert "af_classic_etl.py" not in errors and "af_sdk_style.py" not in errors
 
 

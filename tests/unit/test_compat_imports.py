@@ -33,10 +33,12 @@ SUPPORTED = {
                            "AirflowSensorTimeout", "AirflowNotFoundException"],
 }
 UNSUPPORTED = {
-    "from airflow.timetables.trigger import CronTriggerTimetable": "'airflow.timetables'",
-    "import airflow.timetables": "'airflow.timetables'",
+    "from airflow.timetables.simple import ContinuousTimetable":
+        "'ContinuousTimetable' of 'airflow.timetables.simple'",
+    "import airflow.timetables.datasets": "'airflow.timetables.datasets'",
     "from airflow.models import DagBagOfTricks": "'DagBagOfTricks' of 'airflow.models'",
-    "from airflow.datasets import Dataset": "'airflow.datasets'",
+    "from airflow.datasets import DatasetAlias": "'DatasetAlias' of 'airflow.datasets'",
+    "from airflow.sdk import AssetAlias": "'AssetAlias' of 'airflow.sdk'",
 }
 
 

@@ -110,12 +110,22 @@ def task_payload(settings: Settings, context: dict[str, Any]) -> str:
         "try_number": ti.try_number, "run_pk": ti.run_pk, "run_id": ti.run_id,
         "start_date": ti.start_date.isoformat() if getattr(ti, "start_date", None) else None,
         "logical_date": context["logical_date"].isoformat(),
+        "data_interval": [context["data_interval_start"].isoformat(),
+                          context["data_interval_end"].isoformat()],
         "conf": context["dag_run"].conf, "params": _jsonable(context["params"]),
         "upstream": ti._upstream,
         # a mapped task's child: which one, and its values (set again inside the container)
         "map_index": context.get("map_index", -1),
         "mapped_values": getattr(context["task"], "_mapped_values", None),
         "xcoms": [list(x) for x in ti_store.run_xcoms(runtime().store, ti.run_pk)],
+        # asset events only when the task can look at some (no query otherwise)
+        "asset_events": {
+            name: [e.as_json() for e in context[name].records()]
+            for name, wanted in (
+                ("triggering_asset_events",
+                 getattr(dag.timetable, "asset_condition", None) is not None),
+                ("inlet_events", bool(getattr(context["task"], "inlets", None))))
+            if wanted and name in context},
     }
     return base64.b64encode(json.dumps(payload, default=str).encode()).decode()
 

@@ -1,0 +1,83 @@
+"""Data-aware scheduling through the CLI with a real scheduler and workers: tasks update
+assets through `outlets`, DAGs scheduled on assets run when their condition holds."""
+import json
+
+import pytest
+from sqlalchemy import text
+
+from tests.servers import ok, wait_for
+
+RAW, TABLE = "s3://bucket/raw.csv", "postgres://warehouse/public/clean"
+
+
+@pytest.fixture(scope="module")
+def assets_cluster(cluster_env):
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=4)
+    return cluster_env
+
+
+def query(c, sql, **args):
+    handle = c.cluster()
+    try:
+        with handle.store.engine.connect() as conn:
+            return conn.execute(text(sql), args).all()
+    finally:
+        handle.close()
+
+
+def runs_of(c, dag_id):
+    return query(c, "SELECT id, run_id, run_type, state FROM dag_run WHERE dag_id = :d "
+                    "ORDER BY id", d=dag_id)
+
+
+def reports(c, dag_id):
+    path = c.tmp / "out" / f"{dag_id}.txt"
+    if not path.exists():
+        return []
+    return [json.loads(line.rsplit(" ", 1)[0]) for line in path.read_text().splitlines()]
+
+
+def done(c, dag_id, n):
+    runs = runs_of(c, dag_id)
+    return len(runs) == n and all(r.state == "success" for r in runs)
+
+
+def test_runs_follow_asset_updates_all_and_any(assets_cluster):
+    c = assets_cluster
+    for dag_id in ("as_wait_both", "as_wait_either"):
+        ok(c.cli("dags", "unpause", dag_id))
+    # the scheduler notes where each unpaused DAG starts reading events from
+    wait_for(lambda: len(query(c, "SELECT dag_id FROM asset_dag_cursor")) == 2, 30,
+             what="the asset-scheduled DAGs to be seen")
+    ok(c.cli("trigger", "as_make_raw", "--wait"))
+    wait_for(lambda: done(c, "as_wait_either", 1), 60, what="the either-DAG's run")
+    assert runs_of(c, "as_wait_both") == []  # still waits for the table
+    ok(c.cli("trigger", "as_make_table", "--wait"))
+    wait_for(lambda: done(c, "as_wait_both", 1) and done(c, "as_wait_either", 2), 60,
+             what="the both-DAG's run and the either-DAG's second")
+    assert {r.run_type for r in runs_of(c, "as_wait_both")} == {"asset_triggered"}
+    [both] = reports(c, "as_wait_both")
+    assert both == {"run_type": "asset_triggered", "interval_ordered": True,
+                    "events": {RAW: [["as_make_raw", "write_raw"]],
+                               TABLE: [["as_make_table", "write_table"]]},
+                    "inlets": [RAW]}
+    either = reports(c, "as_wait_either")
+    assert [r["events"] for r in either] == [{RAW: [["as_make_raw", "write_raw"]]},
+                                             {TABLE: [["as_make_table", "write_table"]]}]
+
+
+def test_a_failed_task_records_no_event_and_the_cli_lists_assets(assets_cluster):
+    c = assets_cluster
+    failed = c.cli("trigger", "as_fail_raw", "--wait")
+    assert failed.returncode == 1
+    listed = ok(c.cli("assets", "list"))
+    row = next(l for l in listed.splitlines() if l.startswith(RAW)).split()
+    assert row[1] == "1"  # the failed write added no event
+    assert "as_fail_raw.write_raw,as_make_raw.write_raw" in row
+    assert "as_wait_both,as_wait_either" in row
+    assert listed == ok(c.cli("datasets", "list"))
+    events = ok(c.cli("assets", "events", TABLE))
+    assert "as_make_table" in events and "write_table" in events
+    bad = c.cli("assets", "events", "s3://nowhere")
+    assert bad.returncode == 2 and bad.stderr.strip() == "chordflow: error: no asset with URI 's3://nowhere'"
