@@ -9,8 +9,10 @@ from typing import Any
 
 from . import params as param_values
 from . import mapping
+from .compiler import Plan, compile_plan
 from .dag import DAG
 from .schedules import as_utc, to_text
+from .trigger_rules import FIRES_EARLY, TriggerRule
 
 
 def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -84,6 +86,26 @@ def downstream_map(data: dict[str, Any]) -> dict[str, list[str]]:
     for t in data["tasks"]:
         for u in t["upstream"]:
             out[u].append(t["task_id"])
+    return out
+
+
+def run_plan(data: dict[str, Any]) -> Plan:
+    """The canvas plan of a DAG version. Tasks whose trigger rule fires early are early
+    joins; an `always` task waits for none of its upstreams (Airflow runs it at once)."""
+    always = {t["task_id"] for t in data["tasks"] if t["trigger_rule"] == TriggerRule.ALWAYS}
+    ups = {t["task_id"]: ([] if t["task_id"] in always else t["upstream"])
+           for t in data["tasks"]}
+    early = {t["task_id"] for t in data["tasks"] if t["trigger_rule"] in FIRES_EARLY}
+    return compile_plan(ups, [t["task_id"] for t in data["tasks"]], early)
+
+
+def closers(data: dict[str, Any]) -> set[str]:
+    """Tasks whose end may be the run's last: the leaves, and the upstreams of tasks that
+    do not wait for all of theirs (an early join or an `always` task may end first)."""
+    out = {t["task_id"] for t in data["tasks"]} - {u for t in data["tasks"] for u in t["upstream"]}
+    for t in data["tasks"]:
+        if t["trigger_rule"] in FIRES_EARLY or t["trigger_rule"] == TriggerRule.ALWAYS:
+            out.update(t["upstream"])
     return out
 
 

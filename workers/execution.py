@@ -84,10 +84,11 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
         return f"noop:{delivery.state}"
     if delivery.run_state != RunState.RUNNING.value:
         return f"noop:run-{delivery.run_state}"
-    if any(delivery.upstream_states.get(u) not in _FINAL for u in spec["upstream"]):
+    if not trigger_rules.ready(spec["trigger_rule"], delivery.upstream_states, spec["upstream"]):
         log.debug("%s: early delivery, upstreams not final", who)
         return "noop:early"
-    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], delivery.upstream_states)
+    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], trigger_rules.final_states(
+        delivery.upstream_states, spec["upstream"]))
     if verdict is not None:
         _settle(celery_task.app, rt, data, run_pk, task_id, map_index, verdict, reason, who)
         return verdict.value
@@ -141,7 +142,7 @@ def _settle(app: Celery, rt: WorkerRuntime, data: dict[str, Any], run_pk: int, t
 
 
 def _close_if_done(app: Celery, rt: WorkerRuntime, run_pk: int, data: dict[str, Any]) -> None:
-    closed = run_store.close_run_if_done(rt.store, run_pk)
+    closed = run_store.close_run_if_done(rt.store, run_pk, data["_leaves"])
     if closed is not None:
         log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
         canvas.announce_run_end(app, run_pk, data["dag_id"], data, closed)
@@ -229,7 +230,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     recorded, pending = ti_store.finish(
         rt.store, run_pk, task_id, try_number, state, start, error, xcoms, next_retry_at,
         map_index, log_text=writer.take(),
-        check_pending=task_id in data["_leaves"] or bool(skip))
+        check_pending=task_id in data["_closers"] or bool(skip))
     if not recorded:
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
@@ -264,13 +265,14 @@ def retry_delay(spec: dict[str, Any], try_number: int) -> float:
 
 
 def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
-    """Launch the join's continuation once all upstreams of `task_id` are final (once only)."""
+    """Launch the join's continuation once the upstreams of `task_id` decide it (all final,
+    or one that fires an early rule), once only."""
     rt = runtime()
     version_id = rt.run_version(run_pk)
     data = dag_store.version_data(rt.store, version_id)
     spec = data["_index"][task_id]
     states = ti_store.upstream_states(rt.store, run_pk, spec["upstream"])
-    if any(states.get(u) not in _FINAL for u in spec["upstream"]):
+    if not trigger_rules.ready(spec["trigger_rule"], states, spec["upstream"]):
         return "waiting"
     if not ti_store.fire_join(rt.store, run_pk, task_id):
         return "already-fired"

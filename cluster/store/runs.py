@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, NotFoundError
 from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES, RunState,
-                      TaskState)
+                      TaskState, run_outcome)
 from .db import RUNS_CHANNEL, Store, retrying
 from .models import Dag, DagRun, TaskInstance, utcnow
 
@@ -194,11 +194,14 @@ def running_runs(store: Store) -> list[DagRun]:
 
 
 @retrying
-def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> RunState | None:
+def close_run_if_done(store: Store, run_pk: int, leaves: Collection[str],
+                      reopen_final: bool = False) -> RunState | None:
     """Close a running run whose task instances are all final; guarded, so once only.
 
-    With `reopen_final`, a run already over takes the state its tasks now give it (after
-    a task was marked by hand)."""
+    Its state comes from its `leaves` (the tasks without downstream), as in Airflow: a
+    failed task followed by an `all_done` cleanup leaf that succeeded gives a successful
+    run. With `reopen_final`, a run already over takes the state its tasks now give it
+    (after a task was marked by hand)."""
     with store.engine.begin() as conn:
         pending = conn.execute(
             select(TaskInstance.task_id).where(
@@ -206,13 +209,14 @@ def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> 
         ).first()
         if pending is not None:
             return None
-        # a mapped task counts once, by its parent's state (a hand-marked parent wins)
-        failed = conn.execute(
-            select(func.count()).select_from(TaskInstance).where(
+        # a mapped leaf counts once, by its parent's state (a hand-marked parent wins)
+        leaf_states = conn.execute(
+            select(TaskInstance.state).where(
                 TaskInstance.run_pk == run_pk, TaskInstance.map_index == -1,
-                TaskInstance.state.in_([s.value for s in FAILED_TASK_STATES]))
-        ).scalar_one()
-        state = RunState.FAILED if failed else RunState.SUCCESS
+                TaskInstance.task_id.in_(list(leaves)),
+                TaskInstance.state.in_([s.value for s in FAILED_TASK_STATES])).limit(1)
+        ).scalars().all()
+        state = run_outcome(leaf_states)
         from_states = [RunState.RUNNING.value] + (
             [RunState.SUCCESS.value, RunState.FAILED.value] if reopen_final else [])
         done = conn.execute(
