@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import delete, select
 
-from ..serialization import closers
+from ..serialization import closers, priority_weights
 from .db import Store
 from .models import Dag, DagVersion, ImportErrorRecord, utcnow
 
@@ -100,6 +100,8 @@ def version_data(store: Store, version_id: int) -> dict[str, Any]:
         data["_leaves"] = set(data["_index"]) - {u for t in data["tasks"] for u in t["upstream"]}
         # ...and an upstream of a task that does not wait for all of its upstreams.
         data["_closers"] = closers(data)
+        for task_id, weight in priority_weights(data).items():
+            data["_index"][task_id]["_weight"] = weight
         _VERSIONS[key] = data
     return data
 

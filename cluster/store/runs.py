@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import InvalidInputError, NotFoundError
 from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES, RunState,
                       TaskState, run_outcome)
+from ..serialization import outside_dates
 from .db import RUNS_CHANNEL, Store, retrying
 from .models import Dag, DagRun, TaskInstance, utcnow
 
@@ -133,13 +134,24 @@ def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]],
             if running >= max_active_runs:
                 return None
         run.state, run.start_date = RunState.RUNNING.value, now
+        logical = _utc(run.logical_date)
+        # A task's own start_date / end_date leave it out of runs outside them (not of
+        # backfills, as in Airflow): it is skipped from the start.
+        outside = {t["task_id"]: outside_dates(t, logical) for t in tasks} \
+            if run.run_type != "backfill" else {}
         if tasks:
             s.execute(insert(TaskInstance), [{
                 "run_pk": run_pk, "task_id": t["task_id"], "map_index": -1,
-                "dag_id": run.dag_id, "state": TaskState.NONE.value, "try_number": 0,
+                "dag_id": run.dag_id, "try_number": 0,
                 "max_tries": t.get("retries", 0), "operator": t.get("operator"),
                 "queue": t.get("queue"), "queued_at": now, "pool": t.get("pool"),
                 "pool_slots": t.get("pool_slots") or 1,
+                # every row has the same keys (one executemany)
+                **({"state": TaskState.SKIPPED.value, "error": outside[t["task_id"]],
+                    "start_date": now, "end_date": now, "duration": 0.0}
+                   if outside.get(t["task_id"]) else {
+                    "state": TaskState.NONE.value, "error": None, "start_date": None,
+                    "end_date": None, "duration": None}),
             } for t in tasks])
     if len(tasks) >= _ANALYZE_AFTER and not store.is_sqlite:
         _refresh_statistics(store)
