@@ -21,7 +21,7 @@ from . import canvas, schedules, trigger_rules
 from .config import Settings
 from .parsing import ParsedFolder, parse_folder
 from .serialization import downstream_map, run_plan
-from .states import FINAL_TASK_STATES, RunState, TaskState
+from .states import RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
 from .store import dags as dag_store
@@ -32,7 +32,6 @@ from .store.tasks import as_utc
 from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
-_FINAL = {s.value for s in FINAL_TASK_STATES}
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 
 

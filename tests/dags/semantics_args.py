@@ -15,7 +15,7 @@ START = dt.datetime(2024, 1, 1)
 
 
 def hold(name, seconds):
-    def run(ti=None):
+    def run(*_, ti=None):
         mark(name, f"{ti.task_id}[{ti.map_index}] start")
         time.sleep(seconds)  # the work whose overlap the test measures
         mark(name, f"{ti.task_id}[{ti.map_index}] end")
