@@ -74,3 +74,13 @@ with DAG("s_always", schedule=None, start_date=START, params={"until": "anyway"}
     # Airflow runs an `always` task at once, whatever its upstreams are doing.
     PythonOperator(task_id="slow", python_callable=slow) >> PythonOperator(
         task_id="anyway", python_callable=ran("anyway"), trigger_rule=TriggerRule.ALWAYS)
+
+
+with DAG("s_docker_one_failed", schedule=None, start_date=START) as s_docker_one_failed:
+    # Under the docker runner every task is a container; the store's timestamps show the
+    # one_failed join starting while the slow upstream still runs.
+    from airflow.operators.bash import BashOperator
+
+    [BashOperator(task_id="slow", bash_command="sleep 8"),
+     BashOperator(task_id="fast", bash_command="exit 1")] >> BashOperator(
+        task_id="join", bash_command="echo joined", trigger_rule=TriggerRule.ONE_FAILED)
