@@ -70,9 +70,10 @@ def announce_run_end(app: Celery, run_pk: int, dag_id: str, data: Mapping[str, A
 
 
 def _weight(node: Node, tasks: Mapping[str, Mapping[str, Any]]) -> int:
-    """The priority_weight of the first task(s) a node runs."""
+    """The effective priority weight (by weight_rule) of the first task(s) a node runs."""
     if isinstance(node, Run):
-        return int(tasks.get(node.task_id, {}).get("priority_weight") or 1)
+        spec = tasks.get(node.task_id, {})
+        return int(spec.get("_weight") or spec.get("priority_weight") or 1)
     if isinstance(node, Arrive) or not node.items:
         return 0
     if isinstance(node, Chain):

@@ -9,13 +9,18 @@ is the exact chain/group nesting. Any other DAG keeps a few vertices `in:v` with
 more than one incoming edge: those are joins. Each incoming path ends in an
 `Arrive(v)`, and `v`'s continuation is launched by whichever arrival finds all of
 `v`'s upstreams final. No task ever waits for anything it does not depend on.
+
+Tasks whose trigger rule may fire before every upstream is final (`one_success`,
+`one_failed`, `one_done`) are `early` joins: each upstream is followed by its own
+`Arrive(v)`, and `v` is launched by the first arrival that finds its rule decided,
+while the other upstreams still run.
 """
 from __future__ import annotations
 
 import dataclasses
 import gc
 from collections import defaultdict
-from typing import Iterator, Mapping, Sequence, Union
+from typing import Collection, Iterator, Mapping, Sequence, Union
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,24 +87,27 @@ def par(*nodes: Node) -> Node:
     return items[0] if len(items) == 1 else Group(tuple(items))
 
 
-def compile_plan(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None = None) -> Plan:
+def compile_plan(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None = None,
+                 early: Collection[str] = ()) -> Plan:
     """The canvas plan of a DAG given as task_id -> upstream task ids.
 
     `order` (a topological order) keeps the output stable and readable; by default
-    the mapping's order is used.
+    the mapping's order is used. The tasks in `early` are launched by whichever upstream
+    arrival decides them first (a join of the plan even in a series-parallel DAG).
     """
     # Compiling allocates tens of thousands of small objects and frees no cycles; the
     # cyclic collector's passes over them were a third of the time at 10k tasks.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compile(upstreams, order)
+        return _compile(upstreams, order, frozenset(early))
     finally:
         if enabled:
             gc.enable()
 
 
-def _compile(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None) -> Plan:
+def _compile(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None,
+             early: frozenset[str]) -> Plan:
     graph = _Graph()
     tasks = list(order) if order is not None else list(upstreams)
     # Vertices are ints (cheaper than names at 10k tasks): task i enters at 2i and leaves
@@ -108,20 +116,31 @@ def _compile(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None
     for i, t in enumerate(tasks):
         graph.add(2 * i, 2 * i + 1, Run(t))
     has_downstream = [False] * len(tasks)
+    # An early join's upstreams each end at a sink of their own, whose continuation is an
+    # arrival at the join (sinks are negative vertices, below S and T).
+    arrival_at: dict[int, str] = {}
+    early_joins: set[int] = set()
     for i, t in enumerate(tasks):
         ups = upstreams[t]
         if not ups:
             graph.add(_S, 2 * i, EMPTY)
+        elif t in early:
+            early_joins.add(2 * i)
         for u in ups:
             j = index[u]
-            graph.add(2 * j + 1, 2 * i, EMPTY)
+            if t in early:
+                sink = _T - 1 - len(arrival_at)
+                arrival_at[sink] = t
+                graph.add(2 * j + 1, sink, EMPTY)
+            else:
+                graph.add(2 * j + 1, 2 * i, EMPTY)
             has_downstream[j] = True
     for i in range(len(tasks)):
         if not has_downstream[i]:
             graph.add(2 * i + 1, _T, EMPTY)
     graph.reduce()
 
-    joins = {v for v in graph.vertices() if v not in (_S, _T) and len(graph.ins[v]) > 1}
+    joins = {v for v in graph.vertices() if v >= 0 and len(graph.ins[v]) > 1} | early_joins
 
     position = index
     for eid, (src, dst, expr) in list(graph.edges.items()):
@@ -131,6 +150,8 @@ def _compile(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None
         """What follows once `vertex` is reached by a path."""
         if vertex == _T:
             return EMPTY
+        if vertex in arrival_at:
+            return Arrive(arrival_at[vertex])
         if vertex in joins:
             return Arrive(tasks[vertex // 2])
         return launch(vertex)

@@ -28,7 +28,7 @@ _current_dags: contextvars.ContextVar[tuple["DAG", ...]] = contextvars.ContextVa
 _IGNORED_DAG_ARGS = frozenset({
     "doc_md", "owner_links", "access_control", "default_view", "orientation",
     "jinja_environment_kwargs", "sla_miss_callback",
-    "max_active_tasks", "concurrency", "fail_stop", "auto_register", "dag_display_name",
+    "auto_register", "dag_display_name",
     "max_consecutive_failed_dag_runs",
 })
 _NOTSET: Any = object()
@@ -72,6 +72,10 @@ class DAG(DagScheduleMethods):
         schedule_interval: Any = _NOTSET,
         is_paused_upon_creation: bool | None = None,
         timetable: Timetable | None = None,
+        max_active_tasks: int | None = None,
+        concurrency: int | None = None,
+        fail_stop: bool = False,
+        fail_fast: bool = False,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - _IGNORED_DAG_ARGS)
@@ -116,6 +120,15 @@ class DAG(DagScheduleMethods):
         self.tags = list(tags or [])
         self.catchup = catchup
         self.max_active_runs = max_active_runs
+        # Airflow's default (16 per DAG) is not applied: only a limit the DAG sets holds.
+        self.max_active_tasks = max_active_tasks if max_active_tasks is not None else concurrency
+        if self.max_active_tasks is not None and (
+                not isinstance(self.max_active_tasks, int) or self.max_active_tasks < 1):
+            raise DagDefinitionError(f"DAG {dag_id!r}: max_active_tasks must be a positive "
+                                     f"integer, got {self.max_active_tasks!r}")
+        # Airflow 2.7's fail_stop, named fail_fast in Airflow 3: the first failed task
+        # fails the run, stops its running tasks and skips the rest.
+        self.fail_stop = bool(fail_stop or fail_fast)
         self.dagrun_timeout = dagrun_timeout
         if isinstance(template_searchpath, str):
             template_searchpath = [template_searchpath]
@@ -203,6 +216,10 @@ class DAG(DagScheduleMethods):
                         f"DAG {self.dag_id!r}: task {task.task_id!r} depends on "
                         f"{other!r}, which is not in this DAG"
                     )
+            if self.fail_stop and str(task.trigger_rule) != "all_success":
+                raise DagDefinitionError(
+                    f"DAG {self.dag_id!r}: fail_stop needs every task's trigger rule to be "
+                    f"all_success; task {task.task_id!r} has {task.trigger_rule}")
         self.topological_order()
 
 

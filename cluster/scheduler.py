@@ -18,17 +18,16 @@ from typing import Any
 
 from celery import Celery, chain, group
 
-from . import canvas
+from . import canvas, trigger_rules
 from . import timetable_questions as questions
-from .compiler import compile_plan
 from .config import Settings
 from .dag_schedule import interval_of
 from .discovery import Discovery
 from .parsing import ParsedFolder, ask_timetable, parse_folder
 from .timetable_questions import due_runs, stored_timetable
 from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .serialization import downstream_map, upstream_map
-from .states import FINAL_TASK_STATES, RunState, TaskState
+from .serialization import downstream_map, run_plan
+from .states import RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
 from .store import assets as asset_store
@@ -40,7 +39,6 @@ from .store.tasks import as_utc
 from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
-_FINAL = {s.value for s in FINAL_TASK_STATES}
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 
 
@@ -82,11 +80,11 @@ def start_run(store: Store, app: Celery, run_pk: int) -> bool:
     started = run_store.start_run(store, run_pk, data["tasks"], data.get("max_active_runs"))
     if started is None:
         return False
-    plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
+    plan = run_plan(data)
     if data["tasks"]:
         canvas.build(app, plan.start, run_pk, run.dag_id, data["_index"]).apply_async()
     else:
-        run_store.close_run_if_done(store, run_pk)
+        run_store.close_run_if_done(store, run_pk, ())
     log.info("run %s of %s started: %d tasks%s", run_pk, run.dag_id, len(data["tasks"]),
              "" if plan.series_parallel else f", {len(plan.joins)} joins")
     return True
@@ -250,7 +248,9 @@ class Scheduler:
             data = dag_store.version_data(self.store, run.dag_version_id)
             spec = data["_index"][task_id]
             run_states = states.get(run_pk, {})
-            if any(run_states.get(u, ("none",))[0] not in _FINAL for u in spec["upstream"]):
+            if not trigger_rules.ready(spec["trigger_rule"], {
+                    u: run_states.get(u, ("none",))[0] for u in spec["upstream"]},
+                    spec["upstream"]):
                 continue
             if (run_pk, task_id, map_index) not in lost:
                 ready = max([run.start_date or now] + [
@@ -271,7 +271,7 @@ class Scheduler:
             counts["resent"] += 1
         for run_pk, run in runs.items():
             data = dag_store.version_data(self.store, run.dag_version_id)
-            closed = run_store.close_run_if_done(self.store, run_pk)
+            closed = run_store.close_run_if_done(self.store, run_pk, data["_leaves"])
             if closed is not None:
                 counts["closed"] += 1
                 canvas.announce_run_end(self.app, run_pk, run.dag_id, data, closed)

@@ -9,11 +9,13 @@ from typing import Any
 
 from . import params as param_values
 from . import mapping
+from .compiler import Plan, compile_plan
 from .dag import DAG
 from .schedules import as_utc, to_text
 from .timetables import Timetable
 from .timetables import codec as timetable_codec
 from .timezones import zone_name
+from .trigger_rules import FIRES_EARLY, TriggerRule
 
 
 def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -49,6 +51,12 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         })
         if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
             tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
+        # Only when set, so that DAGs without them keep their digest.
+        extra = {"max_active_tis_per_dagrun": getattr(task, "max_active_tis_per_dagrun", None),
+                 "start_date": _iso(getattr(task, "start_date", None)),
+                 "end_date": _iso(getattr(task, "end_date", None)),
+                 "weight_rule": getattr(task, "weight_rule", "downstream")}
+        tasks[-1].update({k: v for k, v in extra.items() if v and v != "downstream"})
         expand = getattr(task, "_expand_input", None)
         if expand is not None:
             tasks[-1]["mapped"] = mapping.serialize(expand)
@@ -76,6 +84,10 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             gid: {"roots": sorted(t.task_id for t in group.get_roots()),
                   "tooltip": group.tooltip}
             for gid, group in dag.task_group_dict.items()}
+    if getattr(dag, "max_active_tasks", None):
+        out["max_active_tasks"] = dag.max_active_tasks
+    if getattr(dag, "fail_stop", False):
+        out["fail_stop"] = True
     schemas = param_values.schemas(dag.params)
     if schemas:  # only then, so DAGs without Params keep their digest
         out["params_schema"] = schemas
@@ -109,7 +121,80 @@ def downstream_map(data: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-_CALLBACKS = ("on_success_callback", "on_failure_callback", "on_retry_callback")
+def run_plan(data: dict[str, Any]) -> Plan:
+    """The canvas plan of a DAG version. Tasks whose trigger rule fires early are early
+    joins; an `always` task waits for none of its upstreams (Airflow runs it at once)."""
+    always = {t["task_id"] for t in data["tasks"] if t["trigger_rule"] == TriggerRule.ALWAYS}
+    ups = {t["task_id"]: ([] if t["task_id"] in always else t["upstream"])
+           for t in data["tasks"]}
+    early = {t["task_id"] for t in data["tasks"] if t["trigger_rule"] in FIRES_EARLY}
+    return compile_plan(ups, [t["task_id"] for t in data["tasks"]], early)
+
+
+def closers(data: dict[str, Any]) -> set[str]:
+    """Tasks whose end may be the run's last: the leaves, and the upstreams of tasks that
+    do not wait for all of theirs (an early join or an `always` task may end first)."""
+    out = {t["task_id"] for t in data["tasks"]} - {u for t in data["tasks"] for u in t["upstream"]}
+    for t in data["tasks"]:
+        if t["trigger_rule"] in FIRES_EARLY or t["trigger_rule"] == TriggerRule.ALWAYS:
+            out.update(t["upstream"])
+    return out
+
+
+def outside_dates(spec: dict[str, Any], logical_date: dt.datetime) -> str | None:
+    """Why a run at `logical_date` skips a task with its own start_date / end_date (None:
+    it runs). Airflow creates no task instance for it; chordflow records it skipped."""
+    for key, outside in (("start_date", lambda d: logical_date < d),
+                         ("end_date", lambda d: logical_date > d)):
+        if spec.get(key) and outside(dt.datetime.fromisoformat(spec[key])):
+            return (f"the run's logical date {logical_date.isoformat()} is "
+                    f"{'before' if key == 'start_date' else 'after'} the task's {key} "
+                    f"{spec[key]}")
+    return None
+
+
+def priority_weights(data: dict[str, Any]) -> dict[str, int]:
+    """Each task's effective priority, by its `weight_rule` as in Airflow: its own weight
+    plus those of all its descendants ("downstream", the default), of all its ancestors
+    ("upstream"), or its own alone ("absolute"). Relatives are sets of bits, so a
+    10k-task chain costs milliseconds."""
+    tasks = data["tasks"]  # topological order
+    bit = {t["task_id"]: 1 << i for i, t in enumerate(tasks)}
+    own = [int(t.get("priority_weight") or 1) for t in tasks]
+    by_weight: dict[int, int] = {}
+    for i, w in enumerate(own):
+        by_weight[w] = by_weight.get(w, 0) | (1 << i)
+
+    def total(relatives: int) -> int:
+        return sum(w * (relatives & mask).bit_count() for w, mask in by_weight.items())
+
+    rules = {t.get("weight_rule", "downstream") for t in tasks}
+    below: dict[str, int] = {}
+    if "downstream" in rules:
+        children = downstream_map(data)
+        for t in reversed(tasks):
+            acc = 0
+            for c in children[t["task_id"]]:
+                acc |= bit[c] | below[c]
+            below[t["task_id"]] = acc
+    above: dict[str, int] = {}
+    if "upstream" in rules:
+        for t in tasks:
+            acc = 0
+            for u in t["upstream"]:
+                acc |= bit[u] | above[u]
+            above[t["task_id"]] = acc
+    out = {}
+    for i, t in enumerate(tasks):
+        rule = t.get("weight_rule", "downstream")
+        relatives = below.get(t["task_id"], 0) if rule == "downstream" else \
+            above.get(t["task_id"], 0) if rule == "upstream" else 0
+        out[t["task_id"]] = own[i] + total(relatives)
+    return out
+
+
+_CALLBACKS = ("on_success_callback", "on_failure_callback", "on_retry_callback",
+              "on_execute_callback", "on_skipped_callback")
 
 
 def _skip_kind(task: Any) -> str | None:

@@ -224,8 +224,7 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
     import re
 
     from . import canvas
-    from .compiler import compile_plan
-    from .serialization import downstream_map, upstream_map
+    from .serialization import downstream_map, run_plan, upstream_map
 
     run = run_store.find_run(cluster.store, str(ref))
     data = dag_store.version_data(cluster.store, run.dag_version_id)
@@ -243,7 +242,7 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
     ops_store.clear(cluster.store, run.id, {t: data["_index"][t].get("retries", 0) for t in chosen})
     # The whole canvas again: tasks not cleared are final, so their deliveries are no-ops
     # that pass the order on to the cleared ones.
-    plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
+    plan = run_plan(data)
     canvas.build(cluster.app, plan.start, run.id, run.dag_id, data["_index"],
                  ti_store.next_tries(cluster.store, run.id, data["_index"])).apply_async()
     if cluster.settings.embedded:
@@ -275,7 +274,8 @@ def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tup
     before = ops_store.mark(cluster.store, run.id, task_id, TaskState(state), f"marked {state}")
     if before is None:
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")
-    closed = run_store.close_run_if_done(cluster.store, run.id, reopen_final=True)
+    leaves = dag_store.version_data(cluster.store, run.dag_version_id)["_leaves"]
+    closed = run_store.close_run_if_done(cluster.store, run.id, leaves, reopen_final=True)
     if closed is not None and closed.value != run.state:
         _announce(cluster, run, closed)
     return before, run_store.get_run(cluster.store, run.id)

@@ -164,16 +164,26 @@ class DbApiHook(BaseHook):
 
     def insert_rows(self, table: str, rows: Iterable[Sequence[Any]],
                     target_fields: Sequence[str] | None = None, commit_every: int = 1000,
-                    replace: bool = False) -> int:
-        """Insert `rows` into `table`, committing every `commit_every` rows; returns the count."""
+                    replace: bool = False, **kwargs: Any) -> int:
+        """Insert `rows` into `table`, committing every `commit_every` rows; returns the count.
+
+        `replace` upserts: REPLACE INTO where the database has it, on PostgreSQL
+        `ON CONFLICT (replace_index) DO UPDATE` (give `target_fields` and `replace_index`)."""
+        # executemany / fast_executemany change only how Airflow batches; rows always go
+        # in batches of `commit_every` here.
+        unknown = sorted(set(kwargs) - {"replace_index", "executemany", "fast_executemany"})
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.insert_rows: argument(s) not supported by "
+                            f"chordflow: {', '.join(unknown)}")
         rows = iter(rows)
         total = 0
         with closing(self.get_conn()) as conn:
             self.set_autocommit(conn, False)
             with closing(conn.cursor()) as cur:
                 while chunk := [tuple(r) for r in islice(rows, commit_every or 1000)]:
-                    cur.executemany(self._insert_statement(table, len(chunk[0]), target_fields,
-                                                           replace), chunk)
+                    cur.executemany(self._insert_statement(
+                        table, len(chunk[0]), target_fields, replace,
+                        replace_index=kwargs.get("replace_index")), chunk)
                     conn.commit()
                     total += len(chunk)
                     log.info("Loaded %s rows into %s so far", total, table)
@@ -181,7 +191,8 @@ class DbApiHook(BaseHook):
         return total
 
     def _insert_statement(self, table: str, width: int, target_fields: Sequence[str] | None,
-                          replace: bool) -> str:
+                          replace: bool, replace_index: str | Sequence[str] | None = None
+                          ) -> str:
         columns = f" ({', '.join(target_fields)})" if target_fields else ""
         values = ", ".join([self.placeholder] * width)
         verb = "REPLACE INTO" if replace else "INSERT INTO"
@@ -206,6 +217,25 @@ class PostgresHook(DbApiHook):
         super().__init__(*args, **kwargs)
         self.database = database or self.schema
         self.options = options
+
+    def _insert_statement(self, table: str, width: int, target_fields: Sequence[str] | None,
+                          replace: bool, replace_index: str | Sequence[str] | None = None
+                          ) -> str:
+        """PostgreSQL has no REPLACE INTO: an upsert on the unique `replace_index`."""
+        if not replace:
+            return super()._insert_statement(table, width, target_fields, False)
+        if not target_fields:
+            raise ValueError("PostgreSQL ON CONFLICT upsert syntax requires column names "
+                             "(target_fields)")
+        if not replace_index:
+            raise ValueError("PostgreSQL ON CONFLICT upsert syntax requires a unique index "
+                             "(replace_index)")
+        index = [replace_index] if isinstance(replace_index, str) else list(replace_index)
+        values = ", ".join([self.placeholder] * width)
+        update = [f"{c} = excluded.{c}" for c in target_fields if c not in index]
+        action = f"DO UPDATE SET {', '.join(update)}" if update else "DO NOTHING"
+        return (f"INSERT INTO {table} ({', '.join(target_fields)}) VALUES ({values}) "
+                f"ON CONFLICT ({', '.join(index)}) {action}")
 
     def _connect_kwargs(self) -> dict[str, Any]:
         conn = self.connection

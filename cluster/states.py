@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Iterable
 
 
 class RunState(str, enum.Enum):
@@ -42,3 +43,13 @@ FINAL_RUN_STATES = frozenset({RunState.SUCCESS, RunState.FAILED})
 # children run). Asked for by name, the (run, state) index finds one at once, where
 # "not final" would walk past every finished task instance of the run.
 UNFINISHED_TASK_STATES = frozenset(s for s in TaskState if s not in FINAL_TASK_STATES)
+# A run's leaves in these states make it succeed (Airflow's `State.success_states`).
+SUCCESS_TASK_STATES = frozenset({TaskState.SUCCESS, TaskState.SKIPPED})
+
+
+def run_outcome(leaf_states: Iterable[TaskState | str]) -> RunState:
+    """The state of a run whose task instances are all final, decided by its leaves as in
+    Airflow: failed if any leaf failed or is upstream_failed, success otherwise. A failed
+    task whose `all_done` cleanup leaf succeeded leaves the run successful."""
+    return RunState.FAILED if any(TaskState(s) in FAILED_TASK_STATES for s in leaf_states) \
+        else RunState.SUCCESS

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
-from .states import TaskState
+from .states import FINAL_TASK_STATES, TaskState
 
 
 class TriggerRule(str, enum.Enum):
@@ -22,6 +22,30 @@ class TriggerRule(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+# Rules Airflow fires as soon as one upstream qualifies, while the others still run
+# (`none_failed_min_one_success` is not one: it needs every upstream final).
+FIRES_EARLY = frozenset({TriggerRule.ONE_SUCCESS, TriggerRule.ONE_FAILED, TriggerRule.ONE_DONE})
+_FINAL = frozenset(s.value for s in FINAL_TASK_STATES)
+
+
+def final_states(upstream_states: Mapping[str, str | None], upstream: Sequence[str]
+                 ) -> dict[str, str]:
+    """The upstreams that are final, with their states."""
+    return {u: s for u in upstream if (s := upstream_states.get(u)) in _FINAL}
+
+
+def ready(rule: TriggerRule | str, upstream_states: Mapping[str, str | None],
+          upstream: Sequence[str]) -> bool:
+    """Whether a task's fate is decided: every upstream is final, or (a rule that fires
+    early) the final ones already make it run. `always` is decided from the start, as in
+    Airflow, whatever its upstreams are doing. Decide with `verdict(rule, final_states(...))`."""
+    rule = TriggerRule(rule)
+    final = final_states(upstream_states, upstream)
+    if len(final) == len(upstream) or rule is TriggerRule.ALWAYS:
+        return True
+    return rule in FIRES_EARLY and bool(final) and evaluate(rule, final.values()) is None
 
 
 def evaluate(rule: TriggerRule | str, upstream_states: Iterable[TaskState | str]) -> TaskState | None:

@@ -61,3 +61,13 @@ def resolve_xcom_args(value: Any, context: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         return {k: resolve_xcom_args(v, context) for k, v in value.items()}
     return value
+
+
+def check_pull_arguments(include_prior_dates: bool, map_indexes: Any) -> None:
+    """xcom_pull's arguments chordflow does not honour are refused, never ignored."""
+    if include_prior_dates:
+        raise NotImplementedError("xcom_pull(include_prior_dates=True) is not supported by "
+                                  "chordflow; pull from a given run with dag_id= and run_id=")
+    if map_indexes is not None:
+        raise NotImplementedError("xcom_pull(map_indexes=...) is not supported by chordflow; "
+                                  "pull the mapped task's list of values and index it")

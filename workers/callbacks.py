@@ -1,5 +1,6 @@
-"""Airflow's callbacks: a task's on_success / on_failure / on_retry, a DAG's on_success /
-on_failure. A callback that raises is logged; it never changes a state."""
+"""Airflow's callbacks: a task's on_execute / on_success / on_failure / on_retry /
+on_skipped, a DAG's on_success / on_failure. A callback that raises is logged; it never
+changes a state."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,9 @@ from cluster.templating import template_context
 log = logging.getLogger("chordflow.worker")
 _TASK_CALLBACKS = {TaskState.SUCCESS: "on_success_callback",
                    TaskState.FAILED: "on_failure_callback",
-                   TaskState.UP_FOR_RETRY: "on_retry_callback"}
+                   TaskState.UP_FOR_RETRY: "on_retry_callback",
+                   # only a skip the task raised (AirflowSkipException), as in Airflow
+                   TaskState.SKIPPED: "on_skipped_callback"}
 
 
 def _call_all(callback: Callable | list[Callable] | None, context: dict[str, Any],
@@ -37,6 +40,13 @@ def run_task_callback(task: Any, context: dict[str, Any] | None, state: TaskStat
     context = {**context, "exception": error, "reason": str(error) if error else None}
     writer.line(f"running {name}")
     _call_all(getattr(task, name), context, writer.write, name)
+
+
+def run_execute_callback(task: Any, context: dict[str, Any], writer: Any) -> None:
+    """The task's on_execute_callback, right before its try executes (in the worker)."""
+    if getattr(task, "on_execute_callback", None) is not None:
+        writer.line("running on_execute_callback")
+        _call_all(task.on_execute_callback, context, writer.write, "on_execute_callback")
 
 
 def run_dag_callback(run_pk: int, state: str) -> str:

@@ -23,7 +23,7 @@ from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.params import values as param_values
 from cluster.mapping import unmap
 from cluster.templating import render_fields, template_context
-from cluster.xcom_arg import RETURN_KEY
+from cluster.xcom_arg import RETURN_KEY, check_pull_arguments
 
 from .containers import FAIL_MARK, RESCHEDULE_MARK, RESULT_MARK, SKIP_MARK, XCOM_MARK
 
@@ -50,9 +50,17 @@ class PayloadTI:
     def xcom_push(self, key: str, value: Any) -> None:
         print(XCOM_MARK + json.dumps({"key": key, "value": value}), flush=True)
 
-    def xcom_pull(self, task_ids: Any = None, key: str = RETURN_KEY, **_: Any) -> Any:
+    def xcom_pull(self, task_ids: Any = None, key: str = RETURN_KEY,
+                  dag_id: str | None = None, run_id: str | None = None,
+                  include_prior_dates: bool = False, map_indexes: Any = None,
+                  default: Any = None) -> Any:
+        check_pull_arguments(include_prior_dates, map_indexes)
+        if (dag_id or self.dag_id, run_id or self.run_id) != (self.dag_id, self.run_id):
+            raise NotImplementedError(
+                "xcom_pull(dag_id=..., run_id=...) of another run is not available inside a "
+                "task container yet; run the task with the process runner")
         if isinstance(task_ids, str):
-            return self._xcoms.get((task_ids, key))
+            return self._xcoms.get((task_ids, key), default)
         ids = list(task_ids) if task_ids is not None else self._upstream
         return [self._xcoms.get((t, key)) for t in ids]
 

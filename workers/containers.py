@@ -36,6 +36,8 @@ class ContainerOutcome:
     xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
     reschedule: str | None = None
     fail: str | None = None
+    lines: list[str] | None = None  # every output line, when asked for (xcom_all)
+    retrieved: bytes | None = None  # the file asked for, read before the container went
 
 
 def cluster_label(database_url: str) -> str:
@@ -58,11 +60,15 @@ def labels_for(context: dict[str, Any]) -> dict[str, str]:
 
 
 def run_container(client: Any, image: str, command: Any, log: Any, timeout: float | None,
-                  labels: dict[str, str], **options: Any) -> ContainerOutcome:
-    """Start `image`, stream its output into `log` live, wait, always remove it."""
+                  labels: dict[str, str], keep_lines: bool = False,
+                  retrieve: str | None = None, **options: Any) -> ContainerOutcome:
+    """Start `image`, stream its output into `log` live, wait, always remove it.
+
+    `keep_lines` keeps every output line in the outcome; `retrieve` names a file of the
+    container read once it has exited (DockerOperator's retrieve_output_path)."""
     container = client.containers.create(image, command=command, labels=labels, detach=True,
                                          **options)
-    outcome = ContainerOutcome(exit_code=-1)
+    outcome = ContainerOutcome(exit_code=-1, lines=[] if keep_lines else None)
     try:
         container.start()
         reader = threading.Thread(target=_stream, args=(container, log, outcome), daemon=True)
@@ -77,6 +83,8 @@ def run_container(client: Any, image: str, command: Any, log: Any, timeout: floa
                 f"execution_timeout of {timeout:g}s exceeded: container stopped") from None
         reader.join(10)
         outcome.exit_code = int(status.get("StatusCode", -1))
+        if retrieve:
+            outcome.retrieved = _read_file(container, retrieve)
         return outcome
     finally:
         try:
@@ -106,6 +114,24 @@ def _line(line: str, log: Any, outcome: ContainerOutcome) -> None:
         log.write(line + "\n")
         if line.strip():
             outcome.last_line = line
+        if outcome.lines is not None:
+            outcome.lines.append(line)
+
+
+def _read_file(container: Any, path: str) -> bytes | None:
+    """A file of a stopped container (None when it is not there or empty)."""
+    import io
+    import tarfile
+
+    try:
+        chunks, stat = container.get_archive(path)
+    except Exception:  # docker.errors.NotFound / APIError: nothing was written there
+        return None
+    if not stat.get("size"):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+        member = tar.extractfile(stat["name"])
+        return member.read() if member is not None else None
 
 
 def remove_orphans(client: Any, store: Any) -> list[str]:

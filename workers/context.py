@@ -10,7 +10,7 @@ from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import Delivery
 from cluster.templating import template_context
-from cluster.xcom_arg import RETURN_KEY
+from cluster.xcom_arg import RETURN_KEY, check_pull_arguments
 
 
 class TaskInstanceContext:
@@ -36,13 +36,23 @@ class TaskInstanceContext:
                            self.map_index)
 
     def xcom_pull(self, task_ids: str | Iterable[str] | None = None, key: str = RETURN_KEY,
-                  dag_id: str | None = None, **_: Any) -> Any:
-        """One value for one task id; a list (in the given order) for several."""
+                  dag_id: str | None = None, run_id: str | None = None,
+                  include_prior_dates: bool = False, map_indexes: Any = None,
+                  default: Any = None) -> Any:
+        """One value for one task id; a list (in the given order) for several. `dag_id` and
+        `run_id` pull from that DAG's run (by default: this DAG, this run id, as Airflow)."""
+        check_pull_arguments(include_prior_dates, map_indexes)
         single = isinstance(task_ids, str)
+        other = (dag_id or self.dag_id, run_id or self.run_id) != (self.dag_id, self.run_id)
+        if task_ids is None and other:
+            raise ValueError("xcom_pull(dag_id=..., run_id=...) needs task_ids: the "
+                             "upstreams of this task are not tasks of that run")
         ids = [task_ids] if single else list(task_ids) if task_ids is not None else self._upstream
-        values = ti_store.pull_xcoms(self._store, self.run_pk, ids, key)
+        run_pk = ti_store.run_pk_of(self._store, dag_id or self.dag_id, run_id or self.run_id) \
+            if other else self.run_pk
+        values = {} if run_pk is None else ti_store.pull_xcoms(self._store, run_pk, ids, key)
         if single:
-            return values.get(task_ids)  # type: ignore[arg-type]
+            return values.get(task_ids, default)  # type: ignore[arg-type]
         return [values.get(t) for t in ids if t in values] if task_ids is None else \
             [values.get(t) for t in ids]
 

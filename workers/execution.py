@@ -30,7 +30,7 @@ from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
 from cluster.xcom_arg import RETURN_KEY
 
-from .callbacks import run_task_callback
+from .callbacks import run_execute_callback, run_task_callback
 from . import mapping
 from .context import build_context, to_json
 from .logs import TaskLogWriter
@@ -67,7 +67,10 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
              spec: dict[str, Any], try_number: int, map_index: int) -> str:
     """Decide, claim, run and record one delivery of a task instance."""
     run_pk, task_id = run.run_pk, spec["task_id"]
-    limited = bool(spec.get("pool") or spec.get("max_active_tis_per_dag"))
+    limits = pool_store.Limits(
+        spec.get("pool"), spec.get("pool_slots") or 1, spec.get("max_active_tis_per_dag"),
+        spec.get("max_active_tis_per_dagrun"), data.get("max_active_tasks"))
+    limited = bool(limits)
     if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS and not limited:
         # The common case in one round trip; anything else is decided below.
         claimed = ti_store.claim_if_upstreams_succeeded(
@@ -85,18 +88,18 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
         return f"noop:{delivery.state}"
     if delivery.run_state != RunState.RUNNING.value:
         return f"noop:run-{delivery.run_state}"
-    if any(delivery.upstream_states.get(u) not in _FINAL for u in spec["upstream"]):
+    if not trigger_rules.ready(spec["trigger_rule"], delivery.upstream_states, spec["upstream"]):
         log.debug("%s: early delivery, upstreams not final", who)
         return "noop:early"
-    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], delivery.upstream_states)
+    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], trigger_rules.final_states(
+        delivery.upstream_states, spec["upstream"]))
     if verdict is not None:
         _settle(celery_task.app, rt, data, run_pk, task_id, map_index, verdict, reason, who)
         return verdict.value
     if limited:
         claimed = pool_store.claim_within_limits(
             rt.store, run_pk, data["dag_id"], task_id, try_number, rt.hostname, rt.pid,
-            map_index, spec.get("pool"), spec.get("pool_slots") or 1,
-            spec.get("max_active_tis_per_dag"))
+            map_index, limits)
     else:
         claimed = ti_store.claim(rt.store, run_pk, task_id, try_number, rt.hostname, rt.pid,
                                  map_index)
@@ -121,7 +124,9 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
     """Execute a claimed try, close the run after its last leaf, hand a retry to Celery."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
     state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
-    if not pending:  # a leaf ended (or a branch skipped some), maybe nothing is left
+    if state is TaskState.FAILED and data.get("fail_stop"):
+        _stop_run(celery_task.app, rt, run_pk, data, task_id)
+    elif not pending:  # a leaf ended (or a branch skipped some), maybe nothing is left
         _close_if_done(celery_task.app, rt, run_pk, data)
     if retry_in is not None:
         # Celery's retry keeps the message's place in its chain and chord; a rescheduled
@@ -141,8 +146,20 @@ def _settle(app: Celery, rt: WorkerRuntime, data: dict[str, Any], run_pk: int, t
         _close_if_done(app, rt, run_pk, data)
 
 
+def _stop_run(app: Celery, rt: WorkerRuntime, run_pk: int, data: dict[str, Any],
+              task_id: str) -> None:
+    """The DAG's fail_stop: a failed task fails the run at once; its running tries fail
+    (their workers stop them at the next heartbeat) and the rest is skipped."""
+    stopped = run_store.end_run(rt.store, run_pk, RunState.FAILED,
+                                f"fail_stop: task {task_id} failed")
+    if stopped is not None:
+        log.info("run %s of %s: failed (fail_stop after %s; stopped %s)", run_pk,
+                 data["dag_id"], task_id, ", ".join(stopped) or "nothing")
+        canvas.announce_run_end(app, run_pk, data["dag_id"], data, RunState.FAILED)
+
+
 def _close_if_done(app: Celery, rt: WorkerRuntime, run_pk: int, data: dict[str, Any]) -> None:
-    closed = run_store.close_run_if_done(rt.store, run_pk)
+    closed = run_store.close_run_if_done(rt.store, run_pk, data["_leaves"])
     if closed is not None:
         log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)
         canvas.announce_run_end(app, run_pk, data["dag_id"], data, closed)
@@ -182,6 +199,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             context = build_context(rt.store, dag, task, delivery, try_number,
                                     spec["upstream"], map_index)
             render_and_record(rt.store, task, context, run_pk, try_number, map_index)
+            if "on_execute_callback" in spec.get("callbacks", ()):
+                run_execute_callback(task, context, writer)
             with rt.cancellation.cancellable(key):
                 result = rt.runner.execute(task, context, writer, spec.get("execution_timeout"))
             if spec.get("skips"):
@@ -231,7 +250,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     recorded, pending = ti_store.finish(
         rt.store, run_pk, task_id, try_number, state, start, error, xcoms, next_retry_at,
         map_index, log_text=writer.take(),
-        check_pending=task_id in data["_leaves"] or bool(skip))
+        check_pending=task_id in data["_closers"] or bool(skip))
     if not recorded:
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
@@ -269,13 +288,14 @@ def retry_delay(spec: dict[str, Any], try_number: int) -> float:
 
 
 def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
-    """Launch the join's continuation once all upstreams of `task_id` are final (once only)."""
+    """Launch the join's continuation once the upstreams of `task_id` decide it (all final,
+    or one that fires an early rule), once only."""
     rt = runtime()
     version_id = rt.run_version(run_pk)
     data = dag_store.version_data(rt.store, version_id)
     spec = data["_index"][task_id]
     states = ti_store.upstream_states(rt.store, run_pk, spec["upstream"])
-    if any(states.get(u) not in _FINAL for u in spec["upstream"]):
+    if not trigger_rules.ready(spec["trigger_rule"], states, spec["upstream"]):
         return "waiting"
     if not ti_store.fire_join(rt.store, run_pk, task_id):
         return "already-fired"

@@ -78,18 +78,19 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
         raise celery_task.replace(again)
     if delivery.run_state != RunState.RUNNING.value:
         return f"noop:run-{delivery.run_state}"
-    if any(delivery.upstream_states.get(u) not in _FINAL for u in spec["upstream"]):
+    if not trigger_rules.ready(spec["trigger_rule"], delivery.upstream_states, spec["upstream"]):
         return "noop:early"
-    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], delivery.upstream_states)
+    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], trigger_rules.final_states(
+        delivery.upstream_states, spec["upstream"]))
     if verdict is not None:
-        return _settle_unexpanded(rt, run_pk, task_id, try_number, verdict, reason)
+        return _settle_unexpanded(rt, data, run_pk, task_id, try_number, verdict, reason)
     task = rt.dag(data).get_task(task_id)
     try:
         rows = mapping.expansion(task._expand_input, _pull(rt, run_pk))
     except mapping.MappingError as exc:
-        return _settle_unexpanded(rt, run_pk, task_id, try_number, TaskState.FAILED, str(exc))
+        return _settle_unexpanded(rt, data, run_pk, task_id, try_number, TaskState.FAILED, str(exc))
     if not rows:
-        return _settle_unexpanded(rt, run_pk, task_id, try_number, TaskState.SKIPPED,
+        return _settle_unexpanded(rt, data, run_pk, task_id, try_number, TaskState.SKIPPED,
                                   "expanded into zero task instances")
     if not mapped_store.expand(rt.store, run_pk, task_id, len(rows), try_number):
         return "noop:expanded-elsewhere"
@@ -100,12 +101,12 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
         _children_group(celery_task.app, rt, data, spec, run_pk, pending_only=False))
 
 
-def _settle_unexpanded(rt: WorkerRuntime, run_pk: int, task_id: str, try_number: int,
-                       state: TaskState, reason: str) -> str:
+def _settle_unexpanded(rt: WorkerRuntime, data: dict[str, Any], run_pk: int, task_id: str,
+                       try_number: int, state: TaskState, reason: str) -> str:
     if ti_store.settle_without_running(rt.store, run_pk, task_id, state, reason):
         ti_store.append_log(rt.store, run_pk, task_id, try_number, f"{state.value}: {reason}\n")
         log.info("run %s mapped task %s: %s (%s)", run_pk, task_id, state.value, reason)
-        run_store.close_run_if_done(rt.store, run_pk)
+        run_store.close_run_if_done(rt.store, run_pk, data["_leaves"])
     return state.value
 
 
@@ -115,7 +116,7 @@ def settle_parent(rt: WorkerRuntime, data: dict[str, Any], run_pk: int, task_id:
     if state is None:
         return
     log.info("run %s mapped task %s: %s", run_pk, task_id, state.value)
-    if task_id in data["_leaves"]:
-        closed = run_store.close_run_if_done(rt.store, run_pk)
+    if task_id in data["_closers"]:
+        closed = run_store.close_run_if_done(rt.store, run_pk, data["_leaves"])
         if closed is not None:
             log.info("run %s of %s: %s", run_pk, data["dag_id"], closed.value)

@@ -8,13 +8,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cluster.compiler import Plan, compile_plan
+from cluster.compiler import Plan
 from cluster import compat, secrets
 from cluster.config import Settings
 from cluster.crypto import Crypto
 from cluster.dag import DAG
 from cluster.loader import add_to_sys_path, load_dags_from_file
-from cluster.serialization import upstream_map
+from cluster.serialization import run_plan
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo
@@ -65,7 +65,7 @@ class WorkerRuntime:
     def plan(self, version_id: int, data: dict[str, Any]) -> Plan:
         plan = self._plans.get(version_id)
         if plan is None:
-            plan = compile_plan(upstream_map(data), [t["task_id"] for t in data["tasks"]])
+            plan = run_plan(data)
             self._plans[version_id] = plan
         return plan
 

@@ -23,12 +23,14 @@ if TYPE_CHECKING:
 # Airflow arguments that only matter to Airflow's own UI or e-mail; accepted and ignored.
 _IGNORED_ARGS = frozenset({
     "owner", "email", "email_on_failure", "email_on_retry", "doc", "doc_md", "doc_rst",
-    "doc_json", "doc_yaml", "task_display_name", "weight_rule", "sla", "run_as_user",
-    "resources", "executor_config", "inlets", "outlets", "wait_for_downstream",
-    "do_xcom_push_default", "max_active_tis_per_dagrun", "executor", "start_date", "end_date",
-    "multiple_outputs_default", "map_index_template", "on_execute_callback",
-    "on_skipped_callback", "retry_exponential_backoff_max", "allow_nested_operators",
+    "doc_json", "doc_yaml", "task_display_name", "sla", "run_as_user",
+    "resources", "inlets", "outlets", "wait_for_downstream",
+    "do_xcom_push_default", "executor",
+    "multiple_outputs_default", "map_index_template",
+    "retry_exponential_backoff_max", "allow_nested_operators",
 })
+# Airflow's weight rules: how a task's effective priority adds up its relatives' weights.
+WEIGHT_RULES = ("downstream", "upstream", "absolute")
 
 
 def _apply_default_args(init: Callable) -> Callable:
@@ -106,6 +108,13 @@ class BaseOperator:
         task_concurrency: int | None = None,
         default_args: dict[str, Any] | None = None,
         task_group: TaskGroup | None = None,
+        max_active_tis_per_dagrun: int | None = None,
+        weight_rule: str = "downstream",
+        start_date: dt.datetime | None = None,
+        end_date: dt.datetime | None = None,
+        on_execute_callback: Callable | None = None,
+        on_skipped_callback: Callable | None = None,
+        executor_config: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - _IGNORED_ARGS)
@@ -152,6 +161,27 @@ class BaseOperator:
         self.outlets = outlet_assets(f"task {task_id!r}", kwargs.get("outlets"))
         self.inlets = outlet_assets(f"task {task_id!r}", kwargs.get("inlets"), "inlets")
         self.max_active_tis_per_dag = max_active_tis_per_dag or task_concurrency
+        self.max_active_tis_per_dagrun = max_active_tis_per_dagrun
+        for name, limit in (("max_active_tis_per_dag", self.max_active_tis_per_dag),
+                            ("max_active_tis_per_dagrun", max_active_tis_per_dagrun)):
+            if limit is not None and (not isinstance(limit, int) or limit < 1):
+                raise DagDefinitionError(
+                    f"task {task_id!r}: {name} must be a positive integer, got {limit!r}")
+        self.weight_rule = str(getattr(weight_rule, "value", weight_rule))
+        if self.weight_rule not in WEIGHT_RULES:
+            raise UnsupportedFeatureError(
+                f"{type(self).__name__}({task_id!r}): weight_rule={weight_rule!r} is not "
+                f"supported by chordflow (use one of {', '.join(WEIGHT_RULES)})")
+        if executor_config:
+            raise UnsupportedFeatureError(
+                f"{type(self).__name__}({task_id!r}): executor_config is not supported by "
+                "chordflow (it configures Airflow's executors; set the container's image and "
+                "resources on the task, e.g. with DockerOperator or KubernetesPodOperator)")
+        # A run whose logical date is outside them skips the task (backfills excepted).
+        self.start_date = _task_date(task_id, "start_date", start_date)
+        self.end_date = _task_date(task_id, "end_date", end_date)
+        self.on_execute_callback = on_execute_callback
+        self.on_skipped_callback = on_skipped_callback
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         self.dag: DAG | None = None
@@ -282,6 +312,17 @@ def _tasks_of(other: Any, side: str = "leaves") -> list[BaseOperator]:
             out.extend(_tasks_of(item, side))
         return out
     raise DagDefinitionError(f"cannot set a dependency on {other!r}")
+
+
+def _task_date(task_id: str, name: str, value: Any) -> dt.datetime | None:
+    """A task's date argument as an aware datetime (a `date` is its midnight; naive: UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if not isinstance(value, dt.datetime):
+        raise DagDefinitionError(f"task {task_id!r}: {name} must be a datetime, got {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def _seconds(value: dt.timedelta | float | int | None) -> float | None:

@@ -14,7 +14,9 @@ class DockerOperator(BaseOperator):
       image / command (templated, string or list) / environment (templated) /
       private_environment (masked in logs) / volumes ("host:container[:ro]") / mounts
       (docker.types.Mount) / network_mode / working_dir / user / mem_limit / cpus /
-      docker_url / entrypoint / shm_size / do_xcom_push (last line of output).
+      docker_url / entrypoint / shm_size / do_xcom_push (last line of output, every line
+      with xcom_all) / force_pull (pull even if the engine has the image) /
+      retrieve_output + retrieve_output_path (the XCom is the pickle the command wrote).
     """
 
     template_fields: Sequence[str] = ("image", "command", "environment", "container_name")
@@ -51,6 +53,10 @@ class DockerOperator(BaseOperator):
         self.docker_url, self.api_version = docker_url, api_version
         self.entrypoint, self.tty, self.container_name = entrypoint, tty, container_name
         self.shm_size, self.force_pull, self.xcom_all = shm_size, force_pull, xcom_all
+        self.retrieve_output, self.retrieve_output_path = retrieve_output, retrieve_output_path
+        if retrieve_output and not retrieve_output_path:
+            raise AirflowException(f"DockerOperator({self.task_id!r}): retrieve_output=True "
+                                   "needs retrieve_output_path")
 
     def execute(self, context: dict[str, Any]) -> Any:
         from workers.containers import labels_for, run_container
@@ -71,12 +77,43 @@ class DockerOperator(BaseOperator):
         }
         options = {k: v for k, v in options.items() if v not in (None, [], {})}
         timeout = self.execution_timeout
-        outcome = run_container(client, self.image, self.command, current_writer(), timeout,
-                                labels_for(context), **options)
+        self._pull_if_needed(client, current_writer())
+        outcome = run_container(
+            client, self.image, self.command, current_writer(), timeout, labels_for(context),
+            keep_lines=self.xcom_all,
+            retrieve=self.retrieve_output_path if self.retrieve_output else None, **options)
         if outcome.exit_code != 0:
             raise AirflowException(
                 f"Docker container failed: exit code {outcome.exit_code} ({self.image})")
-        return outcome.last_line or None if self.do_xcom_push else None
+        if self.retrieve_output:  # Airflow's way: the file holds a pickle
+            return _unpickle(outcome.retrieved)
+        if not self.do_xcom_push:
+            return None
+        if self.xcom_all:
+            return [line for line in outcome.lines or [] if line.strip()] or None
+        return outcome.last_line or None
+
+    def _pull_if_needed(self, client: Any, writer: Any) -> None:
+        """Pull the image when `force_pull` says so or the engine does not have it."""
+        import docker
+
+        if not self.force_pull:
+            try:
+                client.images.get(self.image)
+                return
+            except docker.errors.ImageNotFound:
+                pass
+        writer.line(f"pulling image {self.image}" + (" (force_pull)" if self.force_pull else ""))
+        try:
+            client.images.pull(self.image)
+        except docker.errors.APIError as exc:
+            raise AirflowException(f"cannot pull image {self.image}: {exc}") from None
+
+
+def _unpickle(data: bytes | None) -> Any:
+    import pickle
+
+    return None if not data else pickle.loads(data)
 
 
 AUTO_REMOVE = ("never", "success", "force")

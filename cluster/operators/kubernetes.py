@@ -141,7 +141,7 @@ class KubernetesPodOperator(BaseOperator):
         is_delete_operator_pod: bool | None = None, on_finish_action: str = "delete_pod",
         skip_on_exit_code: int | Sequence[int] | None = None,
         base_container_name: str | None = None, deferrable: bool = False,
-        reattach_on_restart: bool = True, poll_interval: float = 2,
+        reattach_on_restart: bool | None = None, poll_interval: float | None = None,
         **kwargs: Any,
     ) -> None:
         task_id = kwargs.get("task_id")
@@ -149,6 +149,16 @@ class KubernetesPodOperator(BaseOperator):
             raise UnsupportedFeatureError(
                 f"KubernetesPodOperator({task_id!r}): deferrable=True is not supported by "
                 f"chordflow (the worker waits on a watch, which costs no polling)")
+        if reattach_on_restart:
+            raise UnsupportedFeatureError(
+                f"KubernetesPodOperator({task_id!r}): reattach_on_restart=True is not "
+                "supported by chordflow: a try whose worker died is over, its pod is deleted "
+                "and the next try starts a new one (reattach_on_restart=False)")
+        if poll_interval is not None:
+            raise UnsupportedFeatureError(
+                f"KubernetesPodOperator({task_id!r}): poll_interval is not supported by "
+                "chordflow: Airflow uses it in deferrable mode only, and chordflow's worker "
+                "waits on a watch of the pod instead of polling")
         if base_container_name not in (None, "base"):
             raise UnsupportedFeatureError(
                 f"KubernetesPodOperator({task_id!r}): base_container_name must be 'base'")
@@ -195,7 +205,7 @@ class KubernetesPodOperator(BaseOperator):
         self.is_delete_operator_pod = on_finish_action == "delete_pod"
         codes = [skip_on_exit_code] if isinstance(skip_on_exit_code, int) else skip_on_exit_code
         self.skip_on_exit_code = set(codes or [])
-        self.reattach_on_restart, self.poll_interval = reattach_on_restart, poll_interval
+        self.reattach_on_restart = False  # see above: a new try gets a new pod
 
     # -- the pod (pure) -----------------------------------------------------------------
     def pod_request(self, namespace: str | None = None) -> "PodRequest":

@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import delete, select
 
+from ..serialization import closers, priority_weights
 from .db import Store
 from .models import Dag, DagVersion, ImportErrorRecord, utcnow
 
@@ -97,6 +98,10 @@ def version_data(store: Store, version_id: int) -> dict[str, Any]:
         data["_index"] = {t["task_id"]: t for t in data["tasks"]}
         # Only a leaf's end can close a run: a task with downstreams ends before them.
         data["_leaves"] = set(data["_index"]) - {u for t in data["tasks"] for u in t["upstream"]}
+        # ...and an upstream of a task that does not wait for all of its upstreams.
+        data["_closers"] = closers(data)
+        for task_id, weight in priority_weights(data).items():
+            data["_index"][task_id]["_weight"] = weight
         _VERSIONS[key] = data
     return data
 

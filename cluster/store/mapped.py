@@ -33,7 +33,8 @@ def expand(store: Store, run_pk: int, task_id: str, count: int, try_number: int)
             TI.c.state.in_(_CLAIMABLE)).values(
             state=TaskState.MAPPED.value, try_number=try_number, start_date=now,
             end_date=None, duration=None, error=None, next_retry_at=None).returning(
-            TI.c.dag_id, TI.c.max_tries, TI.c.operator, TI.c.queue)).first()
+            TI.c.dag_id, TI.c.max_tries, TI.c.operator, TI.c.queue, TI.c.pool,
+            TI.c.pool_slots)).first()
         if parent is None:
             return False
         conn.execute(delete(TI).where(TI.c.run_pk == run_pk, TI.c.task_id == task_id,
@@ -44,6 +45,8 @@ def expand(store: Store, run_pk: int, task_id: str, count: int, try_number: int)
                 "run_pk": run_pk, "task_id": task_id, "map_index": i, "dag_id": parent[0],
                 "state": TaskState.NONE.value, "try_number": 0, "max_tries": parent[1],
                 "operator": parent[2], "queue": parent[3], "queued_at": now,
+                # each child holds its pool slots while it runs, as in Airflow
+                "pool": parent[4], "pool_slots": parent[5],
             } for i in range(count)])
     return True
 

@@ -1,9 +1,9 @@
 """Operations on task instances by hand: clear (run again) and mark (set a state)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
-from ..states import RunState, TaskState
+from ..states import FINAL_RUN_STATES, RunState, TaskState
 from .db import Store, retrying
 from .models import DagRun, JoinFired, TaskInstance, XCom, utcnow
 
@@ -29,8 +29,12 @@ def clear(store: Store, run_pk: int, retries: dict[str, int]) -> None:
                 next_retry_at=None, hostname=None, pid=None, heartbeat_at=None))
         conn.execute(delete(XCom).where(XCom.run_pk == run_pk, XCom.task_id.in_(ids)))
         conn.execute(delete(JoinFired).where(JoinFired.run_pk == run_pk))
+        # A run that was over starts again, with a fresh dagrun_timeout clock (Airflow
+        # resets its start date); a running one keeps its clock.
         conn.execute(update(DagRun).where(DagRun.id == run_pk).values(
-            state=RunState.RUNNING.value, end_date=None))
+            state=RunState.RUNNING.value, end_date=None, start_date=case(
+                (DagRun.state.in_([s.value for s in FINAL_RUN_STATES]), now),
+                else_=DagRun.start_date)))
 
 
 @retrying

@@ -1,6 +1,7 @@
 """Pools: named limits on how many task instances run at once, across every worker."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -42,31 +43,50 @@ def list_pools(store: Store) -> list[tuple[str, int, int, str | None]]:
             .outerjoin(used, used.c.pool == Pool.pool).order_by(Pool.pool))]
 
 
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """How many instances may run at once: the pool's slots, this task across the DAG's
+    runs (`max_active_tis_per_dag`) and within one run (`max_active_tis_per_dagrun`), and
+    every task of the DAG (the DAG's `max_active_tasks`). Mapped children count one each."""
+
+    pool: str | None = None
+    pool_slots: int = 1
+    per_dag: int | None = None
+    per_run: int | None = None
+    dag_tasks: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.pool or self.per_dag or self.per_run or self.dag_tasks)
+
+
 @retrying
 def claim_within_limits(store: Store, run_pk: int, dag_id: str, task_id: str, try_number: int,
-                        hostname: str, pid: int, map_index: int, pool: str | None,
-                        pool_slots: int, max_per_dag: int | None
+                        hostname: str, pid: int, map_index: int, limits: Limits
                         ) -> tuple[int, dt.datetime] | str | None:
-    """Claim a try if its pool has room and fewer than `max_per_dag` instances of the task
-    run. The pool's row, then the DAG's, are locked while counting, so two workers cannot
-    both take the last slot. Returns what `claim` does, or FULL / NO_POOL."""
+    """Claim a try if its pool has room and its other limits allow one more. The pool's
+    row, then the DAG's, are locked while counting, so two workers cannot both take the
+    last slot. Returns what `claim` does, or FULL / NO_POOL."""
     with store.engine.begin() as conn:
-        if pool:
-            q: Any = select(Pool.slots).where(Pool.pool == pool)
+        if limits.pool:
+            q: Any = select(Pool.slots).where(Pool.pool == limits.pool)
             slots = conn.execute(q if store.is_sqlite else q.with_for_update()).scalar()
             if slots is None:
                 return NO_POOL
             used = conn.execute(select(func.coalesce(func.sum(TaskInstance.pool_slots), 0))
-                                .where(TaskInstance.pool == pool,
+                                .where(TaskInstance.pool == limits.pool,
                                        TaskInstance.state == _RUNNING)).scalar()
-            if used + pool_slots > slots:
+            if used + limits.pool_slots > slots:
                 return FULL
-        if max_per_dag:
+        if limits.per_dag or limits.per_run or limits.dag_tasks:
             q = select(Dag.dag_id).where(Dag.dag_id == dag_id)
             conn.execute(q if store.is_sqlite else q.with_for_update())
-            running = conn.execute(select(func.count()).select_from(TaskInstance).where(
-                TaskInstance.dag_id == dag_id, TaskInstance.task_id == task_id,
-                TaskInstance.state == _RUNNING)).scalar()
-            if running >= max_per_dag:
-                return FULL
+            running = select(func.count()).select_from(TaskInstance).where(
+                TaskInstance.dag_id == dag_id, TaskInstance.state == _RUNNING)
+            for limit, where in (
+                    (limits.per_dag, [TaskInstance.task_id == task_id]),
+                    (limits.per_run, [TaskInstance.task_id == task_id,
+                                      TaskInstance.run_pk == run_pk]),
+                    (limits.dag_tasks, [])):
+                if limit and conn.execute(running.where(*where)).scalar() >= limit:
+                    return FULL
         return claim_in(conn, run_pk, task_id, try_number, hostname, pid, map_index)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, Callable, Collection, NamedTuple, Protocol
 
 from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.orm import aliased
@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, NotFoundError
 from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES, RunState,
-                      TaskState)
+                      TaskState, run_outcome)
+from ..serialization import outside_dates
 from .db import RUNS_CHANNEL, Store, retrying
 from .models import Dag, DagRun, TaskInstance, utcnow
 
@@ -166,13 +167,24 @@ def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]],
             if running >= max_active_runs:
                 return None
         run.state, run.start_date = RunState.RUNNING.value, now
+        logical = _utc(run.logical_date)
+        # A task's own start_date / end_date leave it out of runs outside them (not of
+        # backfills, as in Airflow): it is skipped from the start.
+        outside = {t["task_id"]: outside_dates(t, logical) for t in tasks} \
+            if run.run_type != "backfill" else {}
         if tasks:
             s.execute(insert(TaskInstance), [{
                 "run_pk": run_pk, "task_id": t["task_id"], "map_index": -1,
-                "dag_id": run.dag_id, "state": TaskState.NONE.value, "try_number": 0,
+                "dag_id": run.dag_id, "try_number": 0,
                 "max_tries": t.get("retries", 0), "operator": t.get("operator"),
                 "queue": t.get("queue"), "queued_at": now, "pool": t.get("pool"),
                 "pool_slots": t.get("pool_slots") or 1,
+                # every row has the same keys (one executemany)
+                **({"state": TaskState.SKIPPED.value, "error": outside[t["task_id"]],
+                    "start_date": now, "end_date": now, "duration": 0.0}
+                   if outside.get(t["task_id"]) else {
+                    "state": TaskState.NONE.value, "error": None, "start_date": None,
+                    "end_date": None, "duration": None}),
             } for t in tasks])
     if len(tasks) >= _ANALYZE_AFTER and not store.is_sqlite:
         _refresh_statistics(store)
@@ -227,11 +239,14 @@ def running_runs(store: Store) -> list[DagRun]:
 
 
 @retrying
-def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> RunState | None:
+def close_run_if_done(store: Store, run_pk: int, leaves: Collection[str],
+                      reopen_final: bool = False) -> RunState | None:
     """Close a running run whose task instances are all final; guarded, so once only.
 
-    With `reopen_final`, a run already over takes the state its tasks now give it (after
-    a task was marked by hand)."""
+    Its state comes from its `leaves` (the tasks without downstream), as in Airflow: a
+    failed task followed by an `all_done` cleanup leaf that succeeded gives a successful
+    run. With `reopen_final`, a run already over takes the state its tasks now give it
+    (after a task was marked by hand)."""
     with store.engine.begin() as conn:
         pending = conn.execute(
             select(TaskInstance.task_id).where(
@@ -239,13 +254,14 @@ def close_run_if_done(store: Store, run_pk: int, reopen_final: bool = False) -> 
         ).first()
         if pending is not None:
             return None
-        # a mapped task counts once, by its parent's state (a hand-marked parent wins)
-        failed = conn.execute(
-            select(func.count()).select_from(TaskInstance).where(
+        # a mapped leaf counts once, by its parent's state (a hand-marked parent wins)
+        leaf_states = conn.execute(
+            select(TaskInstance.state).where(
                 TaskInstance.run_pk == run_pk, TaskInstance.map_index == -1,
-                TaskInstance.state.in_([s.value for s in FAILED_TASK_STATES]))
-        ).scalar_one()
-        state = RunState.FAILED if failed else RunState.SUCCESS
+                TaskInstance.task_id.in_(list(leaves)),
+                TaskInstance.state.in_([s.value for s in FAILED_TASK_STATES])).limit(1)
+        ).scalars().all()
+        state = run_outcome(leaf_states)
         from_states = [RunState.RUNNING.value] + (
             [RunState.SUCCESS.value, RunState.FAILED.value] if reopen_final else [])
         done = conn.execute(

@@ -295,6 +295,13 @@ def push_xcom(store: Store, run_pk: int, task_id: str, key: str, value_json: str
                                          key=key, value=value_json, timestamp=utcnow()))
 
 
+def run_pk_of(store: Store, dag_id: str, run_id: str) -> int | None:
+    """The number of DAG `dag_id`'s run `run_id` (None: it has no such run)."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(DagRun.id).where(DagRun.dag_id == dag_id,
+                                                    DagRun.run_id == run_id)).scalar()
+
+
 def pull_xcoms(store: Store, run_pk: int, task_ids: Sequence[str], key: str) -> dict[str, Any]:
     """task_id -> value; a mapped task's value is its children's values by map_index."""
     out: dict[str, Any] = {}

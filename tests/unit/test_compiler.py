@@ -37,22 +37,26 @@ def test_non_series_parallel_keeps_exact_joins():
     assert plan.joins == {"c": Run("c")}
 
 
-def _ancestors(ups):
+def _hard_ancestors(ups, early=()):
+    """What a task must wait for: its ancestors, except through an early join (which
+    waits for none of its upstreams in the canvas: its arrivals decide at run time)."""
     memo = {}
 
     def anc(t):
         if t not in memo:
             memo[t] = set()
-            for u in ups[t]:
-                memo[t] |= {u} | anc(u)
+            if t not in early:
+                for u in ups[t]:
+                    memo[t] |= {u} | anc(u)
         return memo[t]
 
     return {t: anc(t) for t in ups}
 
 
-def _waits_for(plan, ups):
-    """What each task waits for when the plan runs: the semantics of chain/group/arrive."""
-    anc = _ancestors(ups)
+def _waits_for(plan, ups, early=(), arrivals=None):
+    """What each task waits for when the plan runs: the semantics of chain/group/arrive
+    (`arrivals` collects, per join, what each of its arrivals waited for)."""
+    anc = _hard_ancestors(ups, early)
     waits = {}
 
     def walk(node, before):
@@ -61,6 +65,8 @@ def _waits_for(plan, ups):
             waits[node.task_id] = set(before)
             return before | {node.task_id}
         if isinstance(node, Arrive):
+            if arrivals is not None:
+                arrivals.setdefault(node.task_id, []).append(frozenset(before))
             return before
         if isinstance(node, Chain):
             for item in node.items:
@@ -77,6 +83,36 @@ def _waits_for(plan, ups):
     return waits
 
 
+def test_early_join_in_a_series_parallel_dag_fires_from_each_upstream():
+    ups = {"slow": [], "fast": [], "on_fail": ["slow", "fast"], "after": ["on_fail"]}
+    plan = compile_plan(ups, early={"on_fail"})
+    assert render(plan.start) == "group(chain(slow, arrive(on_fail)), chain(fast, arrive(on_fail)))"
+    assert render(plan.joins["on_fail"]) == "chain(on_fail, after)"
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_dags_with_early_joins_wait_for_nothing_else(seed):
+    rng = random.Random(1000 + seed)
+    n = rng.randint(2, 25)
+    names = [f"t{i}" for i in range(n)]
+    ups = {t: sorted(rng.sample(names[:i], k=min(i, rng.choice([0, 1, 2, 2, 3])))) for i, t in enumerate(names)}
+    early = {t for t in names if ups[t] and rng.random() < 0.3}
+    plan = compile_plan(ups, early=early)
+    launched = list(tasks_in(plan.start)) + [t for j in plan.joins.values() for t in tasks_in(j)]
+    assert sorted(launched) == sorted(names)
+    assert early <= set(plan.joins)
+    arrivals = {}
+    waits = _waits_for(plan, ups, early, arrivals)
+    hard = _hard_ancestors(ups, early)
+    for t in names:
+        assert waits[t] == hard[t], (t, render(plan.start), plan.joins)
+    for v in early:
+        # each upstream's own arrival comes as soon as that upstream ends, not later
+        got = sorted(arrivals.get(v, []), key=sorted)
+        want = sorted((frozenset({u} | hard[u]) for u in ups[v]), key=sorted)
+        assert got == want, (v, render(plan.start), plan.joins)
+
+
 @pytest.mark.parametrize("segment", [64, 2])
 @pytest.mark.parametrize("seed", range(60))
 def test_random_dags_get_exactly_their_dependencies(seed, segment, monkeypatch):
@@ -89,7 +125,7 @@ def test_random_dags_get_exactly_their_dependencies(seed, segment, monkeypatch):
     launched = list(tasks_in(plan.start)) + [t for j in plan.joins.values() for t in tasks_in(j)]
     assert sorted(launched) == sorted(names)
     waits = _waits_for(plan, ups)
-    anc = _ancestors(ups)
+    anc = _hard_ancestors(ups)
     for t in names:
         # no false edge (waits only for ancestors) and none missing (waits for all of them)
         assert waits[t] == anc[t], (t, render(plan.start), plan.joins)
