@@ -154,4 +154,4 @@ def test_a_cut_chain_keeps_every_dependency():
     ups["side"] = ["t10"]
     plan = compile_plan(ups)
     assert len(plan.joins) == 4
-    assert _waits_for(plan, ups) == _ancestors(ups)
+    assert _waits_for(plan, ups) == _hard_ancestors(ups)
