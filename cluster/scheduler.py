@@ -15,13 +15,14 @@ import threading
 import time
 from typing import Any
 
-from celery import Celery, chain, group
+from celery import Celery
 
-from . import canvas, schedules
+from . import canvas, reaper, schedules
 from .compiler import compile_plan
 from .config import Settings
 from .parsing import ParsedFolder, parse_folder
-from .serialization import downstream_map, upstream_map
+from .repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
+from .serialization import upstream_map
 from .states import FINAL_TASK_STATES, RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
@@ -66,20 +67,6 @@ def start_run(store: Store, app: Celery, run_pk: int) -> bool:
     log.info("run %s of %s started: %d tasks%s", run_pk, run.dag_id, len(data["tasks"]),
              "" if plan.series_parallel else f", {len(plan.joins)} joins")
     return True
-
-
-def repair_task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int,
-                          data: dict[str, Any], map_index: int = -1):
-    """A lone task instance plus arrivals at each downstream: enough to carry the run on
-    (for a mapped child, the arrival only fires once its parent is settled)."""
-    sig = canvas.task_signature(app, run_pk, dag_id, task_id, try_number,
-                                data["_index"][task_id].get("queue"), map_index)
-    downstream = downstream_map(data)[task_id]
-    if not downstream:
-        return sig
-    arrivals = [app.signature(canvas.ARRIVE_TASK, args=(run_pk, d), immutable=True,
-                              options={"shadow": f"{dag_id}.{d}.join"}) for d in downstream]
-    return chain(sig, group(arrivals) if len(arrivals) > 1 else arrivals[0])
 
 
 def _date(text: str | None) -> dt.datetime | None:
@@ -158,12 +145,11 @@ class Scheduler:
             self._store_up_since = time.monotonic()
         lost = set()
         if time.monotonic() - self._store_up_since >= self.settings.zombie_threshold:
-            lost = {(r, t, m) for r, t, _, m in ti_store.requeue_zombies(self.store, zombie_cut)
-                    if r in runs}
+            # Reaped tries are sent on by the reaper (after their retry delay), not below.
+            lost = {(r.run_pk, r.task_id, r.map_index) for r in reaper.reap(
+                self.store, self.app, runs, lambda v: dag_store.version_data(self.store, v),
+                zombie_cut)}
         counts["zombies"] = len(lost)
-        for r, t, m in lost:
-            log.warning("run %s task %s%s: its worker stopped heartbeating; sending it again",
-                        r, t, f"[{m}]" if m >= 0 else "")
         counts["settled"] = self._settle_mapped(runs)
         states = ti_store.all_states(self.store, list(runs))
         waiting = ti_store.waiting(self.store, list(runs))
@@ -175,19 +161,20 @@ class Scheduler:
             run_states = states.get(run_pk, {})
             if any(run_states.get(u, ("none",))[0] not in _FINAL for u in spec["upstream"]):
                 continue
-            if (run_pk, task_id, map_index) not in lost:
-                ready = max([run.start_date or now] + [
-                    run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
-                queued_at = as_utc(queued_at)
-                if queued_at and queued_at > ready:
-                    ready = queued_at
-                if state in _WAITING and next_retry_at:
-                    ready = max(ready, as_utc(next_retry_at))
-                if ready > queued_cut:
-                    continue
-                log.warning("run %s task %s%s: ready since %s but not started; sending it "
-                            "again", run_pk, task_id, f"[{map_index}]" if map_index >= 0 else "",
-                            ready.isoformat(timespec="seconds"))
+            if (run_pk, task_id, map_index) in lost:
+                continue
+            ready = max([run.start_date or now] + [
+                run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
+            queued_at = as_utc(queued_at)
+            if queued_at and queued_at > ready:
+                ready = queued_at
+            if state in _WAITING and next_retry_at:
+                ready = max(ready, as_utc(next_retry_at))
+            if ready > queued_cut:
+                continue
+            log.warning("run %s task %s%s: ready since %s but not started; sending it "
+                        "again", run_pk, task_id, f"[{map_index}]" if map_index >= 0 else "",
+                        ready.isoformat(timespec="seconds"))
             ti_store.mark_queued(self.store, run_pk, task_id, map_index)
             repair_task_signature(self.app, run_pk, run.dag_id, task_id, try_number + 1,
                                   data, map_index).apply_async()

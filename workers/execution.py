@@ -27,6 +27,7 @@ from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
+from cluster.retries import next_retry_in, retry_delay  # noqa: F401  (re-exported)
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_task_callback
@@ -213,8 +214,9 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         next_retry_at = reschedule_at
         retry_in = max(0.0, (reschedule_at - utcnow()).total_seconds())
     max_tries = max(delivery.max_tries, spec.get("retries", 0))
-    if state is TaskState.FAILED and try_number <= max_tries and not no_retry:
-        retry_in = retry_delay(spec, try_number - (max_tries - spec.get("retries", 0)))
+    again_in = next_retry_in(spec, try_number, delivery.max_tries)
+    if state is TaskState.FAILED and again_in is not None and not no_retry:
+        retry_in = again_in
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY
         writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of {max_tries + 1})")
@@ -252,15 +254,6 @@ def _downstream(data: dict[str, Any], task_id: str) -> tuple[list[str], list[str
 
 def isinstance_name(error: str | None, cls: type) -> bool:
     return bool(error) and error.startswith(cls.__name__ + ":")  # type: ignore[union-attr]
-
-
-def retry_delay(spec: dict[str, Any], try_number: int) -> float:
-    """Seconds before the next try, with Airflow's exponential backoff when asked."""
-    delay = float(spec.get("retry_delay") or 0)
-    if spec.get("retry_exponential_backoff"):
-        delay = delay * (2 ** (try_number - 1))
-    cap = spec.get("max_retry_delay")
-    return min(delay, float(cap)) if cap else delay
 
 
 def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
