@@ -33,7 +33,7 @@ from cluster.xcom_arg import RETURN_KEY
 from .callbacks import run_task_callback
 from . import mapping
 from .context import build_context, to_json
-from .logs import TaskLogWriter
+from .logs import TaskLogWriter, first_line, storable
 from .rendered import render_and_record
 from .runners import get_runner
 from .runtime import WorkerRuntime, runtime
@@ -228,15 +228,37 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     rt.running.pop(key, None)
     # The rest of the log goes in the same transaction as the try's end, and a leaf asks
     # there whether anything of the run is left: one round trip.
-    recorded, pending = ti_store.finish(
-        rt.store, run_pk, task_id, try_number, state, start, error, xcoms, next_retry_at,
-        map_index, log_text=writer.take(),
-        check_pending=task_id in data["_leaves"] or bool(skip))
+    check_pending = task_id in data["_leaves"] or bool(skip)
+    try:
+        recorded, pending = ti_store.finish(
+            rt.store, run_pk, task_id, try_number, state, start,
+            storable(error) if error else error, xcoms, next_retry_at, map_index,
+            log_text=writer.take(), check_pending=check_pending)
+    except Exception as exc:  # the store refused the outcome (connection errors retried)
+        state, retry_in, next_retry_at = _unrecordable(spec, delivery, try_number, exc)
+        writer.line(f"failed: the try's outcome could not be recorded: {first_line(exc)}")
+        if retry_in is not None:
+            writer.line(f"up for retry in {retry_in:g}s")
+        log.error("%s.%s try %s: outcome not recordable, recorded as %s", delivery.dag_id,
+                  task_id, try_number, state.value, exc_info=True)
+        recorded, pending = ti_store.finish(
+            rt.store, run_pk, task_id, try_number, state, start,
+            storable(f"outcome not recordable: {first_line(exc)}"), None, next_retry_at,
+            map_index, log_text=writer.take(), check_pending=True)
     if not recorded:
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
         return TaskState(state), None, True
     return state, retry_in, pending
+
+
+def _unrecordable(spec: dict[str, Any], delivery: Any, try_number: int, exc: Exception
+                  ) -> tuple[TaskState, float | None, dt.datetime | None]:
+    """A try whose outcome the store refused is a failed try (retried if it may be)."""
+    again_in = next_retry_in(spec, try_number, delivery.max_tries)
+    if again_in is None:
+        return TaskState.FAILED, None, None
+    return TaskState.UP_FOR_RETRY, again_in, utcnow() + dt.timedelta(seconds=again_in)
 
 
 def _downstream(data: dict[str, Any], task_id: str) -> tuple[list[str], list[str]]:
