@@ -17,7 +17,7 @@ from typing import Any
 
 from celery import Celery
 
-from . import canvas, reaper, schedules
+from . import canvas, inflight, reaper, schedules
 from .compiler import compile_plan
 from .config import Settings
 from .parsing import ParsedFolder, parse_folder
@@ -154,6 +154,7 @@ class Scheduler:
         states = ti_store.all_states(self.store, list(runs))
         waiting = ti_store.waiting(self.store, list(runs))
         queued_cut = now - dt.timedelta(seconds=self.settings.queued_timeout)
+        overdue: list[tuple[Any, dict[str, Any], str, int, int, dt.datetime]] = []
         for run_pk, task_id, state, try_number, next_retry_at, queued_at, map_index in waiting:
             run = runs[run_pk]
             data = dag_store.version_data(self.store, run.dag_version_id)
@@ -172,13 +173,8 @@ class Scheduler:
                 ready = max(ready, as_utc(next_retry_at))
             if ready > queued_cut:
                 continue
-            log.warning("run %s task %s%s: ready since %s but not started; sending it "
-                        "again", run_pk, task_id, f"[{map_index}]" if map_index >= 0 else "",
-                        ready.isoformat(timespec="seconds"))
-            ti_store.mark_queued(self.store, run_pk, task_id, map_index)
-            repair_task_signature(self.app, run_pk, run.dag_id, task_id, try_number + 1,
-                                  data, map_index).apply_async()
-            counts["resent"] += 1
+            overdue.append((run, data, task_id, try_number, map_index, ready))
+        counts["resent"], counts["in_broker"] = self._resend_lost(overdue)
         for run_pk, run in runs.items():
             data = dag_store.version_data(self.store, run.dag_version_id)
             closed = run_store.close_run_if_done(self.store, run_pk)
@@ -194,6 +190,33 @@ class Scheduler:
                     counts["timed_out"] += 1
                     canvas.announce_run_end(self.app, run_pk, run.dag_id, data, RunState.FAILED)
         return counts
+
+    def _resend_lost(self, overdue: list[tuple[Any, dict[str, Any], str, int, int, dt.datetime]]
+                     ) -> tuple[int, int]:
+        """Resend the overdue task instances whose message the broker does not hold (lost);
+        the others (a backlog, a pool wait) only have their queued time renewed."""
+        if not overdue:
+            return 0, 0
+        queues = {data["_index"][t].get("queue") or "celery" for _, data, t, _, _, _ in overdue}
+        held = inflight.look(self.app, queues, self.settings.queued_timeout)
+        resent = kept = 0
+        for run, data, task_id, try_number, map_index, ready in overdue:
+            where = f"[{map_index}]" if map_index >= 0 else ""
+            queue = data["_index"][task_id].get("queue") or "celery"
+            ti_store.mark_queued(self.store, run.id, task_id, map_index)
+            if held is not None and held.holds((run.id, task_id, map_index), queue):
+                log.debug("run %s task %s%s: ready since %s, its message still waits in the "
+                          "broker; not resent", run.id, task_id, where,
+                          ready.isoformat(timespec="seconds"))
+                kept += 1
+                continue
+            log.warning("run %s task %s%s: ready since %s but not started, its message "
+                        "lost; sending it again", run.id, task_id, where,
+                        ready.isoformat(timespec="seconds"))
+            repair_task_signature(self.app, run.id, run.dag_id, task_id, try_number + 1,
+                                  data, map_index).apply_async()
+            resent += 1
+        return resent, kept
 
     def _settle_mapped(self, runs: dict[int, Any]) -> int:
         """Settle mapped tasks whose children all ended but whose last child's worker

@@ -31,7 +31,7 @@ from cluster.retries import next_retry_in, retry_delay  # noqa: F401  (re-export
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_task_callback
-from . import mapping
+from . import chord_keys, mapping
 from .context import build_context, to_json
 from .logs import TaskLogWriter, first_line, storable
 from .rendered import render_and_record
@@ -120,7 +120,15 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
                  spec: dict[str, Any], delivery: Any, try_number: int, map_index: int) -> str:
     """Execute a claimed try, close the run after its last leaf, hand a retry to Celery."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
-    state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
+    key = (run_pk, task_id, map_index, try_number)
+    group = chord_keys.group_of(celery_task.request)
+    if group:  # its chord's counters are renewed while it runs
+        rt.chords[key] = (celery_task.app, group)
+        chord_keys.refresh(celery_task.app, [group], rt.settings.chord_expires)
+    try:
+        state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
+    finally:
+        rt.chords.pop(key, None)
     if not pending:  # a leaf ended (or a branch skipped some), maybe nothing is left
         _close_if_done(celery_task.app, rt, run_pk, data)
     if retry_in is not None:

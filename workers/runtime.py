@@ -19,6 +19,7 @@ from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo
 
+from . import chord_keys
 from .cancellation import Cancellation
 
 log = logging.getLogger("chordflow.worker")
@@ -37,6 +38,7 @@ class WorkerRuntime:
         self._files: dict[str, tuple[float, list[DAG]]] = {}
         self._lock = threading.Lock()
         self.running: dict[tuple[int, str, int, int], Any] = {}  # try key -> log writer
+        self.chords: dict[tuple[int, str, int, int], tuple[Any, str]] = {}  # -> (app, group)
         self._heart: threading.Thread | None = None
         self.runner = None
         self.cancellation = Cancellation()
@@ -126,12 +128,20 @@ class WorkerRuntime:
             log.warning("heartbeat failed", exc_info=True)
             return
         self._last_beat = now
+        self._refresh_chords()
         for key in ended:
             if key in self.running and self.cancellation.cancel(
                     key, "the try was ended elsewhere (run cancelled or timed "
                          "out, task marked or cleared)"):
                 log.warning("run %s task %s try %s: ended elsewhere; stopping it",
                             key[0], key[1], key[3])
+
+
+    def _refresh_chords(self) -> None:
+        held = list(self.chords.values())
+        if not held:
+            return
+        chord_keys.refresh(held[0][0], [gid for _, gid in held], self.settings.chord_expires)
 
 
 def _monotonic() -> float:
