@@ -35,6 +35,7 @@ from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
 _FINAL = {s.value for s in FINAL_TASK_STATES}
+START_BATCH = 16  # queued runs of one DAG looked at per step
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 
 
@@ -127,13 +128,29 @@ class Scheduler:
             self.settings.catchup_by_default if catchup is None else catchup, limit=room)
 
     def start_queued_runs(self) -> int:
+        """Start what may start: per DAG, its oldest queued runs up to its free
+        max_active_runs places (the rest are not even tried: no locking transaction for a
+        run that would stay queued), every DAG's first run before any DAG's second."""
         started = 0
-        for run_pk in run_store.queued_runs(self.store):
+        for run_pk in self._startable():
             try:
                 started += start_run(self.store, self.app, run_pk)
             except Exception:
                 log.exception("run %s could not be started; will try again", run_pk)
         return started
+
+    def _startable(self) -> list[int]:
+        picked: list[tuple[int, int]] = []
+        for dag_id, (running, queued) in run_store.queued_runs_by_dag(
+                self.store, START_BATCH).items():
+            try:
+                limit = dag_store.version_data(self.store, queued[0][1]).get("max_active_runs")
+            except KeyError:
+                log.error("DAG %s: queued run %s has no DAG version", dag_id, queued[0][0])
+                continue
+            room = len(queued) if not limit else max(0, limit - running)
+            picked.extend((i, run_pk) for i, (run_pk, _) in enumerate(queued[:room]))
+        return [run_pk for _, run_pk in sorted(picked)]
 
     def repair(self) -> dict[str, int]:
         """Resend what was lost and close what is done; returns counts by kind."""
