@@ -29,6 +29,9 @@ def create_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         result_expires=3600,
+        # A chord's counters outlive result_expires (members may run for hours); workers
+        # refresh them while a member runs (workers/chord_keys.py).
+        result_chord_expires=int(settings.chord_expires),
         # The store holds every outcome; a Redis backend is there for the chords' counters
         # only (it counts a chord's parts for tasks that ignore their result). Other
         # backends (embedded mode's in-memory one) join a chord by polling the header's

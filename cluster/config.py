@@ -61,6 +61,9 @@ class Settings:
     heartbeat_interval: float = 5.0
     zombie_threshold: float = 60.0
     visibility_timeout: int = 43200
+    # How long a chord's counters live in Redis without news (Celery's
+    # result_chord_expires); a running member of the chord keeps them alive.
+    chord_expires: float = 7 * 86400.0
     log_level: str = "INFO"
     fernet_key: str = ""
     # Airflow's [core] settings of the same names: new DAGs wait to be unpaused, and a
@@ -141,6 +144,7 @@ class Settings:
             visibility_timeout=int(
                 _number("VISIBILITY_TIMEOUT", get("VISIBILITY_TIMEOUT"), cls.visibility_timeout)
             ),
+            chord_expires=_number("CHORD_EXPIRES", get("CHORD_EXPIRES"), cls.chord_expires),
             log_level=_check_choice(
                 "LOG_LEVEL", get("LOG_LEVEL", "INFO").upper(),
                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),

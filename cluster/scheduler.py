@@ -16,18 +16,19 @@ import threading
 import time
 from typing import Any
 
-from celery import Celery, chain, group
+from celery import Celery
 
-from . import canvas, trigger_rules
+from . import canvas, inflight, reaper, trigger_rules
 from . import timetable_questions as questions
 from .config import Settings
 from .dag_schedule import interval_of
 from .discovery import Discovery
 from .parsing import ParsedFolder, ask_timetable, parse_folder
+from .repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
 from .timetable_questions import due_runs, stored_timetable
 from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .serialization import downstream_map, run_plan
-from .states import RunState, TaskState
+from .serialization import run_plan
+from .states import FINAL_TASK_STATES, RunState, TaskState
 from .store import Store
 from .store.db import RUNS_CHANNEL
 from .store import assets as asset_store
@@ -39,6 +40,8 @@ from .store.tasks import as_utc
 from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
+_FINAL = {s.value for s in FINAL_TASK_STATES}
+START_BATCH = 16  # queued runs of one DAG looked at per step
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 
 
@@ -88,20 +91,6 @@ def start_run(store: Store, app: Celery, run_pk: int) -> bool:
     log.info("run %s of %s started: %d tasks%s", run_pk, run.dag_id, len(data["tasks"]),
              "" if plan.series_parallel else f", {len(plan.joins)} joins")
     return True
-
-
-def repair_task_signature(app: Celery, run_pk: int, dag_id: str, task_id: str, try_number: int,
-                          data: dict[str, Any], map_index: int = -1):
-    """A lone task instance plus arrivals at each downstream: enough to carry the run on
-    (for a mapped child, the arrival only fires once its parent is settled)."""
-    sig = canvas.task_signature(app, run_pk, dag_id, task_id, try_number,
-                                data["_index"][task_id].get("queue"), map_index)
-    downstream = downstream_map(data)[task_id]
-    if not downstream:
-        return sig
-    arrivals = [app.signature(canvas.ARRIVE_TASK, args=(run_pk, d), immutable=True,
-                              options={"shadow": f"{dag_id}.{d}.join"}) for d in downstream]
-    return chain(sig, group(arrivals) if len(arrivals) > 1 else arrivals[0])
 
 
 def _date(text: str | None) -> dt.datetime | None:
@@ -215,13 +204,29 @@ class Scheduler:
         return infos
 
     def start_queued_runs(self) -> int:
+        """Start what may start: per DAG, its oldest queued runs up to its free
+        max_active_runs places (the rest are not even tried: no locking transaction for a
+        run that would stay queued), every DAG's first run before any DAG's second."""
         started = 0
-        for run_pk in run_store.queued_runs(self.store):
+        for run_pk in self._startable():
             try:
                 started += start_run(self.store, self.app, run_pk)
             except Exception:
                 log.exception("run %s could not be started; will try again", run_pk)
         return started
+
+    def _startable(self) -> list[int]:
+        picked: list[tuple[int, int]] = []
+        for dag_id, (running, queued) in run_store.queued_runs_by_dag(
+                self.store, START_BATCH).items():
+            try:
+                limit = dag_store.version_data(self.store, queued[0][1]).get("max_active_runs")
+            except KeyError:
+                log.error("DAG %s: queued run %s has no DAG version", dag_id, queued[0][0])
+                continue
+            room = len(queued) if not limit else max(0, limit - running)
+            picked.extend((i, run_pk) for i, (run_pk, _) in enumerate(queued[:room]))
+        return [run_pk for _, run_pk in sorted(picked)]
 
     def repair(self) -> dict[str, int]:
         """Resend what was lost and close what is done; returns counts by kind."""
@@ -233,16 +238,16 @@ class Scheduler:
             self._store_up_since = time.monotonic()
         lost = set()
         if time.monotonic() - self._store_up_since >= self.settings.zombie_threshold:
-            lost = {(r, t, m) for r, t, _, m in ti_store.requeue_zombies(self.store, zombie_cut)
-                    if r in runs}
+            # Reaped tries are sent on by the reaper (after their retry delay), not below.
+            lost = {(r.run_pk, r.task_id, r.map_index) for r in reaper.reap(
+                self.store, self.app, runs, lambda v: dag_store.version_data(self.store, v),
+                zombie_cut)}
         counts["zombies"] = len(lost)
-        for r, t, m in lost:
-            log.warning("run %s task %s%s: its worker stopped heartbeating; sending it again",
-                        r, t, f"[{m}]" if m >= 0 else "")
         counts["settled"] = self._settle_mapped(runs)
         states = ti_store.all_states(self.store, list(runs))
         waiting = ti_store.waiting(self.store, list(runs))
         queued_cut = now - dt.timedelta(seconds=self.settings.queued_timeout)
+        overdue: list[tuple[Any, dict[str, Any], str, int, int, dt.datetime]] = []
         for run_pk, task_id, state, try_number, next_retry_at, queued_at, map_index in waiting:
             run = runs[run_pk]
             data = dag_store.version_data(self.store, run.dag_version_id)
@@ -252,23 +257,19 @@ class Scheduler:
                     u: run_states.get(u, ("none",))[0] for u in spec["upstream"]},
                     spec["upstream"]):
                 continue
-            if (run_pk, task_id, map_index) not in lost:
-                ready = max([run.start_date or now] + [
-                    run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
-                queued_at = as_utc(queued_at)
-                if queued_at and queued_at > ready:
-                    ready = queued_at
-                if state in _WAITING and next_retry_at:
-                    ready = max(ready, as_utc(next_retry_at))
-                if ready > queued_cut:
-                    continue
-                log.warning("run %s task %s%s: ready since %s but not started; sending it "
-                            "again", run_pk, task_id, f"[{map_index}]" if map_index >= 0 else "",
-                            ready.isoformat(timespec="seconds"))
-            ti_store.mark_queued(self.store, run_pk, task_id, map_index)
-            repair_task_signature(self.app, run_pk, run.dag_id, task_id, try_number + 1,
-                                  data, map_index).apply_async()
-            counts["resent"] += 1
+            if (run_pk, task_id, map_index) in lost:
+                continue
+            ready = max([run.start_date or now] + [
+                run_states[u][1] for u in spec["upstream"] if run_states[u][1]])
+            queued_at = as_utc(queued_at)
+            if queued_at and queued_at > ready:
+                ready = queued_at
+            if state in _WAITING and next_retry_at:
+                ready = max(ready, as_utc(next_retry_at))
+            if ready > queued_cut:
+                continue
+            overdue.append((run, data, task_id, try_number, map_index, ready))
+        counts["resent"], counts["in_broker"] = self._resend_lost(overdue)
         for run_pk, run in runs.items():
             data = dag_store.version_data(self.store, run.dag_version_id)
             closed = run_store.close_run_if_done(self.store, run_pk, data["_leaves"])
@@ -284,6 +285,33 @@ class Scheduler:
                     counts["timed_out"] += 1
                     canvas.announce_run_end(self.app, run_pk, run.dag_id, data, RunState.FAILED)
         return counts
+
+    def _resend_lost(self, overdue: list[tuple[Any, dict[str, Any], str, int, int, dt.datetime]]
+                     ) -> tuple[int, int]:
+        """Resend the overdue task instances whose message the broker does not hold (lost);
+        the others (a backlog, a pool wait) only have their queued time renewed."""
+        if not overdue:
+            return 0, 0
+        queues = {data["_index"][t].get("queue") or "celery" for _, data, t, _, _, _ in overdue}
+        held = inflight.look(self.app, queues, self.settings.queued_timeout)
+        resent = kept = 0
+        for run, data, task_id, try_number, map_index, ready in overdue:
+            where = f"[{map_index}]" if map_index >= 0 else ""
+            queue = data["_index"][task_id].get("queue") or "celery"
+            ti_store.mark_queued(self.store, run.id, task_id, map_index)
+            if held is not None and held.holds((run.id, task_id, map_index), queue):
+                log.debug("run %s task %s%s: ready since %s, its message still waits in the "
+                          "broker; not resent", run.id, task_id, where,
+                          ready.isoformat(timespec="seconds"))
+                kept += 1
+                continue
+            log.warning("run %s task %s%s: ready since %s but not started, its message "
+                        "lost; sending it again", run.id, task_id, where,
+                        ready.isoformat(timespec="seconds"))
+            repair_task_signature(self.app, run.id, run.dag_id, task_id, try_number + 1,
+                                  data, map_index).apply_async()
+            resent += 1
+        return resent, kept
 
     def _settle_mapped(self, runs: dict[int, Any]) -> int:
         """Settle mapped tasks whose children all ended but whose last child's worker

@@ -28,12 +28,13 @@ from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
+from cluster.retries import next_retry_in, retry_delay  # noqa: F401  (re-exported)
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_execute_callback, run_task_callback
-from . import mapping
+from . import chord_keys, mapping
 from .context import build_context, to_json
-from .logs import TaskLogWriter
+from .logs import TaskLogWriter, first_line, storable
 from .rendered import render_and_record
 from .runners import get_runner
 from .runtime import WorkerRuntime, runtime
@@ -123,7 +124,15 @@ def _run_claimed(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
                  spec: dict[str, Any], delivery: Any, try_number: int, map_index: int) -> str:
     """Execute a claimed try, close the run after its last leaf, hand a retry to Celery."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
-    state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
+    key = (run_pk, task_id, map_index, try_number)
+    group = chord_keys.group_of(celery_task.request)
+    if group:  # its chord's counters are renewed while it runs
+        rt.chords[key] = (celery_task.app, group)
+        chord_keys.refresh(celery_task.app, [group], rt.settings.chord_expires)
+    try:
+        state, retry_in, pending = _execute(rt, data, spec, delivery, try_number, map_index)
+    finally:
+        rt.chords.pop(key, None)
     if state is TaskState.FAILED and data.get("fail_stop"):
         _stop_run(celery_task.app, rt, run_pk, data, task_id)
     elif not pending:  # a leaf ended (or a branch skipped some), maybe nothing is left
@@ -234,8 +243,9 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         next_retry_at = reschedule_at
         retry_in = max(0.0, (reschedule_at - utcnow()).total_seconds())
     max_tries = max(delivery.max_tries, spec.get("retries", 0))
-    if state is TaskState.FAILED and try_number <= max_tries and not no_retry:
-        retry_in = retry_delay(spec, try_number - (max_tries - spec.get("retries", 0)))
+    again_in = next_retry_in(spec, try_number, delivery.max_tries)
+    if state is TaskState.FAILED and again_in is not None and not no_retry:
+        retry_in = again_in
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY
         writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of {max_tries + 1})")
@@ -247,10 +257,23 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     rt.running.pop(key, None)
     # The rest of the log goes in the same transaction as the try's end, and a leaf asks
     # there whether anything of the run is left: one round trip.
-    recorded, pending = ti_store.finish(
-        rt.store, run_pk, task_id, try_number, state, start, error, xcoms, next_retry_at,
-        map_index, log_text=writer.take(),
-        check_pending=task_id in data["_closers"] or bool(skip))
+    check_pending = task_id in data["_closers"] or bool(skip)
+    try:
+        recorded, pending = ti_store.finish(
+            rt.store, run_pk, task_id, try_number, state, start,
+            storable(error) if error else error, xcoms, next_retry_at, map_index,
+            log_text=writer.take(), check_pending=check_pending)
+    except Exception as exc:  # the store refused the outcome (connection errors retried)
+        state, retry_in, next_retry_at = _unrecordable(spec, delivery, try_number, exc)
+        writer.line(f"failed: the try's outcome could not be recorded: {first_line(exc)}")
+        if retry_in is not None:
+            writer.line(f"up for retry in {retry_in:g}s")
+        log.error("%s.%s try %s: outcome not recordable, recorded as %s", delivery.dag_id,
+                  task_id, try_number, state.value, exc_info=True)
+        recorded, pending = ti_store.finish(
+            rt.store, run_pk, task_id, try_number, state, start,
+            storable(f"outcome not recordable: {first_line(exc)}"), None, next_retry_at,
+            map_index, log_text=writer.take(), check_pending=True)
     if not recorded:
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
@@ -259,6 +282,15 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         asset_store.record_events(rt.store, spec["outlets"], delivery.dag_id, task_id,
                                   delivery.run_id, map_index)
     return state, retry_in, pending
+
+
+def _unrecordable(spec: dict[str, Any], delivery: Any, try_number: int, exc: Exception
+                  ) -> tuple[TaskState, float | None, dt.datetime | None]:
+    """A try whose outcome the store refused is a failed try (retried if it may be)."""
+    again_in = next_retry_in(spec, try_number, delivery.max_tries)
+    if again_in is None:
+        return TaskState.FAILED, None, None
+    return TaskState.UP_FOR_RETRY, again_in, utcnow() + dt.timedelta(seconds=again_in)
 
 
 def _downstream(data: dict[str, Any], task_id: str) -> tuple[list[str], list[str]]:
@@ -276,15 +308,6 @@ def _downstream(data: dict[str, Any], task_id: str) -> tuple[list[str], list[str
 
 def isinstance_name(error: str | None, cls: type) -> bool:
     return bool(error) and error.startswith(cls.__name__ + ":")  # type: ignore[union-attr]
-
-
-def retry_delay(spec: dict[str, Any], try_number: int) -> float:
-    """Seconds before the next try, with Airflow's exponential backoff when asked."""
-    delay = float(spec.get("retry_delay") or 0)
-    if spec.get("retry_exponential_backoff"):
-        delay = delay * (2 ** (try_number - 1))
-    cap = spec.get("max_retry_delay")
-    return min(delay, float(cap)) if cap else delay
 
 
 def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:

@@ -10,6 +10,8 @@ import time
 from typing import Iterator
 
 from cluster.masking import MASKER, Masker  # noqa: F401  (re-exported)
+from sqlalchemy.exc import OperationalError
+
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 
@@ -45,16 +47,47 @@ class TaskLogWriter(io.TextIOBase):
         self.write(f"[{stamp}] {text}\n")
 
     def take(self) -> str:
-        """The text not yet written, masked; the caller stores it (with the try's end)."""
+        """The text not yet written, masked and storable; the caller stores it (with the
+        try's end)."""
         with self._lock:
             text, self._buf, self._size = "".join(self._buf), [], 0
-        return MASKER(text) if text else ""
+        return storable(MASKER(text)) if text else ""
 
     def flush(self) -> None:
+        """Store the buffered text. While the database is away it stays buffered; text the
+        store refuses is dropped with a line saying so, and the error is raised."""
         text = self.take()
-        if text:
+        if not text:
+            return
+        try:
             ti_store.append_log(self.store, self.run_pk, self.task_id, self.try_number,
                                 text, self.map_index)
+        except OperationalError:
+            with self._lock:
+                self._buf.insert(0, text)
+                self._size += len(text)
+            raise
+        except Exception as exc:
+            self.line(f"{len(text)} characters of this log could not be stored: "
+                      f"{first_line(exc)}")
+            raise
+
+
+def storable(text: str) -> str:
+    """Text any database column takes: NUL bytes (PostgreSQL refuses them) and lone
+    surrogates (not UTF-8) become visible escapes."""
+    text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def first_line(exc: BaseException) -> str:
+    """`Type: first line of the message`, for a log line about an error."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 class _Router(io.TextIOBase):

@@ -19,6 +19,7 @@ from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo
 
+from . import chord_keys
 from .cancellation import Cancellation
 
 log = logging.getLogger("chordflow.worker")
@@ -37,6 +38,7 @@ class WorkerRuntime:
         self._files: dict[str, tuple[float, list[DAG]]] = {}
         self._lock = threading.Lock()
         self.running: dict[tuple[int, str, int, int], Any] = {}  # try key -> log writer
+        self.chords: dict[tuple[int, str, int, int], tuple[Any, str]] = {}  # -> (app, group)
         self._heart: threading.Thread | None = None
         self.runner = None
         self.cancellation = Cancellation()
@@ -107,20 +109,42 @@ class WorkerRuntime:
         event = threading.Event()
         while True:
             event.wait(min(interval, 0.5))
+            self.beat_once(interval)
+
+    def beat_once(self, interval: float) -> None:
+        """Flush the running tries' logs; heartbeat them when `interval` has passed.
+
+        Each log flush and the heartbeat fail on their own: a log the store refuses must
+        not stop the heartbeat (the live try would be taken as lost and run twice)."""
+        for writer in list(self.running.values()):
             try:
-                for writer in list(self.running.values()):
-                    writer.flush()
-                now = _monotonic()
-                if now - getattr(self, "_last_beat", 0.0) >= interval and self.running:
-                    self._last_beat = now
-                    for key in ti_store.heartbeat(self.store, list(self.running)):
-                        if key in self.running and self.cancellation.cancel(
-                                key, "the try was ended elsewhere (run cancelled or timed "
-                                     "out, task marked or cleared)"):
-                            log.warning("run %s task %s try %s: ended elsewhere; stopping it",
-                                        key[0], key[1], key[3])
-            except Exception:  # the database may be restarting; try again next beat
-                log.warning("heartbeat failed", exc_info=True)
+                writer.flush()
+            except Exception:  # the writer noted it in the log; the try goes on
+                log.warning("run %s task %s try %s: log flush failed", writer.run_pk,
+                            writer.task_id, writer.try_number, exc_info=True)
+        now = _monotonic()
+        if now - getattr(self, "_last_beat", 0.0) < interval or not self.running:
+            return
+        try:
+            ended = ti_store.heartbeat(self.store, list(self.running))
+        except Exception:  # the database may be restarting; try again next beat
+            log.warning("heartbeat failed", exc_info=True)
+            return
+        self._last_beat = now
+        self._refresh_chords()
+        for key in ended:
+            if key in self.running and self.cancellation.cancel(
+                    key, "the try was ended elsewhere (run cancelled or timed "
+                         "out, task marked or cleared)"):
+                log.warning("run %s task %s try %s: ended elsewhere; stopping it",
+                            key[0], key[1], key[3])
+
+
+    def _refresh_chords(self) -> None:
+        held = list(self.chords.values())
+        if not held:
+            return
+        chord_keys.refresh(held[0][0], [gid for _, gid in held], self.settings.chord_expires)
 
 
 def _monotonic() -> float:

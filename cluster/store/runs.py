@@ -135,6 +135,27 @@ def _utc(when: dt.datetime | None) -> dt.datetime | None:
         else when
 
 
+def queued_runs_by_dag(store: Store, per_dag: int
+                       ) -> dict[str, tuple[int, list[tuple[int, int]]]]:
+    """dag_id -> (running runs, its oldest `per_dag` queued runs as (run_pk, version)), in
+    one query: a DAG with a long queue (a backfill held back by max_active_runs) shows
+    only its head, so other DAGs' runs are not pushed out of the batch."""
+    ranked = select(DagRun.id, DagRun.dag_id, DagRun.dag_version_id, func.row_number().over(
+        partition_by=DagRun.dag_id, order_by=(DagRun.logical_date, DagRun.id)).label("rn")) \
+        .where(DagRun.state == RunState.QUEUED.value).subquery()
+    running = select(DagRun.dag_id, func.count().label("n")) \
+        .where(DagRun.state == RunState.RUNNING.value).group_by(DagRun.dag_id).subquery()
+    q = select(ranked.c.dag_id, ranked.c.id, ranked.c.dag_version_id,
+               func.coalesce(running.c.n, 0)) \
+        .outerjoin(running, running.c.dag_id == ranked.c.dag_id) \
+        .where(ranked.c.rn <= per_dag).order_by(ranked.c.rn, ranked.c.id)
+    out: dict[str, tuple[int, list[tuple[int, int]]]] = {}
+    with store.engine.connect() as conn:
+        for dag_id, run_pk, version_id, n in conn.execute(q):
+            out.setdefault(dag_id, (n, []))[1].append((run_pk, version_id))
+    return out
+
+
 def queued_runs(store: Store, limit: int = 500) -> list[int]:
     with store.session() as s:
         q = select(DagRun.id).where(DagRun.state == RunState.QUEUED.value) \

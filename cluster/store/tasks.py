@@ -344,26 +344,6 @@ def task_instances(store: Store, run_pk: int) -> list[TaskInstance]:
         return list(s.scalars(select(TaskInstance).where(TaskInstance.run_pk == run_pk)))
 
 
-@retrying
-def requeue_zombies(store: Store, older_than: dt.datetime) -> list[tuple[int, str, int, int]]:
-    """Running tries whose heartbeat stopped: back to queued (their worker is gone).
-    Returns (run_pk, task_id, try_number, map_index) of each."""
-    with store.engine.begin() as conn:
-        rows = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.try_number, TI.c.map_index)
-                            .where(TI.c.state == TaskState.RUNNING.value,
-                                   TI.c.heartbeat_at < older_than)).all()
-        out = []
-        for run_pk, task_id, try_number, map_index in rows:
-            if conn.execute(update(TI).where(
-                TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
-                TI.c.state == TaskState.RUNNING.value, TI.c.try_number == try_number,
-                TI.c.heartbeat_at < older_than,
-            ).values(state=TaskState.QUEUED.value, queued_at=utcnow(),
-                     error="worker lost: heartbeat stopped")).rowcount:
-                out.append((run_pk, task_id, try_number, map_index))
-    return out
-
-
 def waiting(store: Store, run_pks: Sequence[int]) -> list[tuple[Any, ...]]:
     """(run_pk, task_id, state, try_number, next_retry_at, queued_at, map_index) of task
     instances not yet started or waiting to retry (a mapped task's children included)."""

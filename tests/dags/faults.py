@@ -15,7 +15,9 @@ def step(ti=None, dag_run=None):
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
 # a >> b >> [c0..c3] >> d >> e: chain links and a chord, a few seconds in all.
-with DAG("t_faults", start_date=START, schedule=None) as faults:
+# A try cut off by a killed worker is a failed try (as in Airflow): retries run it again.
+with DAG("t_faults", start_date=START, schedule=None,
+         default_args={"retries": 2, "retry_delay": 0}) as faults:
     a, b, d, e = (PythonOperator(task_id=n, python_callable=step) for n in "abde")
     fan = [PythonOperator(task_id=f"c{i}", python_callable=step) for i in range(4)]
     a >> b >> fan >> d >> e

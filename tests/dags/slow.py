@@ -14,6 +14,7 @@ def slow(ti=None, dag_run=None):
 
 with DAG("t_slow", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)) as dag:
     first = PythonOperator(task_id="first", python_callable=lambda: "first")
-    long_task = PythonOperator(task_id="long", python_callable=slow)
+    # A killed worker's try is a failed try (as in Airflow): one retry to run it again.
+    long_task = PythonOperator(task_id="long", python_callable=slow, retries=1, retry_delay=0)
     last = PythonOperator(task_id="last", python_callable=lambda: "last")
     first >> long_task >> last

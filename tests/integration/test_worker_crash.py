@@ -80,3 +80,29 @@ def test_second_delivery_of_a_running_task_does_nothing(cluster_env):
         ["start", "try=1"], ["done", "try=1"]]
     logs = "".join(p.output for p in cluster_env.procs if "worker" in p.log_path.name)
     assert "'noop:running'" in logs
+
+
+def test_a_task_that_kills_its_worker_uses_up_its_retries(cluster_env):
+    """SIGKILL from inside the task (what an out-of-memory kill looks like): each lost try
+    is a failed try, so retries=1 means two tries, then the task fails and the run goes
+    on by its trigger rules (all_done runs, all_success is upstream_failed)."""
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=1, name="oom")
+    out = cluster_env.tmp / "out" / "lost_tries.txt"
+    done = cluster_env.cli("trigger", "t_lost_tries")
+    assert done.returncode == 0, done.stderr
+    handle = cluster_env.cluster()
+    run = services.list_runs(handle, "t_lost_tries", limit=1)[0]
+    final = services.wait(handle, run.id, timeout=120)
+    _, tis = services.run_details(handle, run.id)
+    states = {t.task_id: (t.state, t.try_number) for t in tis}
+    log_text = "".join(text for _, text in services.task_logs(handle, run.id, "doomed"))
+    handle.close()
+    assert final.state == "failed", states
+    assert states["doomed"] == ("failed", 2), states
+    assert states["cleanup"] == ("success", 1), states
+    assert states["strict"][0] == "upstream_failed", states
+    assert [l.split()[:2] for l in out.read_text().splitlines()] == [
+        ["start", "try=1"], ["start", "try=2"]]
+    assert "try 1 failed; up for retry in 1s" in log_text, log_text
+    assert "try 2 failed; no retries left" in log_text, log_text
