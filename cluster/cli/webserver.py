@@ -24,7 +24,7 @@ def webserver(ctx: click.Context, port: int | None, hostname: str | None) -> Non
         from ..web.app import create_app
         from ..web.settings import WebSettings
     except ImportError as exc:
-        raise ConfigError(f"the web server needs {exc.name}: pip install 'chordflow[web]'") \
+        raise ConfigError(f"the web server needs {exc.name}: pip install chordflow again") \
             from None
     web = WebSettings.from_env()
     cluster = open_cluster(ctx)

@@ -75,3 +75,19 @@ def graph(request: Request, dag_id: str, dag_run_id: str | None = None) -> dict[
     for t in tasks:
         t["state"] = states.get(t["task_id"])
     return {"dag_id": dag_id, "tasks": tasks}
+
+
+@router.get("/recent_runs")
+def recent_runs(request: Request, dag_id: list[str] = Query([], max_length=1000)
+                ) -> dict[str, list[dict[str, Any]]]:
+    """The last runs of each DAG on the list page, newest last."""
+    cluster = cluster_of(request)
+    found = browse.latest_runs(cluster.store, dag_id, per_dag=10)
+    return {d: [{"dag_run_id": r.run_id, "state": r.state} for r in runs[::-1]]
+            for d, runs in found.items()}
+
+
+@router.get("/config")
+def config(request: Request) -> dict[str, Any]:
+    """What the UI needs to know about this installation."""
+    return {"flower_url": request.app.state.settings.flower_url or None}
