@@ -33,8 +33,9 @@ def webserver(ctx: click.Context, port: int | None, hostname: str | None) -> Non
     host, port = hostname or web.host, port or web.port
     logging.getLogger("chordflow.webserver").warning(
         "web server on http://%s:%d (users: %s)", host, port, ", ".join(sorted(web.users)))
+    # Live pages hold event streams open: a stop waits a moment for requests, not for them.
     uvicorn.run(create_app(cluster, web), host=host, port=port, log_level="warning",
-                access_log=False)
+                access_log=False, timeout_graceful_shutdown=3)
 
 
 @cli.command("hash-password")

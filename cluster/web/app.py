@@ -50,6 +50,7 @@ def create_app(cluster: Cluster, settings: WebSettings) -> FastAPI:
     private = APIRouter(dependencies=[Depends(require_user)])
     for module in (dags, dag_runs, task_instances, logs, secrets, pools, monitor, sources):
         private.include_router(module.router)
+    private.include_router(task_instances.mapped_router)
     api.include_router(private)
     app.include_router(api)
     app.include_router(_auth_routes(settings))

@@ -47,3 +47,21 @@ with DAG("w_retry", start_date=START, schedule=None, tags=["web"]) as retry_dag:
                          retry_delay=dt.timedelta(seconds=0))
     never = BashOperator(task_id="never", bash_command="echo never")
     first >> bad >> never
+
+
+with DAG("w_slow_retry", start_date=START, schedule=None, tags=["flower"]) as slow_retry_dag:
+    PythonOperator(task_id="bad", python_callable=flaky, retries=1,
+                   retry_delay=dt.timedelta(seconds=120))
+
+
+def skip_me():
+    from cluster.errors import AirflowSkipException
+
+    raise AirflowSkipException("nothing to do today")
+
+
+with DAG("w_skip", start_date=START, schedule=None, tags=["flower"]) as skip_dag:
+    check = PythonOperator(task_id="check", python_callable=skip_me)
+    follow = BashOperator(task_id="follow", bash_command="echo follows")
+    final = BashOperator(task_id="final", bash_command="echo final", trigger_rule="all_done")
+    check >> follow >> final

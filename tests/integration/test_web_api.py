@@ -199,7 +199,7 @@ def test_variables_and_connections_never_show_passwords(webserver, running_clust
                  ("variables", "set", "web_api_key", "hidden-variable-value"),
                  ("connections", "add", "web_db", "--conn-uri",
                   "postgresql://bob:s3cret-conn-pass@db.example:5432/sales"),
-                 ("pools", "set", "web_pool", "3", "for the web tests")):
+                 ("pools", "set", "web_pool", "3", "--description", "for the web tests")):
         done = running_cluster.cli(*args)
         assert done.returncode == 0, done.stderr
     variables = {v["key"]: v for v in api.get("/api/v2/variables")["variables"]}
@@ -242,7 +242,7 @@ def test_grid_and_openapi(webserver):
     grid = api.get("/ui/grid/w_params")
     assert [t["task_id"] for t in grid["tasks"]] == ["say", "hold", "done"]
     assert len(grid["cells"]) == 3 and all(len(c) == len(grid["runs"]) for c in grid["cells"])
-    follow = [r["dag_run_id"] for r in grid["runs"]].index("web_follow")
+    follow = [r["dag_run_id"] for r in grid["runs"]].index("web_metrics")
     assert [grid["states"][c[follow]] for c in grid["cells"]] == ["success"] * 3
     doc = Http(webserver).get("/openapi.json")
     for path in ("/api/v2/dags", "/api/v2/dags/{dag_id}/dagRuns",

@@ -18,6 +18,8 @@ from . import schemas
 from .views import (cluster_of, dag_or_404, not_found, run_or_404, ti_response, version_data)
 
 router = APIRouter()
+# `/{task_id}/{map_index}` would swallow `/{task_id}/logs` and `/xcomEntries`: it goes last.
+mapped_router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=10000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 _STATES = {s.value for s in TaskState}
@@ -85,7 +87,7 @@ def list_mapped(request: Request, dag_id: str, dag_run_id: str, task_id: str,
         total_entries=len(rows))
 
 
-@router.get(BASE + "/{task_id}/{map_index}", response_model=schemas.TaskInstanceResponse)
+@mapped_router.get(BASE + "/{task_id}/{map_index}", response_model=schemas.TaskInstanceResponse)
 def get_mapped_task_instance(request: Request, dag_id: str, dag_run_id: str, task_id: str,
                              map_index: int):
     cluster, run, ti = _ti(request, dag_id, dag_run_id, task_id, map_index)
