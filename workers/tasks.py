@@ -8,13 +8,24 @@ def register(app: Celery) -> None:
     """Define chordflow's task types on `app`."""
 
     @app.task(name="chordflow.run_task_instance", bind=True, acks_late=True, shared=False,
-              reject_on_worker_lost=True, max_retries=None)
+              reject_on_worker_lost=True, max_retries=None,
+              Request="workers.outcomes:OutcomeRequest")
     def run_task_instance(self, run_pk: int, task_id: str, try_number: int,
                           map_index: int = -1) -> str:
-        """Run one try of a task instance; never raises for a task failure."""
+        """Run one try of a task instance; never raises for a task failure (its events
+        tell Flower the real outcome: workers/outcomes.py)."""
         from .execution import run_delivery
+        from .outcomes import FAILED_PREFIXES, describe
 
-        return run_delivery(self, run_pk, task_id, try_number, map_index)
+        outcome = run_delivery(self, run_pk, task_id, try_number, map_index)
+        if isinstance(outcome, str) and outcome.startswith(FAILED_PREFIXES):
+            from cluster.store import browse
+
+            from .runtime import runtime
+
+            ti = browse.task_instance(runtime().store, run_pk, task_id, map_index)
+            return describe(outcome, ti.error if ti is not None else None)
+        return outcome
 
     @app.task(name="chordflow.arrive", bind=True, acks_late=True, reject_on_worker_lost=True,
               shared=False)

@@ -10,6 +10,7 @@ from ..errors import ChordflowError
 from .app import cli
 from . import connections, dags, pools, processes, runs, tasks, variables  # noqa: F401  (register)
 from . import assets  # noqa: F401  (register)
+from . import webserver  # noqa: F401  (register)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,7 @@ def compose(tmp_path_factory):
     project = "cftest" + uuid.uuid4().hex[:6]
     data = tmp_path_factory.mktemp("movielens-data")
     port = free_port()
+    web_port = free_port()
     env_file = tmp_path_factory.mktemp("compose") / ".env"
     env_file.write_text("\n".join([
         "POSTGRES_PASSWORD=pg-" + uuid.uuid4().hex[:8],
@@ -47,6 +48,10 @@ def compose(tmp_path_factory):
         "FLOWER_BASIC_AUTH=admin:fl-pass-9",
         f"FLOWER_PORT={port}",
         "WORKER_CONCURRENCY=2",
+        "WEBSERVER_ADMIN_USER=admin",
+        "WEBSERVER_ADMIN_PASSWORD=web-pass-9",
+        "WEBSERVER_SECRET_KEY=" + uuid.uuid4().hex,
+        f"WEBSERVER_PORT={web_port}",
         f"COMPOSE_PROJECT_NAME={project}",
         "MOVIELENS_PASSWORD=" + MOVIELENS_PASSWORD,
         f"MOVIELENS_DATA_DIR={data}",
@@ -59,6 +64,8 @@ def compose(tmp_path_factory):
     def run(*args, timeout=600):
         return subprocess.run(base + list(args), cwd=ROOT, capture_output=True, text=True,
                               timeout=timeout)
+
+    run.web_url = f"http://127.0.0.1:{web_port}"
 
     up = run("up", "-d", "--scale", "worker=2")
     try:
@@ -126,3 +133,33 @@ def test_flower_grows_and_shrinks_a_worker_pool(compose):
     wait_for(lambda: pool_size() == before + 1, 30, interval=1, what="the pool to grow")
     http_json(url + f"/api/worker/pool/shrink/{name}?n=1", auth, method="POST")
     wait_for(lambda: pool_size() == before, 30, interval=1, what="the pool to shrink")
+
+
+def test_the_web_server_serves_the_ui_and_the_api_behind_a_login(compose):
+    import urllib.request
+
+    run, _, _ = compose
+    web = run.web_url
+    wait_for(lambda: http_status(web + "/api/v2/monitor/health") == 200, 180, interval=1,
+             what="the web server in compose")
+    assert http_status(web + "/api/v2/dags") == 401
+    assert http_status(web + "/api/v2/dags", "admin:wrong") == 401
+    dags = http_json(web + "/api/v2/dags?limit=1000", "admin:web-pass-9")
+    assert "example_etl" in [d["dag_id"] for d in dags["dags"]]
+    with urllib.request.urlopen(web + "/", timeout=10) as page:
+        assert b"<title>chordflow</title>" in page.read()
+
+
+def test_compose_refuses_a_web_server_without_credentials(tmp_path):
+    cmd = _compose_cmd()
+    if cmd is None:
+        missing("neither docker-compose nor the compose plugin is installed")
+    env_file = tmp_path / ".env"
+    env_file.write_text("POSTGRES_PASSWORD=p\nREDIS_PASSWORD=r\nFLOWER_BASIC_AUTH=a:b\n"
+                        "MOVIELENS_PASSWORD=m\nWEBSERVER_ADMIN_USER=admin\n"
+                        "WEBSERVER_SECRET_KEY=k\n")
+    done = subprocess.run(cmd + ["--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"),
+                                 "config"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0
+    assert "WEBSERVER_ADMIN_PASSWORD" in done.stderr

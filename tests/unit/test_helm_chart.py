@@ -29,7 +29,10 @@ CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
 RELEASE = "cf"
 NAMESPACE = "chordflow-test"
 FULLNAME = "cf-chordflow"
-FLOWER_AUTH = ["--set", "flower.basicAuth.username=admin", "--set", "flower.basicAuth.password=pw"]
+FLOWER_AUTH = ["--set", "flower.basicAuth.username=admin", "--set", "flower.basicAuth.password=pw",
+               # the web server is refused without credentials too
+               "--set", "webserver.auth.username=admin", "--set", "webserver.auth.password=pw"]
+WEB_AUTH = FLOWER_AUTH[4:]
 # Custom resources of KEDA: no schema in kubernetes-validate; their fields are checked below.
 CRD_KINDS = {("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication")}
 POD_KINDS = {"Deployment", "StatefulSet", "Job"}
@@ -357,7 +360,7 @@ def test_images_are_configurable(helm):
                         "--set", "runtimeImage.repository=reg.example/rt",
                         "--set", "runtimeImage.tag=3")
     own = [d for kind in ("Deployment", "Job") for d in find(docs, kind)]
-    assert len(own) == 4  # scheduler, worker, Flower, migrations
+    assert len(own) == 5  # scheduler, worker, Flower, web server, migrations
     for d in own:
         for c in containers(d["spec"]["template"]["spec"]):
             assert (c["image"], c["imagePullPolicy"]) == ("reg.example/cf:1.2", "Always")
@@ -408,12 +411,12 @@ def test_flower_without_credentials_refuses_to_render(helm):
 
 
 def test_flower_with_an_existing_secret_or_disabled_renders(helm):
-    docs = render(helm, "--set", "flower.basicAuth.existingSecret=mine")
+    docs = render(helm, "--set", "flower.basicAuth.existingSecret=mine", *WEB_AUTH)
     flower = one(docs, "Deployment", f"{FULLNAME}-flower")
     env = env_of(flower["spec"]["template"]["spec"]["containers"][0])
     assert env["FLOWER_BASIC_AUTH"]["valueFrom"]["secretKeyRef"] == {
         "name": "mine", "key": "basic-auth"}
-    docs = render(helm, "--set", "flower.enabled=false")
+    docs = render(helm, "--set", "flower.enabled=false", *WEB_AUTH)
     assert not find(docs, "Deployment", f"{FULLNAME}-flower")
     assert not find(docs, "Service", f"{FULLNAME}-flower")
 
@@ -452,6 +455,48 @@ def test_node_port_without_node_port_type_is_refused(helm):
     proc = run_helm(helm, "template", *FLOWER_AUTH, "--set", "flower.service.nodePort=30555")
     assert proc.returncode != 0
     assert "nodePort" in proc.stderr
+
+
+def test_webserver_without_credentials_refuses_to_render(helm):
+    proc = run_helm(helm, "template", *FLOWER_AUTH[:4])
+    assert proc.returncode != 0
+    assert "the web server is never served without a login" in proc.stderr
+    proc = run_helm(helm, "template", *FLOWER_AUTH[:4], "--set", "webserver.auth.username=admin")
+    assert proc.returncode != 0, "a user without a password is no credential"
+    docs = render(helm, *FLOWER_AUTH[:4], "--set", "webserver.enabled=false")
+    assert not find(docs, "Deployment", f"{FULLNAME}-webserver")
+
+
+def test_webserver_serves_with_credentials_from_its_secret_and_a_health_probe(helm):
+    docs = default_docs(helm)
+    web = one(docs, "Deployment", f"{FULLNAME}-webserver")
+    c = web["spec"]["template"]["spec"]["containers"][0]
+    assert c["args"] == ["webserver", "--port", "8080"]
+    env = env_of(c)
+    secret = secret_data(one(docs, "Secret", f"{FULLNAME}-webserver"))
+    for name, key in (("CHORDFLOW_WEBSERVER_ADMIN_USER", "username"),
+                      ("CHORDFLOW_WEBSERVER_ADMIN_PASSWORD", "password"),
+                      ("CHORDFLOW_WEBSERVER_SECRET_KEY", "secret-key")):
+        assert env[name]["valueFrom"]["secretKeyRef"] == {"name": f"{FULLNAME}-webserver",
+                                                          "key": key}
+    assert secret["username"] == "admin" and secret["password"] == "ci-webserver-password"
+    assert len(secret["secret-key"]) >= 32
+    assert "CHORDFLOW_DATABASE_URL" in env  # it reads the store
+    assert c["readinessProbe"]["httpGet"]["path"] == "/api/v2/monitor/health"
+    svc = one(docs, "Service", f"{FULLNAME}-webserver")
+    assert svc["spec"]["type"] == "ClusterIP" and "nodePort" not in svc["spec"]["ports"][0]
+    assert svc["spec"]["selector"].items() <= web["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_webserver_node_port_defaults_to_31380_and_an_existing_secret_is_used(helm):
+    docs = render(helm, *values_args(CHART / "ci" / "nodeport-values.yaml"))
+    svc = one(docs, "Service", f"{FULLNAME}-webserver")
+    assert svc["spec"]["type"] == "NodePort" and svc["spec"]["ports"][0]["nodePort"] == 31380
+    docs = render(helm, *values_args(CHART / "ci" / "external-values.yaml"))
+    assert not find(docs, "Secret", f"{FULLNAME}-webserver")
+    c = one(docs, "Deployment", f"{FULLNAME}-webserver")["spec"]["template"]["spec"]["containers"][0]
+    assert env_of(c)["CHORDFLOW_WEBSERVER_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] \
+        == "chordflow-webserver"
 
 
 # ---------------------------------------------------------------- PostgreSQL and Redis

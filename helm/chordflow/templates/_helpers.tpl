@@ -77,6 +77,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- if and .Values.flower.enabled (not $f.existingSecret) (not (and $f.username $f.password)) -}}
 {{- fail "flower.basicAuth: Flower is never served without authentication; set flower.basicAuth.username and flower.basicAuth.password, or flower.basicAuth.existingSecret (a Secret whose key holds user:password), or flower.enabled=false" -}}
 {{- end -}}
+{{- $wa := .Values.webserver.auth -}}
+{{- if and .Values.webserver.enabled (not $wa.existingSecret) (not (and $wa.username $wa.password)) -}}
+{{- fail "webserver.auth: the web server is never served without a login; set webserver.auth.username and webserver.auth.password, or webserver.auth.existingSecret (a Secret with username, password and secret-key), or webserver.enabled=false" -}}
+{{- end -}}
 {{- $db := .Values.externalDatabase -}}
 {{- if and .Values.postgresql.enabled (or $db.url $db.existingSecret) -}}
 {{- fail "externalDatabase is set while postgresql.enabled is true: set postgresql.enabled=false to use the external database" -}}

@@ -1,0 +1,153 @@
+"""The web UI in a real headless Chromium (Debian's chromium + chromedriver, driven by
+Selenium) against a real web server, scheduler and worker: log in, the DAG list, trigger
+from the Params form, the run turning green live, a task's log, clear and run again."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.integration.web_server import PASSWORD, USER, webserver  # noqa: F401
+from tests.servers import missing, wait_for
+
+CHROMIUM = os.environ.get("CHORDFLOW_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHORDFLOW_TEST_CHROMEDRIVER", "/usr/bin/chromedriver")
+# Set to a folder (e.g. docs/screenshots) to keep the screenshots the test takes.
+SHOTS = os.environ.get("CHORDFLOW_WEB_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing("selenium is not installed (pip install selenium)")
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        missing(f"no Chromium at {CHROMIUM} / {CHROMEDRIVER} (apt-get install chromium "
+                "chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1400,900",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page_on_failure(browser, running_cluster, request):
+    """Keep what the browser showed (page, console, screenshot) when a test fails."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or report.failed:
+        tmp = running_cluster.tmp
+        (tmp / "failed-page.html").write_text(browser.page_source)
+        (tmp / "failed-console.txt").write_text(
+            "\n".join(str(e) for e in browser.get_log("browser")))
+        browser.save_screenshot(str(tmp / "failed-page.png"))
+
+
+def shot(driver, name: str, tmp: Path) -> None:
+    path = tmp / f"{name}.png"
+    driver.save_screenshot(str(path))
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(SHOTS) / path.name)
+
+
+def css(driver, selector: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def wait_css(driver, selector: str, timeout: float = 30, what: str | None = None):
+    return wait_for(lambda: css(driver, selector), timeout, what=what or selector)[0]
+
+
+def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
+        browser, webserver, running_cluster, page_on_failure):
+    tmp = running_cluster.tmp
+    browser.get(webserver + "/")
+    form = wait_css(browser, "#login-form")
+    form.find_element("id", "username").send_keys(USER)
+    form.find_element("id", "password").send_keys("wrong")
+    form.find_element("css selector", "button").click()
+    wait_for(lambda: "Wrong" in css(browser, "#login-error")[0].text, 10, what="the login error")
+    assert browser.execute_script(
+        "return fetch('/api/v2/dags').then(r => r.status)") == 401
+    shot(browser, "login", tmp)
+    browser.find_element("id", "password").clear()
+    browser.find_element("id", "password").send_keys(PASSWORD)
+    browser.find_element("css selector", "#login-form button").click()
+
+    row = wait_css(browser, '#dag-list tr[data-dag="w_params"]', what="the DAG list")
+    assert "web" in row.text
+    shot(browser, "dag-list", tmp)
+
+    browser.get(webserver + "/#/dags/w_params/trigger")
+    count = wait_css(browser, "#param-count")
+    count.clear()
+    count.send_keys("9")
+    browser.find_element("id", "trigger-submit").click()
+    error = wait_css(browser, '[data-param="count"] .error')
+    wait_for(lambda: "at most 5" in error.text, 10, what="the form's validation error")
+    count.clear()
+    count.send_keys("3")
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "param-greeting")).select_by_visible_text("hi")
+    shot(browser, "trigger", tmp)
+    browser.find_element("id", "trigger-submit").click()
+
+    # The run page: its state turns green without a reload (the marker would be gone).
+    wait_css(browser, "#run-state", what="the run page")
+    browser.execute_script("window.__sameDocument = true")
+    wait_for(lambda: css(browser, '#run-state [data-state="success"]'), 90,
+             what="the run to turn green on screen")
+    assert browser.execute_script("return window.__sameDocument") is True
+    assert all(r.get_attribute("data-state") == "success"
+               for r in css(browser, "#task-table .ti-state .state"))
+    run_url = browser.current_url
+    assert "conf" in browser.page_source and '"count":3' in browser.page_source
+    shot(browser, "run", tmp)
+
+    browser.find_element("link text", "say").click()
+    log = wait_css(browser, "#log")
+    wait_for(lambda: "greeting: hi hi hi" in log.text, 30, what="the task's log on screen")
+    assert css(browser, "#xcom") and "said" in css(browser, "#xcom")[0].text
+    assert css(browser, "#flower-link")
+    shot(browser, "task-log", tmp)
+
+    browser.get(run_url)
+    say = wait_css(browser, '#task-table tr[data-task="say"]')
+    browser.execute_script("window.__sameDocument = true")
+    say.find_element("css selector", "button.clear-task").click()
+
+    def ran_again():
+        cells = css(browser, '#task-table tr[data-task="say"] td')
+        return cells and cells[2].text == "2" and \
+            css(browser, '#task-table tr[data-task="say"] [data-state="success"]') and \
+            css(browser, '#task-table tr[data-task="done"] [data-state="success"]') and \
+            css(browser, '#run-state [data-state="success"]')
+
+    wait_for(ran_again, 90, what="the cleared task to run again and succeed on screen")
+    assert browser.execute_script("return window.__sameDocument") is True
+
+    browser.get(webserver + "/#/dags/w_params")
+    wait_css(browser, "#grid a.cell.s-success", what="the grid")
+    shot(browser, "grid", tmp)
+    browser.get(webserver + "/#/dags/w_params/graph")
+    wait_css(browser, '#graph g.node[data-state="success"]', what="the graph")
+    shot(browser, "graph", tmp)
+
+    browser.find_element("id", "logout").click()
+    wait_css(browser, "#login-form", what="the login form after logging out")
+    assert browser.execute_script(
+        "return fetch('/api/v2/dags').then(r => r.status)") == 401
