@@ -5,14 +5,19 @@
 #
 #   .ci/kube.sh up     build or reuse the cached binaries (.ci/kube/build.sh), make the
 #                      PKI, start etcd, kube-apiserver, kube-controller-manager,
-#                      kube-scheduler and the kubelet on 127.0.0.1, wait for the node to be
-#                      Ready; prints the admin kubeconfig's path (export it as KUBECONFIG)
+#                      kube-scheduler, the kubelet and the cluster-name server
+#                      (.ci/kube/dns.py), wait for the node to be Ready; prints the admin
+#                      kubeconfig's path (export it as KUBECONFIG)
 #   .ci/kube.sh down   stop every process it started (by PID), remove the pods'
 #                      containers, restore the sysctls the kubelet changed, remove the
 #                      directories it created
 #   .ci/kube.sh status
 #
 # Both are idempotent. Needs root (the kubelet) and a running Docker engine.
+# etcd, the kubelet and the other components listen on 127.0.0.1; the API server and
+# the name server on the address of Docker's bridge on this machine (172.17.0.1 as a
+# rule), which the pods reach too (no kube-proxy: ClusterIPs do not route; pods get
+# KUBERNETES_SERVICE_HOST/PORT overridden where they talk to the API server).
 #   KUBE_STATE   the cluster's directory (default /var/lib/chordflow-kube)
 #   KUBE_CACHE   see .ci/kube/build.sh
 set -euo pipefail
@@ -21,7 +26,7 @@ STATE=${KUBE_STATE:-/var/lib/chordflow-kube}
 NODE=chordflow-node
 ETCD_PORT=12379
 API_PORT=6443
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet dns.py)
 # What the kubelet changes on the host: restored / removed by `down`.
 SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops)
 HOST_DIRS=(/var/log/pods /var/log/containers /var/lib/kubelet/device-plugins
@@ -35,6 +40,13 @@ alive() {  # alive COMPONENT: its recorded process runs (and is that binary)
   [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile")
   [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "/$1 "
+}
+
+bridge_address() {
+  local name
+  name=$(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}}' \
+    2>/dev/null || true)
+  ip -4 -o addr show "${name:-docker0}" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1
 }
 
 kubectl_() { "$BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
@@ -70,7 +82,7 @@ pki() {
       rm -f "$1.csr" "$1.ext"
     }
     local client="basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n"
-    cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n"
+    cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:$API_ADDRESS,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n"
     cert admin "/O=system:masters/CN=chordflow-admin" "$client"
     cert apiserver-kubelet "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
     cert controller-manager "/CN=system:kube-controller-manager" "$client"
@@ -96,7 +108,7 @@ kind: Config
 clusters:
 - name: chordflow-kube
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$API_ADDRESS:$API_PORT
     certificate-authority-data: $(base64 -w0 < "$p/ca.crt")
 users:
 - name: $1
@@ -114,7 +126,9 @@ start() {  # start COMPONENT ARGS...: in the background, PID recorded, log kept
   local name=$1
   shift
   alive "$name" && return 0
-  setsid "$BIN/$name" "$@" > "$STATE/logs/$name.log" 2>&1 < /dev/null &
+  local binary=$BIN/$name
+  [ "$name" = dns.py ] && binary=$here/kube/dns.py
+  setsid "$binary" "$@" > "$STATE/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/run/$name.pid"
 }
 
@@ -143,6 +157,8 @@ up() {
   [ "$(id -u)" = 0 ] || die "needs root (the kubelet runs pods through the Docker engine)"
   docker info >/dev/null 2>&1 || die "no Docker engine reachable"
   BIN=$(bash "$here/kube/build.sh")
+  API_ADDRESS=${KUBE_API_ADDRESS:-$(bridge_address)}
+  [ -n "$API_ADDRESS" ] || die "no address of Docker's bridge network found (set KUBE_API_ADDRESS)"
   if all_alive && kubectl_ get node "$NODE" >/dev/null 2>&1; then
     log "already up"
     echo "$STATE/admin.kubeconfig"
@@ -159,7 +175,7 @@ up() {
     --listen-peer-urls http://127.0.0.1:12380 --initial-advertise-peer-urls http://127.0.0.1:12380 \
     --initial-cluster chordflow=http://127.0.0.1:12380 --listen-metrics-urls http://127.0.0.1:12381
   start kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+    --bind-address "$API_ADDRESS" --advertise-address "$API_ADDRESS" --secure-port "$API_PORT" \
     --insecure-port 0 --authorization-mode Node,RBAC --allow-privileged=true \
     --client-ca-file "$p/ca.crt" --tls-cert-file "$p/apiserver.crt" \
     --tls-private-key-file "$p/apiserver.key" \
@@ -196,7 +212,9 @@ up() {
     --enforce-node-allocatable= --make-iptables-util-chains=false \
     --image-gc-high-threshold 100 --image-gc-low-threshold 99 \
     --eviction-hard 'memory.available<100Mi,nodefs.available<1%,imagefs.available<1%' \
-    --serialize-image-pulls=false --max-pods 60
+    --serialize-image-pulls=false --max-pods 60 \
+    --cluster-dns "$API_ADDRESS" --cluster-domain cluster.local
+  start dns.py "$STATE/admin.kubeconfig" "$API_ADDRESS" "$API_ADDRESS"
   wait_for 90 "node $NODE to be Ready" \
     kubectl_ wait --for condition=Ready "node/$NODE" --timeout 5s
   wait_for 60 "the default service account" kubectl_ get serviceaccount default
