@@ -249,7 +249,8 @@ down() {
   ids=$(docker ps -aq --filter label=io.kubernetes.docker.type 2>/dev/null || true)
   [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
   # Secret and emptyDir volumes are mounts under the kubelet's root.
-  findmnt -rn -o TARGET | grep "^$STATE/" | sort -r | while read -r m; do
+  local m
+  for m in $(findmnt -rn -o TARGET | grep "^$STATE/" | sort -r || true); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   if [ -f "$STATE/run/host" ]; then

@@ -28,8 +28,10 @@ from .conftest import until
 RELEASE = NAMESPACE = "chordflow"
 CHART = ROOT / "helm" / "chordflow"
 INSTANCE = f"app.kubernetes.io/instance={RELEASE}"
-IMAGES = ["chordflow/cluster:latest", "chordflow/runtime:latest",
-          "chordflow/redis-standin:latest", "chordflow/postgres-standin:latest"]
+# A checkout testing its own images builds them with IMAGE_TAG=x bash images/build.sh.
+TAG = os.environ.get("CHORDFLOW_TEST_IMAGE_TAG", "latest")
+IMAGES = [f"chordflow/{name}:{TAG}"
+          for name in ("cluster", "runtime", "redis-standin", "postgres-standin")]
 
 DRAIN_DAG = '''
 import datetime as dt
@@ -94,14 +96,16 @@ def installed(kube, tmp_path_factory):
     dags.mkdir()
     shutil.copy(ROOT / "dagdefs" / "example_etl.py", dags / "example_etl.py")
     (dags / "drain.py").write_text(DRAIN_DAG)
-    dags.chmod(0o755)
     for name, claim, size, mode in (
             ("dags", f"{RELEASE}-dags", "1Gi", "ReadWriteMany"),
             ("postgresql", f"data-{RELEASE}-postgresql-0", "8Gi", "ReadWriteOnce"),
             ("redis", f"data-{RELEASE}-redis-0", "2Gi", "ReadWriteOnce")):
         path = base / name
         path.mkdir(exist_ok=True)
-        path.chmod(0o777)
+        if name == "dags":
+            path.chmod(0o755)
+        else:  # hostPath volumes get no fsGroup: owned by the chart's uid 999
+            os.chown(path, 999, 999)
         kube.core.create_persistent_volume(k8s.V1PersistentVolume(
             metadata=k8s.V1ObjectMeta(name=f"{NAMESPACE}-{name}",
                                       labels={"chordflow-e2e": NAMESPACE}),
@@ -112,13 +116,13 @@ def installed(kube, tmp_path_factory):
                 claim_ref=k8s.V1ObjectReference(namespace=NAMESPACE, name=claim))))
     api = urlsplit(kube.api_client.configuration.host)
     values = {
-        "image": {"pullPolicy": "Never"},
-        "runtimeImage": {"pullPolicy": "Never"},
+        "image": {"tag": TAG, "pullPolicy": "Never"},
+        "runtimeImage": {"tag": TAG, "pullPolicy": "Never"},
         "dags": {"persistence": {"enabled": True, "accessModes": ["ReadWriteMany"]}},
         "flower": {"basicAuth": {"username": "admin", "password": "e2e-flower-password"}},
-        "postgresql": {"image": {"repository": "chordflow/postgres-standin", "tag": "latest",
+        "postgresql": {"image": {"repository": "chordflow/postgres-standin", "tag": TAG,
                                  "pullPolicy": "Never"}},
-        "redis": {"image": {"repository": "chordflow/redis-standin", "tag": "latest",
+        "redis": {"image": {"repository": "chordflow/redis-standin", "tag": TAG,
                             "pullPolicy": "Never"}},
         "worker": {"replicas": 2, "podDisruptionBudget": {"enabled": True}},
         # No kube-proxy: the API server's Service address does not route; its own does.
