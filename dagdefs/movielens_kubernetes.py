@@ -17,6 +17,8 @@ from kubernetes.client import models as k8s
 
 NAMESPACE = os.environ.get("MOVIELENS_NAMESPACE", "default")
 PULL_POLICY = os.environ.get("MOVIELENS_IMAGE_PULL_POLICY", "IfNotPresent")
+# The API's Service by name; a cluster without DNS for pods reaches it by address instead.
+API_URL = os.environ.get("MOVIELENS_API_URL", "http://movielens-api:5000")
 
 data_volume = k8s.V1Volume(
     name="data-volume",
@@ -45,7 +47,7 @@ with DAG(
             "--output_path", "/data/ratings/{{ds}}.json",
             "--user", "$(MOVIELENS_USER)",
             "--password", "$(MOVIELENS_PASSWORD)",
-            "--host", "http://movielens-api:5000",
+            "--host", API_URL,
         ],
         namespace=NAMESPACE,
         name="fetch-ratings",

@@ -350,3 +350,21 @@ imagePullSecrets:
   readOnly: true
 {{- end }}
 {{- end -}}
+
+{{/* API versions by what the cluster serves: policy/v1 and autoscaling/v2 from 1.21 and
+1.23, the beta versions (same fields) on older clusters such as 1.20. */}}
+{{- define "chordflow.pdbApiVersion" -}}
+{{- if .Capabilities.APIVersions.Has "policy/v1" -}}
+policy/v1
+{{- else -}}
+policy/v1beta1
+{{- end -}}
+{{- end -}}
+
+{{- define "chordflow.hpaApiVersion" -}}
+{{- if .Capabilities.APIVersions.Has "autoscaling/v2" -}}
+autoscaling/v2
+{{- else -}}
+autoscaling/v2beta2
+{{- end -}}
+{{- end -}}
