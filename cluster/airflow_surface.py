@@ -18,7 +18,7 @@ _SDK = (
     "cluster.airflow_states:DagRunState,TaskInstanceState",
     "cluster.operators.branch:BaseBranchOperator",
     _UTILS + ":Context,chain_linear,get_parsing_context",
-    "cluster.airflow_config:conf", "cluster.macros@macros",
+    "cluster.airflow_config:conf", "cluster.macros@macros", "cluster.edges",
 )
 _EXCEPTIONS = ("cluster.errors", "cluster.airflow_exceptions")
 
@@ -72,6 +72,8 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.utils.timezone": (_TIMEZONE,),
     "airflow.utils.types": (_UTILS + ":NOTSET,ArgNotSet",),
     "airflow.utils.context": (_UTILS + ":Context", "cluster.context_var"),
+    "airflow.utils.edgemodifier": ("cluster.edges",),
+    "airflow.sdk.definitions.edges": ("cluster.edges",),
     "airflow.utils.log": (),
     "airflow.utils.log.logging_mixin": (_UTILS + ":LoggingMixin",),
     "airflow.triggers": (),

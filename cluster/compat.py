@@ -199,6 +199,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if installed is not None:
             return installed
         if fullname not in MODULES:
+            installed = _installed(fullname)  # e.g. airflow.example_dags of an unpacked wheel
+            if installed is not None:
+                return installed
             parent, _, last = fullname.rpartition(".")
             if last[:1].isupper():  # `from airflow.sdk import TaskGroup` looks for a submodule
                 raise UnsupportedAirflowName(
@@ -206,7 +209,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                     name=parent)
             hint = ""
             if fullname.startswith("airflow.providers."):
-                package = "-".join(fullname.split(".")[2:4])
+                parts = fullname.split(".")[2:]
+                package = "-".join(parts[:2] if parts[0] in _TWO_PART and len(parts) > 1
+                                   else parts[:1])
                 hint = (f" (if it is part of an Airflow provider, install it: pip install "
                         f"--no-deps apache-airflow-providers-{package})")
             raise UnsupportedAirflowModule(
@@ -251,10 +256,19 @@ def _folders(name: str) -> list[str]:
             if os.path.isdir(folder)]
 
 
+# provider families whose distributions are named by two parts (providers-common-sql)
+_TWO_PART = {"common", "apache", "cncf", "microsoft", "atlassian", "alibaba", "dbt"}
+
+
 def _installed_provider(fullname: str) -> importlib.machinery.ModuleSpec | None:
     """The spec of an installed provider's module (a real file), which wins over a stand-in."""
     if not fullname.startswith("airflow.providers."):
         return None
+    return _installed(fullname)
+
+
+def _installed(fullname: str) -> importlib.machinery.ModuleSpec | None:
+    """The spec of a real module file of that name under an `airflow` folder on sys.path."""
     spec = importlib.machinery.PathFinder.find_spec(fullname, _folders(fullname.rpartition(".")[0]))
     if spec is None or spec.origin in (None, "namespace") or not spec.has_location:
         return None

@@ -80,7 +80,10 @@ def run(ctx: click.Context, target: str, dag_id: str | None, conf_text: str | No
     if target.endswith(".py") or path.is_file():
         if not path.is_file():
             raise InvalidInputError(f"DAG file {target} does not exist")
-        overrides["dags_folder"] = path.absolute().parent
+        # a file of the DAGs folder runs with that folder (its modules import as in
+        # Airflow: `from common.settings import ...`); any other file with its own folder
+        inside = base.dags_folder in path.absolute().parents
+        overrides["dags_folder"] = base.dags_folder if inside else path.absolute().parent
     cluster = open_cluster(ctx, **overrides)
     if "dags_folder" in overrides:
         bag = services.sync_dags(cluster, path.absolute())

@@ -257,10 +257,14 @@ class BaseOperator:
         downstream.upstream_task_ids.add(upstream.task_id)
 
     def __rshift__(self, other: "DependencyLike") -> "DependencyLike":
+        if getattr(other, "is_edge_modifier", False):
+            return NotImplemented  # `a >> Label("x")`: the label relates a to what follows
         self.set_downstream(other)
         return other
 
     def __lshift__(self, other: "DependencyLike") -> "DependencyLike":
+        if getattr(other, "is_edge_modifier", False):
+            return NotImplemented
         self.set_upstream(other)
         return other
 

@@ -146,3 +146,24 @@ def test_real_airflow_is_left_alone(tmp_path):
     """, str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_labels_pass_dependencies_through():
+    with airflow_names():
+        from airflow.operators.empty import EmptyOperator
+        from airflow.sdk import DAG, Label, task
+        from airflow.utils.edgemodifier import Label as Label2
+    with DAG("labels", schedule=None) as dag:
+        a, b, c, d = (EmptyOperator(task_id=x) for x in "abcd")
+        a >> Label("x") >> [b, c]
+        [b, c] >> Label2("y") >> d
+
+        @task
+        def first():
+            return 1
+
+        first() >> Label("z") >> a
+        d << Label("back") << EmptyOperator(task_id="e")
+    upstream = {k: sorted(v.upstream_task_ids) for k, v in dag.task_dict.items()}
+    assert upstream == {"a": ["first"], "b": ["a"], "c": ["a"], "d": ["b", "c", "e"], "e": [],
+                        "first": []}
