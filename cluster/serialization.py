@@ -44,6 +44,10 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        if task.depends_on_past:  # only then, so other tasks keep their digest
+            tasks[-1].update(depends_on_past=True,
+                             wait_for_downstream=task.wait_for_downstream,
+                             ignore_first_depends_on_past=task.ignore_first_depends_on_past)
         expand = getattr(task, "_expand_input", None)
         if expand is not None:
             tasks[-1]["mapped"] = mapping.serialize(expand)
