@@ -44,6 +44,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        if hasattr(task, "marker"):  # ExternalTaskMarker: what `clear --downstream` follows
+            tasks[-1]["external_marker"] = task.marker()
         if task.depends_on_past:  # only then, so other tasks keep their digest
             tasks[-1].update(depends_on_past=True,
                              wait_for_downstream=task.wait_for_downstream,
