@@ -5,14 +5,13 @@ import os
 from airflow import DAG
 from airflow.operators.email import EmailOperator
 from airflow.operators.python import PythonOperator
+from airflow.utils.email import send_email
 
 START = dt.datetime(2024, 1, 1)
 ATTACHMENT = os.path.join(os.path.dirname(__file__), "ft_query.sql")
 
 
 def notify():
-    from airflow.utils.email import send_email
-
     send_email(to="ops@example.com; oncall@example.com", subject="from send_email",
                html_content="<p>plain call</p>", bcc="audit@example.com")
 
