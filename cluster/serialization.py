@@ -57,6 +57,12 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
                  "end_date": _iso(getattr(task, "end_date", None)),
                  "weight_rule": getattr(task, "weight_rule", "downstream")}
         tasks[-1].update({k: v for k, v in extra.items() if v and v != "downstream"})
+        if hasattr(task, "marker"):  # ExternalTaskMarker: what `clear --downstream` follows
+            tasks[-1]["external_marker"] = task.marker()
+        if task.depends_on_past:  # only then, so other tasks keep their digest
+            tasks[-1].update(depends_on_past=True,
+                             wait_for_downstream=task.wait_for_downstream,
+                             ignore_first_depends_on_past=task.ignore_first_depends_on_past)
         expand = getattr(task, "_expand_input", None)
         if expand is not None:
             tasks[-1]["mapped"] = mapping.serialize(expand)

@@ -11,6 +11,7 @@ from celery import Celery
 
 from .config import Settings
 from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from .marker_clearing import follow_markers
 from .params import check_conf
 from .parsing import ParsedFolder
 from .states import FINAL_RUN_STATES, RunState
@@ -218,9 +219,12 @@ def cancel_run(cluster: Cluster, ref: str | int) -> tuple[DagRun, list[str]]:
 
 
 def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
-                downstream: bool = False, upstream: bool = False) -> tuple[DagRun, list[str]]:
+                downstream: bool = False, upstream: bool = False,
+                marker_depth: int | None = None) -> tuple[DagRun, list[str]]:
     """Run again the tasks whose id matches `task_regex` (all when None), with their
-    downstream and/or upstream tasks; the others keep their state and results."""
+    downstream and/or upstream tasks; the others keep their state and results. With
+    `downstream`, cleared ExternalTaskMarkers clear the tasks they name in other DAGs
+    (listed as `dag_id/run_id:task_id`)."""
     import re
 
     from . import canvas
@@ -250,7 +254,10 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
 
         run_in_process(cluster, run.id)
     order = [t["task_id"] for t in data["tasks"]]
-    return run_store.get_run(cluster.store, run.id), [t for t in order if t in chosen]
+    cleared = [t for t in order if t in chosen]
+    if downstream:
+        cleared += follow_markers(cluster, run, data, cleared, marker_depth, clear_tasks)
+    return run_store.get_run(cluster.store, run.id), cleared
 
 
 def _reachable(start: set[str], edges: dict[str, list[str]]) -> set[str]:

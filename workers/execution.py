@@ -32,7 +32,7 @@ from cluster.retries import next_retry_in, retry_delay  # noqa: F401  (re-export
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_execute_callback, run_task_callback
-from . import chord_keys, mapping
+from . import chord_keys, mapping, past
 from .context import build_context, to_json
 from .logs import TaskLogWriter, first_line, storable
 from .rendered import render_and_record
@@ -42,6 +42,7 @@ from .runtime import WorkerRuntime, runtime
 log = logging.getLogger("chordflow.worker")
 _FINAL = {s.value for s in FINAL_TASK_STATES}
 POOL_WAIT = 0.5  # seconds before a task whose pool is full asks again
+PAST_WAIT = 1.0  # seconds before a task waiting for its previous run's instance asks again
 
 
 def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
@@ -72,7 +73,8 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
         spec.get("pool"), spec.get("pool_slots") or 1, spec.get("max_active_tis_per_dag"),
         spec.get("max_active_tis_per_dagrun"), data.get("max_active_tasks"))
     limited = bool(limits)
-    if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS and not limited:
+    if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS and not limited \
+            and not spec.get("depends_on_past"):
         # The common case in one round trip; anything else is decided below.
         claimed = ti_store.claim_if_upstreams_succeeded(
             rt.store, run, task_id, try_number, spec["upstream"], rt.hostname, rt.pid,
@@ -97,6 +99,18 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
     if verdict is not None:
         _settle(celery_task.app, rt, data, run_pk, task_id, map_index, verdict, reason, who)
         return verdict.value
+    if spec.get("depends_on_past"):
+        waiting = past.unmet_reason(
+            rt.store, run, data, spec, downstream_map(data)[task_id],
+            rt.settings.catchup_by_default if data.get("catchup") is None else data["catchup"],
+            map_index)
+        if waiting is not None:
+            # Airflow leaves the task waiting until the past allows it; the message comes
+            # back later, and the reaper is told it is not lost.
+            log.info("%s: waiting: %s", who, waiting)
+            ti_store.mark_queued(rt.store, run_pk, task_id, map_index)
+            raise celery_task.retry(args=(run_pk, task_id, try_number, map_index),
+                                    countdown=PAST_WAIT, max_retries=None)
     if limited:
         claimed = pool_store.claim_within_limits(
             rt.store, run_pk, data["dag_id"], task_id, try_number, rt.hostname, rt.pid,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _IGNORED_ARGS = frozenset({
     "owner", "email", "email_on_failure", "email_on_retry", "doc", "doc_md", "doc_rst",
     "doc_json", "doc_yaml", "task_display_name", "sla", "run_as_user",
-    "resources", "inlets", "outlets", "wait_for_downstream",
+    "resources", "inlets", "outlets",
     "do_xcom_push_default", "executor",
     "multiple_outputs_default", "map_index_template",
     "retry_exponential_backoff_max", "allow_nested_operators",
@@ -94,6 +94,8 @@ class BaseOperator:
         execution_timeout: dt.timedelta | float | None = None,
         trigger_rule: str = TriggerRule.ALL_SUCCESS,
         depends_on_past: bool = False,
+        wait_for_downstream: bool = False,
+        ignore_first_depends_on_past: bool = True,
         queue: str | None = None,
         pool: str | None = None,
         pool_slots: int = 1,
@@ -124,12 +126,6 @@ class BaseOperator:
                 f"chordflow: {', '.join(unknown)}"
             )
         check_id("task_id", task_id)
-        for name, value in (("depends_on_past", depends_on_past),
-                            ("wait_for_downstream", kwargs.get("wait_for_downstream"))):
-            if value:  # accepted when false (default_args often spell it out), never ignored
-                raise UnsupportedFeatureError(
-                    f"{type(self).__name__}({task_id!r}): {name}=True is not supported by "
-                    "chordflow")
         owner = dag or (task_group.dag if task_group is not None else None) or current_dag()
         group = task_group if task_group is not None else current_group()
         if group is not None and owner is not None and group.dag is not owner:
@@ -146,7 +142,10 @@ class BaseOperator:
         self.max_retry_delay = _seconds(max_retry_delay)
         self.execution_timeout = _seconds(execution_timeout)
         self.trigger_rule = TriggerRule(trigger_rule)
-        self.depends_on_past = depends_on_past
+        # As Airflow: waiting for the previous run's downstream implies depending on it.
+        self.wait_for_downstream = bool(wait_for_downstream)
+        self.depends_on_past = bool(depends_on_past) or self.wait_for_downstream
+        self.ignore_first_depends_on_past = bool(ignore_first_depends_on_past)
         self.queue = queue
         self.pool = pool
         self.pool_slots = pool_slots

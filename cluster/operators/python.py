@@ -173,6 +173,18 @@ class _TaskFactory:
         return deco
 
     @property
+    def virtualenv(self) -> Callable:
+        from .virtualenv import PythonVirtualenvOperator
+
+        return self._with(PythonVirtualenvOperator)
+
+    @property
+    def external_python(self) -> Callable:
+        from .virtualenv import ExternalPythonOperator
+
+        return self._with(ExternalPythonOperator)
+
+    @property
     def bash(self) -> Callable:
         from .bash import _BashDecoratedOperator
 

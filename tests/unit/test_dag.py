@@ -78,9 +78,10 @@ def test_schedule_interval_is_the_older_name_of_schedule():
     assert DAG("d", schedule="@hourly").schedule == "@hourly"
 
 
-@pytest.mark.parametrize("arg", ["depends_on_past", "wait_for_downstream"])
-def test_past_dependent_arguments_fail_loudly_when_true(arg):
+def test_wait_for_downstream_implies_depends_on_past():
     with DAG("d_past"):
-        PythonOperator(task_id="ok", python_callable=print, **{arg: False})
-        with pytest.raises(UnsupportedFeatureError, match=f"{arg}=True is not supported"):
-            PythonOperator(task_id="no", python_callable=print, **{arg: True})
+        plain = PythonOperator(task_id="ok", python_callable=print, depends_on_past=False)
+        waits = PythonOperator(task_id="w", python_callable=print, wait_for_downstream=True)
+    assert not plain.depends_on_past
+    assert waits.depends_on_past and waits.wait_for_downstream
+    assert waits.ignore_first_depends_on_past

@@ -1,0 +1,43 @@
+"""Python callables in other interpreters: a real, cached virtualenv; an external Python."""
+import sys
+
+import pytest
+
+from cluster import services
+from cluster.store import tasks as ti_store
+from tests.servers import ok
+
+
+@pytest.fixture(scope="module")
+def venvs(cluster_env):
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=4)
+    return cluster_env
+
+
+def run_dag(c, dag_id, *extra):
+    done = c.cli("trigger", dag_id, "--wait", *extra, timeout=600)
+    handle = c.cluster()
+    try:
+        run = services.list_runs(handle, dag_id, limit=1)[0]
+        run, tis = services.run_details(handle, run.id)
+        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
+    finally:
+        handle.close()
+    return done, run, {t.task_id: t for t in tis}, xcoms
+
+
+def test_callables_run_in_a_cached_virtualenv_and_an_external_python(venvs):
+    done, run, tis, xcoms = run_dag(venvs, "venv_dag", "--logical-date", "2024-06-01")
+    assert run.state == "success", done.stdout + done.stderr
+    assert xcoms[("table", "return_value")] == {
+        "version": "0.9.0", "lines": ["-  -", "1  2", "3  4", "-  -"], "ds": "2024-06-01"}
+    assert xcoms[("bare", "return_value")] == "absent"   # not installed there, no system site
+    assert xcoms[("external", "return_value")] == "ran by " + sys.executable
+    assert tis["skip_code"].state == "skipped" and "exit" in tis["skip_code"].error
+    first = ok(venvs.cli("tasks", "logs", str(run.id), "table"))
+    assert "creating a virtualenv" in first and "tabulate" in first
+    done, run, tis, xcoms = run_dag(venvs, "venv_dag")
+    assert run.state == "success"
+    again = ok(venvs.cli("tasks", "logs", str(run.id), "table"))
+    assert "using the cached virtualenv" in again and "creating a virtualenv" not in again
