@@ -29,10 +29,12 @@ def report(dag_run=None, triggering_asset_events=None, triggering_dataset_events
     seen = {uri: [[e.source_dag_id, e.source_task_id] for e in events]
             for uri, events in triggering_asset_events.items()}
     assert dict(triggering_dataset_events) == dict(triggering_asset_events)
-    mark(f"{dag_run.dag_id}.txt", json.dumps({
+    report = json.dumps({
         "run_type": dag_run.run_id.split("__")[0], "events": seen,
         "interval_ordered": data_interval_start <= data_interval_end,
-        "inlets": sorted(inlet_events)}))
+        "inlets": sorted(inlet_events)}, sort_keys=True)
+    print("report:", report)
+    mark(f"{dag_run.dag_id}.txt", report)
 
 
 with DAG("as_wait_both", schedule=[RAW, TABLE], start_date=dt.datetime(2024, 1, 1)) as both:

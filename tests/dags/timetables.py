@@ -26,7 +26,7 @@ with DAG("tt_amsterdam", schedule="0 2 * * *",
     PythonOperator(task_id="record", python_callable=record)
     BashOperator(task_id="templated", bash_command=(
         "echo \"$(date +%s) {{ ds }} {{ ts }} {{ data_interval_end }}\" "
-        ">> \"$CHORDFLOW_TEST_OUT/tt_amsterdam_bash.txt\""))
+        "| tee -a \"${CHORDFLOW_TEST_OUT:-/tmp}/tt_amsterdam_bash.txt\""))
 
 
 class SkipWeekends(Timetable):
