@@ -123,4 +123,5 @@ with DAG("a_xcom_reader", schedule=None, start_date=START) as a_xcom_reader:
 
 with DAG("a_timeout_clear", schedule=None, start_date=START,
          dagrun_timeout=dt.timedelta(seconds=30)) as a_timeout_clear:
-    PythonOperator(task_id="quick", python_callable=lambda: time.sleep(1))
+    # long enough for the scheduler's repair loop to look at the run many times
+    PythonOperator(task_id="quick", python_callable=lambda: time.sleep(6))
