@@ -49,18 +49,18 @@ with DAG("a_task_dates", schedule=None, start_date=START) as a_task_dates:
 
 with DAG("a_max_tasks", schedule=None, start_date=START, max_active_tasks=2) as a_max_tasks:
     for i in range(5):
-        PythonOperator(task_id=f"t{i}", python_callable=hold("max_tasks.txt", 0.5))
+        PythonOperator(task_id=f"t{i}", python_callable=hold("max_tasks.txt", 1.5))
 
 with DAG("a_concurrency", schedule=None, start_date=START, concurrency=1) as a_concurrency:
     for i in range(3):
-        PythonOperator(task_id=f"t{i}", python_callable=hold("concurrency.txt", 0.4))
+        PythonOperator(task_id=f"t{i}", python_callable=hold("concurrency.txt", 1.0))
 
 with DAG("a_per_run", schedule=None, start_date=START) as a_per_run:
-    PythonOperator.partial(task_id="mapped", python_callable=hold("per_run.txt", 0.4),
+    PythonOperator.partial(task_id="mapped", python_callable=hold("per_run.txt", 1.0),
                            max_active_tis_per_dagrun=1).expand(op_args=[[1], [2], [3], [4]])
 
 with DAG("a_mapped_pool", schedule=None, start_date=START) as a_mapped_pool:
-    PythonOperator.partial(task_id="mapped", python_callable=hold("mapped_pool.txt", 0.4),
+    PythonOperator.partial(task_id="mapped", python_callable=hold("mapped_pool.txt", 1.5),
                            pool="args_pool").expand(op_args=[[1], [2], [3], [4], [5]])
 
 
@@ -123,4 +123,5 @@ with DAG("a_xcom_reader", schedule=None, start_date=START) as a_xcom_reader:
 
 with DAG("a_timeout_clear", schedule=None, start_date=START,
          dagrun_timeout=dt.timedelta(seconds=30)) as a_timeout_clear:
-    PythonOperator(task_id="quick", python_callable=lambda: time.sleep(1))
+    # long enough for the scheduler's repair loop to look at the run many times
+    PythonOperator(task_id="quick", python_callable=lambda: time.sleep(6))

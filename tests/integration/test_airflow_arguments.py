@@ -136,3 +136,5 @@ def test_a_cleared_run_gets_a_fresh_dagrun_timeout_clock(args_cluster):
     again, tis, _ = latest(c, "a_timeout_clear")
     assert done.returncode == 0 and again.state == "success", done.stdout + done.stderr
     assert tis["quick"][0] == "success"
+    # the clock the scheduler's dagrun_timeout check reads restarted at the clear
+    assert again.start_date > row.start_date  # not the hour-old one
