@@ -51,7 +51,9 @@ class Settings:
     # Namespaces besides kubernetes_namespace whose orphaned pods workers sweep: those
     # KubernetesPodOperator tasks start pods in (`namespace=`).
     kubernetes_sweep_namespaces: tuple[str, ...] = ()
-    queued_timeout: float = 120.0
+    # A ready task whose message the broker no longer holds is resent after this; a
+    # backlog is never resent, so it can be short (it was 120 s when backlogs were).
+    queued_timeout: float = 30.0
     scheduler_interval: float = 1.0
     dag_dir_list_interval: float = 30.0
     # Each DAG file is parsed in a child process bounded by these (Airflow's
@@ -59,7 +61,9 @@ class Settings:
     dag_file_processor_timeout: float = 30.0
     dag_file_memory_limit_mb: int = 4096
     heartbeat_interval: float = 5.0
-    zombie_threshold: float = 60.0
+    # Six missed heartbeats: a SIGKILLed worker's try counts as failed (and is retried)
+    # half a minute after its last beat instead of a minute.
+    zombie_threshold: float = 30.0
     visibility_timeout: int = 43200
     # How long a chord's counters live in Redis without news (Celery's
     # result_chord_expires); a running member of the chord keeps them alive.

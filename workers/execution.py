@@ -268,10 +268,25 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         writer.line(f"skipping {', '.join(skipped) or 'nothing'} (not followed)")
     if spec.get("callbacks"):
         run_task_callback(task, context, state, failure, writer)
-    rt.running.pop(key, None)
     # The rest of the log goes in the same transaction as the try's end, and a leaf asks
-    # there whether anything of the run is left: one round trip.
+    # there whether anything of the run is left: one round trip. The try heartbeats until
+    # its end is recorded: a finish retried across a database restart must not find it
+    # taken as lost (and run again) meanwhile.
     check_pending = task_id in data["_closers"] or bool(skip)
+    try:
+        return _record(rt, data, spec, delivery, try_number, map_index, writer, state, start,
+                       error, xcoms, next_retry_at, retry_in, check_pending)
+    finally:
+        rt.running.pop(key, None)
+
+
+def _record(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], delivery: Any,
+            try_number: int, map_index: int, writer: TaskLogWriter, state: TaskState,
+            start: dt.datetime, error: str | None, xcoms: dict[str, str],
+            next_retry_at: dt.datetime | None, retry_in: float | None, check_pending: bool
+            ) -> tuple[TaskState, float | None, bool]:
+    """Record a try's end (or, when the store refuses it, its failure)."""
+    run_pk, task_id = delivery.run_pk, spec["task_id"]
     try:
         recorded, pending = ti_store.finish(
             rt.store, run_pk, task_id, try_number, state, start,
