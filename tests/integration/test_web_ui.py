@@ -46,7 +46,8 @@ def page_on_failure(browser, running_cluster, request):
     yield
     report = getattr(request.node, "rep_call", None)
     if report is None or report.failed:
-        tmp = running_cluster.tmp
+        tmp = Path(os.environ.get("CHORDFLOW_TEST_ARTIFACTS") or running_cluster.tmp)
+        tmp.mkdir(parents=True, exist_ok=True)
         (tmp / "failed-page.html").write_text(browser.page_source)
         (tmp / "failed-console.txt").write_text(
             "\n".join(str(e) for e in browser.get_log("browser")))
@@ -109,7 +110,7 @@ def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
     # The run page: its state turns green without a reload (the marker would be gone).
     wait_css(browser, "#run-state", what="the run page")
     browser.execute_script("window.__sameDocument = true")
-    wait_for(lambda: css(browser, '#run-state [data-state="success"]'), 90,
+    wait_for(lambda: css(browser, '#run-state [data-state="success"]'), 240,
              what="the run to turn green on screen")
     assert browser.execute_script("return window.__sameDocument") is True
     assert all(r.get_attribute("data-state") == "success"
@@ -137,7 +138,7 @@ def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
             css(browser, '#task-table tr[data-task="done"] [data-state="success"]') and \
             css(browser, '#run-state [data-state="success"]')
 
-    wait_for(ran_again, 90, what="the cleared task to run again and succeed on screen")
+    wait_for(ran_again, 240, what="the cleared task to run again and succeed on screen")
     assert browser.execute_script("return window.__sameDocument") is True
 
     browser.get(webserver + "/#/dags/w_params")
