@@ -3,7 +3,6 @@ with totals, the grid of runs by tasks, log chunks after a point, counts by stat
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any, Sequence
 
 from sqlalchemy import func, select

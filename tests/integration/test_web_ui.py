@@ -46,7 +46,8 @@ def page_on_failure(browser, running_cluster, request):
     yield
     report = getattr(request.node, "rep_call", None)
     if report is None or report.failed:
-        tmp = running_cluster.tmp
+        tmp = Path(os.environ.get("CHORDFLOW_TEST_ARTIFACTS") or running_cluster.tmp)
+        tmp.mkdir(parents=True, exist_ok=True)
         (tmp / "failed-page.html").write_text(browser.page_source)
         (tmp / "failed-console.txt").write_text(
             "\n".join(str(e) for e in browser.get_log("browser")))
@@ -71,6 +72,42 @@ def wait_css(driver, selector: str, timeout: float = 30, what: str | None = None
     return wait_for(lambda: css(driver, selector), timeout, what=what or selector)[0]
 
 
+# Live updates redraw the page, so elements are looked up afresh at every use.
+def text(driver, selector: str) -> str:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        found = css(driver, selector)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
+
+
+def click(driver, selector: str, timeout: float = 30) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def clicked() -> bool:
+        try:
+            found = css(driver, selector)
+            if found:
+                found[0].click()
+                return True
+        except StaleElementReferenceException:
+            pass
+        return False
+
+    wait_for(clicked, timeout, what=f"{selector} to click")
+
+
+def states(driver, selector: str) -> list[str]:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        return [e.get_attribute("data-state") for e in css(driver, selector)]
+    except StaleElementReferenceException:
+        return []
+
+
 def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
         browser, webserver, running_cluster, page_on_failure):
     tmp = running_cluster.tmp
@@ -87,8 +124,8 @@ def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
     browser.find_element("id", "password").send_keys(PASSWORD)
     browser.find_element("css selector", "#login-form button").click()
 
-    row = wait_css(browser, '#dag-list tr[data-dag="w_params"]', what="the DAG list")
-    assert "web" in row.text
+    wait_for(lambda: "web" in text(browser, '#dag-list tr[data-dag="w_params"]'), 30,
+             what="the DAG list with w_params and its tag")
     shot(browser, "dag-list", tmp)
 
     browser.get(webserver + "/#/dags/w_params/trigger")
@@ -109,35 +146,33 @@ def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
     # The run page: its state turns green without a reload (the marker would be gone).
     wait_css(browser, "#run-state", what="the run page")
     browser.execute_script("window.__sameDocument = true")
-    wait_for(lambda: css(browser, '#run-state [data-state="success"]'), 90,
+    wait_for(lambda: css(browser, '#run-state [data-state="success"]'), 240,
              what="the run to turn green on screen")
     assert browser.execute_script("return window.__sameDocument") is True
-    assert all(r.get_attribute("data-state") == "success"
-               for r in css(browser, "#task-table .ti-state .state"))
+    wait_for(lambda: states(browser, "#task-table .ti-state .state") == ["success"] * 3, 30,
+             what="every task green in the table")
     run_url = browser.current_url
     assert "conf" in browser.page_source and '"count":3' in browser.page_source
     shot(browser, "run", tmp)
 
-    browser.find_element("link text", "say").click()
-    log = wait_css(browser, "#log")
-    wait_for(lambda: "greeting: hi hi hi" in log.text, 30, what="the task's log on screen")
-    assert css(browser, "#xcom") and "said" in css(browser, "#xcom")[0].text
+    click(browser, '#task-table tr[data-task="say"] a')
+    wait_for(lambda: "greeting: hi hi hi" in text(browser, "#log"), 30,
+             what="the task's log on screen")
+    assert "said" in text(browser, "#xcom")
     assert css(browser, "#flower-link")
     shot(browser, "task-log", tmp)
 
     browser.get(run_url)
-    say = wait_css(browser, '#task-table tr[data-task="say"]')
+    wait_css(browser, '#task-table tr[data-task="say"]')
     browser.execute_script("window.__sameDocument = true")
-    say.find_element("css selector", "button.clear-task").click()
+    click(browser, '#task-table tr[data-task="say"] button.clear-task')
 
     def ran_again():
-        cells = css(browser, '#task-table tr[data-task="say"] td')
-        return cells and cells[2].text == "2" and \
-            css(browser, '#task-table tr[data-task="say"] [data-state="success"]') and \
-            css(browser, '#task-table tr[data-task="done"] [data-state="success"]') and \
-            css(browser, '#run-state [data-state="success"]')
+        return text(browser, '#task-table tr[data-task="say"] td:nth-child(3)') == "2" and \
+            states(browser, "#task-table .ti-state .state") == ["success"] * 3 and \
+            states(browser, "#run-state .state") == ["success"]
 
-    wait_for(ran_again, 90, what="the cleared task to run again and succeed on screen")
+    wait_for(ran_again, 240, what="the cleared task to run again and succeed on screen")
     assert browser.execute_script("return window.__sameDocument") is True
 
     browser.get(webserver + "/#/dags/w_params")

@@ -50,6 +50,10 @@ def list_task_instances(request: Request, dag_id: str, dag_run_id: str, limit: L
     rows, total = browse.task_instances_page(cluster.store, None if dag_id == "~" else dag_id,
                                              run_pk, limit, offset, _check_states(state),
                                              task_id)
+    if run_pk is not None and rows:  # one run: in the DAG's order, as the CLI shows it
+        order = {t: i for i, t in enumerate(version_data(cluster, rows[0][1].dag_version_id)
+                                            ["_index"])}
+        rows.sort(key=lambda tr: (order.get(tr[0].task_id, len(order)), tr[0].map_index))
     return schemas.TaskInstanceCollectionResponse(
         task_instances=[ti_response(t, r) for t, r in rows], total_entries=total)
 

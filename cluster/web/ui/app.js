@@ -56,7 +56,7 @@ window.CF = (function () {
     for (const [pattern, view] of routes) {
       const m = hash.match(pattern);
       if (m) {
-        const args = m.slice(1).map(decodeURIComponent);
+        const args = m.slice(1).map((v) => (v === undefined ? undefined : decodeURIComponent(v)));
         redraw = (again) => view(...args, again);
         try { await redraw(); } catch (e) { if (e.status !== 401) fail(e); }
         return;

@@ -11,7 +11,7 @@
   async function header(dagId, on) {
     const d = await CF.v2("/dags/" + enc(dagId) + "/details");
     return `<h1>${esc(d.dag_id)} ${d.is_paused ? '<span class="tag">paused</span>' : ""}</h1>
-      <div class="muted">${esc(d.description || "")} · schedule ${esc(d.timetable_summary || "None")}
+      <div class="muted">${d.description ? esc(d.description) + " · " : ""}schedule ${esc(d.timetable_summary || "None")}
       · next run ${esc(when(d.next_dagrun_logical_date) || "none")}
       ${d.tags.map((t) => `<span class="tag">${esc(t.name)}</span>`).join("")}</div>${tabs(dagId, on)}`;
   }

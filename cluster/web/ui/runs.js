@@ -80,8 +80,6 @@
 
   CF.route(/^\/dags\/([^/]+)\/runs\/([^/]+)\/tasks\/([^/]+?)(?:\/(\d+))?(?:\/try\/(\d+))?\/?$/,
     async function taskView(dagId, runId, taskId, mapIndex, tryNo, again) {
-      if (typeof mapIndex === "boolean") { again = mapIndex; mapIndex = undefined; }
-      if (typeof tryNo === "boolean") { again = tryNo; tryNo = undefined; }
       CF.live({ dag_id: dagId, dag_run_id: runId });
       const mi = mapIndex === undefined ? -1 : Number(mapIndex);
       const base = `/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}`;
