@@ -49,7 +49,7 @@ bridge_address() {
   ip -4 -o addr show "${name:-docker0}" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1
 }
 
-kubectl_() { "$BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
+kubectl_() { "$KUBECTL" --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
 
 wait_for() {  # wait_for SECONDS WHAT COMMAND...
   local seconds=$1 what=$2 end
@@ -157,6 +157,9 @@ up() {
   [ "$(id -u)" = 0 ] || die "needs root (the kubelet runs pods through the Docker engine)"
   docker info >/dev/null 2>&1 || die "no Docker engine reachable"
   BIN=$(bash "$here/kube/build.sh")
+  KUBECTL=$BIN/kubectl
+  [ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl) \
+    || die "no kubectl: remove $BIN to have it built with the cluster"
   API_ADDRESS=${KUBE_API_ADDRESS:-$(bridge_address)}
   [ -n "$API_ADDRESS" ] || die "no address of Docker's bridge network found (set KUBE_API_ADDRESS)"
   if all_alive && kubectl_ get node "$NODE" >/dev/null 2>&1; then

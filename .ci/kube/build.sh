@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes 1.20 binaries the test cluster runs, from Debian bookworm's own
 # source package, with Debian's Go 1.19, and caches them: the cache key is the source
-# version plus the hash of this file and the patches next to it, so a valid cache is
-# never rebuilt. Nothing of the system's apt setup is touched (private sources list,
+# version plus the hash of RECIPE and the patch next to it, so a valid cache is never
+# rebuilt (bump RECIPE when a change here changes what is built). Nothing of the
+# system's apt setup is touched (private sources list,
 # lists and cache under the cache directory); no package is installed.
 #
 #   KUBE_CACHE   cache directory (default /var/cache/chordflow-kube as root,
 #                else $HOME/.cache/chordflow/kube)
 #
 # Prints the directory holding the binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubelet, kubectl, etcd, pause).
+# kube-scheduler, kubelet, etcd, pause; kubectl too when the machine has none).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -20,7 +21,8 @@ fi
 SUITE=bookworm
 MIRROR=${KUBE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+RECIPE="1: Go 1.19, reflect2 1.0.2, oom-score-adj.patch"
+BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 
 log() { echo "kube-build: $*" >&2; }
 
@@ -61,7 +63,7 @@ apt_private
 version=$(apt-cache "${APT_OPTS[@]}" showsrc kubernetes 2>/dev/null \
   | awk '/^Version:/ {print $2; exit}')
 [ -n "$version" ] || { log "no kubernetes source package in $SUITE"; exit 1; }
-recipe=$(cat "$here/build.sh" "$here"/*.patch | sha256sum | cut -c1-12)
+recipe=$( (echo "$RECIPE"; cat "$here"/*.patch) | sha256sum | cut -c1-12)
 out=$KUBE_CACHE/bin/${version//[:+~]/_}-$recipe
 
 if [ -f "$out/.complete" ]; then
@@ -70,6 +72,8 @@ if [ -f "$out/.complete" ]; then
 fi
 
 start=$(date +%s)
+# Any kubectl talks to 1.20 (one of 1.32 was tried); without one, build it as well.
+command -v kubectl >/dev/null || BINS+=(kubectl)
 unpack_debs golang-1.19-go golang-1.19-src golang-github-modern-go-reflect2-dev etcd-server
 
 src=$KUBE_CACHE/src/$version

@@ -267,6 +267,7 @@ def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     assert base.volume_mounts[1].mount_path == "/var/run/chordflow" and base.volume_mounts[1].read_only
     assert spec.automount_service_account_token is False
     assert spec.security_context.run_as_non_root and spec.security_context.run_as_user == 1000
+    assert spec.security_context.fs_group == 1000  # else uid 1000 cannot read the payload
     assert base.security_context.allow_privilege_escalation is False
     assert base.security_context.capabilities.drop == ["ALL"]
     assert base.resources.limits == {"memory": "512Mi", "cpu": "1"}

@@ -168,8 +168,10 @@ def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
         volumes=volumes, volume_mounts=mounts,
         resources=k8s.V1ResourceRequirements(limits=limits, requests=dict(limits)),
         automount_service_account_token=False,
+        # fs_group: the kubelet writes the payload Secret's files as root; only with the
+        # pod's group on them can uid 1000 read them (mode 0440).
         security_context=k8s.V1PodSecurityContext(
-            run_as_user=1000, run_as_group=1000, run_as_non_root=True,
+            run_as_user=1000, run_as_group=1000, run_as_non_root=True, fs_group=1000,
             seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault")),
         container_security_context=k8s.V1SecurityContext(
             allow_privilege_escalation=False, capabilities=k8s.V1Capabilities(drop=["ALL"])),
