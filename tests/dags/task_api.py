@@ -1,7 +1,6 @@
 """The task API's semantics, the same under every runner: variables, connections,
 templates, big XComs and conf, signals, forged marker lines, the try's environment."""
 import datetime as dt
-import json
 import os
 
 from airflow import DAG
@@ -90,11 +89,16 @@ with DAG("t_process_timeout", start_date=START, schedule=None, catchup=False) as
                    execution_timeout=dt.timedelta(seconds=2))
 
 
-def dump_token(ti):
-    out = os.environ.get("CHORDFLOW_TEST_OUT", "/tmp")
-    with open(os.path.join(out, f"token-{ti.run_id}.json"), "w") as fh:
-        json.dump({k: v for k, v in os.environ.items() if k.startswith("CHORDFLOW_TASK")}, fh)
+def show_token():
+    return {k: v for k, v in os.environ.items() if k.startswith("CHORDFLOW_TASK")}
+
+
+def hold(ti):
+    print(f"holding with {ti.xcom_pull(task_ids='produce')}", flush=True)
+    __import__("time").sleep(15)
 
 
 with DAG("t_task_token", start_date=START, schedule=None, catchup=False) as token_dag:
-    PythonOperator(task_id="dump_token", python_callable=dump_token)
+    PythonOperator(task_id="show_token", python_callable=show_token)
+    produce = PythonOperator(task_id="produce", python_callable=lambda: "xcom-value-8c1f2e")
+    produce >> PythonOperator(task_id="hold", python_callable=hold)
