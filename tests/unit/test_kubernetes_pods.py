@@ -251,6 +251,7 @@ def test_airflow_import_paths_resolve():
 
 def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     monkeypatch.setenv("CHORDFLOW_TASK_MEMORY", "512m")
+    monkeypatch.setenv("CHORDFLOW_KUBERNETES_TASK_SERVICE_ACCOUNT", "cf-task")
     settings = Settings.from_env({"CHORDFLOW_KUBERNETES_NAMESPACE": "tasks",
                                   "CHORDFLOW_KUBERNETES_DAGS_CLAIM": "dags-claim",
                                   "CHORDFLOW_RUNTIME_IMAGE": "registry.local/runtime:7"})
@@ -267,6 +268,7 @@ def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     assert spec.volumes[0].persistent_volume_claim.claim_name == "dags-claim"
     assert base.volume_mounts[0].mount_path == DAGS_MOUNT and base.volume_mounts[0].read_only
     assert spec.automount_service_account_token is False
+    assert spec.service_account_name == "cf-task"
     assert spec.security_context.run_as_non_root and spec.security_context.run_as_user == 1000
     assert base.security_context.allow_privilege_escalation is False
     assert base.security_context.capabilities.drop == ["ALL"]

@@ -160,6 +160,8 @@ def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
         env=[k8s.V1EnvVar(name="CHORDFLOW_DAGS_FOLDER", value=DAGS_MOUNT)],
         volumes=volumes, volume_mounts=mounts,
         resources=k8s.V1ResourceRequirements(limits=limits, requests=dict(limits)),
+        # Their own ServiceAccount (the Helm chart's, with no RoleBinding) and no token.
+        service_account_name=os.environ.get("CHORDFLOW_KUBERNETES_TASK_SERVICE_ACCOUNT") or None,
         automount_service_account_token=False,
         security_context=k8s.V1PodSecurityContext(
             run_as_user=1000, run_as_group=1000, run_as_non_root=True,
