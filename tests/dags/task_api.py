@@ -102,3 +102,7 @@ with DAG("t_task_token", start_date=START, schedule=None, catchup=False) as toke
     PythonOperator(task_id="show_token", python_callable=show_token)
     produce = PythonOperator(task_id="produce", python_callable=lambda: "xcom-value-8c1f2e")
     produce >> PythonOperator(task_id="hold", python_callable=hold)
+
+
+with DAG("t_process_slow", start_date=START, schedule=None, catchup=False) as slow_dag:
+    BashOperator(task_id="slow", bash_command="echo started; sleep 30; echo woke")

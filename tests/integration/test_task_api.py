@@ -219,3 +219,37 @@ def test_execution_timeout_stops_process_runner_tries_in_embedded_mode(tmp_path)
     # Each stopped at its 2 s deadline, far from the 20 s it would have slept.
     durations = {t.task_id: (t.end_date - t.start_date).total_seconds() for t in tis}
     assert {t.state for t in tis} == {"failed"} and max(durations.values()) < 10, durations
+
+
+def test_cancel_stops_a_process_runner_try_in_embedded_mode(tmp_path):
+    from cluster.config import Settings
+    from cluster.services import Cluster
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
+    env.update({"CHORDFLOW_HOME": str(tmp_path / "state"), "CHORDFLOW_RUNNER": "process",
+                "CHORDFLOW_QUEUED_TIMEOUT": "600", "PYTHONPATH": str(ROOT),
+                "CHORDFLOW_HEARTBEAT_INTERVAL": "0.5"})
+    run = subprocess.Popen([sys.executable, "-m", "cluster.cli", "run", "tests/dags/task_api.py",
+                            "--dag-id", "t_process_slow"], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def started():
+            if run.poll() is not None:
+                raise AssertionError(run.stdout.read())
+            handle = Cluster.open(Settings.from_env(env))
+            try:
+                return "started" in "".join(t for _, t in services.task_logs(handle, 1, "slow"))
+            except Exception:
+                return False
+            finally:
+                handle.close()
+
+        wait_for(started, 120, interval=0.2, what="the slow try to start")
+        assert run_embedded(tmp_path, "runs", "cancel", "1").returncode == 0
+        out, _ = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 1, out
+    log = run_embedded(tmp_path, "tasks", "logs", "1", "slow").stdout
+    assert "TaskCancelled" in log and "woke" not in log, log
