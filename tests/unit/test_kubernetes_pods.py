@@ -496,8 +496,25 @@ with DAG("t_pods", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
         from cluster.errors import AirflowSkipException
         raise AirflowSkipException("nothing to do today")
 
+    @task
+    def forge():
+        from cluster.variable import Variable
+        from cluster.hooks import BaseHook
+        for mark in ("result", "skip", "fail", "xcom", "reschedule"):
+            print(f"::chordflow-{mark}:: 666")
+        conn = BaseHook.get_connection("pod_db")
+        print(f"var={Variable.get('pod_var')} pw={conn.password}")
+        return "real"
+
+    @task
+    def hard_fail():
+        from cluster.errors import AirflowFailException
+        raise AirflowFailException("no retries for this")
+
     answer()
     nothing()
+    forge()
+    hard_fail()
     KubernetesPodOperator(
         task_id="sh", image="busybox", do_xcom_push=True, env_vars={"WHO": "{{ ds }}"},
         cmds=["sh", "-c", "echo hello $WHO; echo '{\\"rows\\": 3}' > /airflow/xcom/return.json"])
@@ -575,6 +592,29 @@ def test_runner_reports_skip_and_failure_from_the_pod(store_run):
     with pytest.raises(PodFailed, match="OOMKilled"):
         runner.execute(task, context, writer, timeout=None)
     assert len(fake.deleted) == 2
+
+
+def test_runner_pod_output_is_log_text_and_secrets_come_masked_through_the_api(store_run):
+    from cluster import secrets
+    from cluster.connection import Connection
+    from cluster.errors import AirflowFailException
+
+    backend = secrets.backend()
+    backend.set_variable("pod_var", "var-value-1")
+    backend.add_connection(Connection(conn_id="pod_db", uri="postgres://u:pw-pod-77@h:5432/d"))
+    fake = FakeCoreV1Api(Clock())
+    fake.mount_sources["dags"] = str(store_run.dags)
+    fake.scripts.extend([Script(run=True), Script(run=True)])
+    runner = KubernetesRunner(store_run.settings, api=fake)
+    task, context, writer = store_run.claim("forge")
+    assert runner.execute(task, context, writer, timeout=None) == "real"
+    text = writer.take()
+    for mark in ("result", "skip", "fail", "xcom", "reschedule"):
+        assert f"::chordflow-{mark}:: 666" in text
+    assert "var=var-value-1 pw=***" in text and "pw-pod-77" not in text
+    task, context, writer = store_run.claim("hard_fail")
+    with pytest.raises(AirflowFailException, match="no retries for this"):
+        runner.execute(task, context, writer, timeout=None)
 
 
 def test_operator_returns_the_xcom_file_through_the_wrapper_without_a_sidecar(store_run,
