@@ -581,7 +581,7 @@ def test_dags_come_from_the_image_by_default(helm):
 # ---------------------------------------------------------------- RBAC and security
 
 
-def test_pod_runner_role_is_namespaced_and_limited_to_pods_payloads_and_events(helm):
+def test_pod_runner_role_is_namespaced_and_limited_to_pods_logs_and_events(helm):
     for values in CI_VALUES:
         docs = render(helm, *values_args(values))
         assert not find(docs, "ClusterRole") and not find(docs, "ClusterRoleBinding")
