@@ -2,8 +2,8 @@
 
 Lookup order, as in Airflow: `CHORDFLOW_VAR_<KEY>` / `AIRFLOW_VAR_<KEY>` (and
 `..._CONN_<ID>`) in the environment, then the active backend: the metastore (the
-database, values Fernet-encrypted) on workers and in the CLI, or the worker's answer
-channel inside a task container (which has no database credentials). Every secret
+database, values Fernet-encrypted: cluster/metastore_secrets.py) on workers and in the
+CLI, or the task API inside a running try (workers/task_api/, no database credentials). Every secret
 handed out is registered with the masker so it prints as `***` afterwards.
 """
 from __future__ import annotations
@@ -13,11 +13,8 @@ import threading
 from typing import Protocol
 
 from .connection import Connection
-from .crypto import Crypto
 from .errors import AirflowNotFoundException
 from .masking import MASKER
-from .store import Store
-from .store import secrets as secret_store
 
 ENV_PREFIXES = ("CHORDFLOW_", "AIRFLOW_")
 
@@ -50,44 +47,6 @@ def _env(kind: str, name: str) -> str | None:
     return None
 
 
-class MetastoreBackend:
-    """Variables and connections in the database, encrypted with `crypto`."""
-
-    def __init__(self, store: Store, crypto: Crypto) -> None:
-        self.store, self.crypto = store, crypto
-
-    def get_variable(self, key: str) -> str | None:
-        row = secret_store.get_variable(self.store, key)
-        return None if row is None else self.crypto.decrypt(row.val, row.is_encrypted)
-
-    def set_variable(self, key: str, value: str, description: str | None = None) -> None:
-        stored, encrypted = self.crypto.encrypt(value)
-        secret_store.set_variable(self.store, key, stored, encrypted, description)
-
-    def delete_variable(self, key: str) -> bool:
-        return secret_store.delete_variable(self.store, key)
-
-    def get_connection(self, conn_id: str) -> Connection | None:
-        row = secret_store.get_connection(self.store, conn_id)
-        if row is None:
-            return None
-        return Connection(
-            conn_id=row.conn_id, conn_type=row.conn_type, description=row.description,
-            host=row.host, login=row.login, schema=row.schema, port=row.port,
-            password=self.crypto.decrypt(row.password, row.is_encrypted),
-            extra=self.crypto.decrypt(row.extra, row.is_extra_encrypted))
-
-    def add_connection(self, conn: Connection, replace: bool = False) -> bool:
-        password, encrypted = self.crypto.encrypt(conn.password)
-        extra, extra_encrypted = self.crypto.encrypt(conn.extra)
-        fields = {**conn.to_dict(), "password": password, "extra": extra,
-                  "is_encrypted": encrypted, "is_extra_encrypted": extra_encrypted}
-        return secret_store.add_connection(self.store, conn.conn_id or "", fields, replace)
-
-    def delete_connection(self, conn_id: str) -> bool:
-        return secret_store.delete_connection(self.store, conn_id)
-
-
 ENVIRONMENT = EnvironmentBackend()
 _active = threading.local()
 _default: list[SecretsBackend] = []
@@ -105,11 +64,11 @@ def backend() -> SecretsBackend:
     """The active backend; without one, the metastore the environment's settings name."""
     found = getattr(_active, "backend", None) or (_default[0] if _default else None)
     if found is None:
-        from .config import Settings
+        # Imported here, not above: a running try installs the task API's backend first,
+        # so the task side never loads the store (and has no database to reach).
+        from .metastore_secrets import from_settings
 
-        settings = Settings.from_env()
-        found = MetastoreBackend(Store(settings.database_url, pool_size=1),
-                                 Crypto(settings.fernet_key))
+        found = from_settings()
         _default[:] = [found]
     return found
 

@@ -132,6 +132,9 @@ def base_env(tmp: Path, database_url: str, broker_url: str | None) -> dict[str, 
         "CHORDFLOW_ZOMBIE_THRESHOLD": "4",
         "CHORDFLOW_QUEUED_TIMEOUT": "10",
         "CHORDFLOW_TEST_OUT": str(tmp / "out"),
+        # The process runner's tries start from a clean environment: the test DAGs' own
+        # variables are passed on by name.
+        "CHORDFLOW_PROCESS_TASK_ENV": "CHORDFLOW_TEST_OUT,CHORDFLOW_EXAMPLE_OUT",
         "CHORDFLOW_RUNTIME_IMAGE": RUNTIME_IMAGE,
         "PYTHONPATH": str(ROOT),
     })

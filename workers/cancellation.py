@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from cluster.errors import AirflowException
 
@@ -29,35 +29,65 @@ class Cancellation:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: dict[Any, str | None] = {}
+        self._stoppers: dict[Any, Callable[[], None]] = {}
+        self._signalled: set[Any] = set()  # keys armed on the main thread
 
     @contextlib.contextmanager
     def cancellable(self, key: Any) -> Iterator[None]:
-        """Let `cancel(key)` interrupt the block (only on the main thread: prefork children;
-        a thread pool's tries finish on their own and their results are dropped)."""
+        """Let `cancel(key)` interrupt the block: on the main thread (prefork children) by a
+        signal; on any thread through the stopper a runner registered (`on_cancel`), e.g.
+        the process runner killing its child."""
         if threading.current_thread() is not threading.main_thread():
-            yield
+            with self._lock:
+                self._armed[key] = None
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._armed.pop(key, None)
             return
         previous = signal.signal(SIGNAL, self._raise)
         with self._lock:
             self._armed[key] = None
+            self._signalled.add(key)
         try:
             yield
         finally:
             with self._lock:
                 self._armed.pop(key, None)
+                self._signalled.discard(key)
             signal.signal(SIGNAL, previous if previous is not None else signal.SIG_DFL)
 
+    def on_cancel(self, key: Any, stopper: Callable[[], None] | None) -> None:
+        """While set, cancelling `key` calls `stopper` (instead of signalling a thread)."""
+        with self._lock:
+            if stopper is None:
+                self._stoppers.pop(key, None)
+            else:
+                self._stoppers[key] = stopper
+
+    def reason(self, key: Any) -> str | None:
+        """Why `key` was cancelled, if it was."""
+        with self._lock:
+            return self._armed.get(key)
+
     def cancel(self, key: Any, reason: str) -> bool:
-        """Interrupt the try `key` if it runs here cancellably; True if it was signalled."""
+        """Interrupt the try `key` if it runs here cancellably; True if it was stopped."""
         with self._lock:
             if key not in self._armed:
                 return False
             self._armed[key] = reason
-            signal.pthread_kill(threading.main_thread().ident, SIGNAL)  # type: ignore[arg-type]
+            stopper = self._stoppers.get(key)
+            if stopper is None:
+                if key not in self._signalled:
+                    return False
+                signal.pthread_kill(threading.main_thread().ident, SIGNAL)  # type: ignore[arg-type]
+                return True
+        stopper()
         return True
 
     def _raise(self, *_: Any) -> None:
         with self._lock:
-            reasons = [r for r in self._armed.values() if r]
+            reasons = [self._armed[k] for k in self._signalled if self._armed.get(k)]
         if reasons:
             raise TaskCancelled(reasons[0])

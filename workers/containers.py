@@ -6,19 +6,14 @@ DockerOperator (a task's own image).
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from typing import Any
 
 from cluster.errors import AirflowException
 
+# The last line KubernetesPodOperator's wrapper prints: the pod's /airflow/xcom/return.json.
+# Only a task's own pod says this; runtime-image tries report through the task API.
 RESULT_MARK = "::chordflow-result:: "
-XCOM_MARK = "::chordflow-xcom:: "
-SKIP_MARK = "::chordflow-skip:: "
-# A sensor's "poke again at" date, and a failure that must not be retried
-# (AirflowFailException, a sensor's timeout), told by the container to its runner.
-RESCHEDULE_MARK = "::chordflow-reschedule:: "
-FAIL_MARK = "::chordflow-fail:: "
 LABEL_PREFIX = "chordflow."
 
 
@@ -28,14 +23,10 @@ class ContainerTimeout(AirflowException):
 
 @dataclasses.dataclass
 class ContainerOutcome:
+    """How a container ended and its last line of output (DockerOperator's XCom)."""
+
     exit_code: int
     last_line: str = ""
-    result: Any = None
-    has_result: bool = False
-    skipped: str | None = None
-    xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
-    reschedule: str | None = None
-    fail: str | None = None
     lines: list[str] | None = None  # every output line, when asked for (xcom_all)
     retrieved: bytes | None = None  # the file asked for, read before the container went
 
@@ -105,17 +96,12 @@ def _stream(container: Any, log: Any, outcome: ContainerOutcome) -> None:
 
 
 def _line(line: str, log: Any, outcome: ContainerOutcome) -> None:
-    if line.startswith(RESULT_MARK):
-        outcome.result, outcome.has_result = json.loads(line[len(RESULT_MARK):]), True
-    elif line.startswith(XCOM_MARK):
-        item = json.loads(line[len(XCOM_MARK):])
-        outcome.xcoms[item["key"]] = item["value"]
-    elif not read_signal(line, outcome):
-        log.write(line + "\n")
-        if line.strip():
-            outcome.last_line = line
-        if outcome.lines is not None:
-            outcome.lines.append(line)
+    """Output is log text, whatever it looks like: results and signals never come this way."""
+    log.write(line + "\n")
+    if line.strip():
+        outcome.last_line = line
+    if outcome.lines is not None:
+        outcome.lines.append(line)
 
 
 def _read_file(container: Any, path: str) -> bytes | None:
@@ -158,29 +144,3 @@ def remove_orphans(client: Any, store: Any) -> list[str]:
             except Exception:
                 pass
     return removed
-
-
-def read_signal(line: str, outcome: Any) -> bool:
-    """Take a skip / reschedule / fail mark into `outcome`; False if the line is none."""
-    for mark, field in ((SKIP_MARK, "skipped"), (RESCHEDULE_MARK, "reschedule"),
-                        (FAIL_MARK, "fail")):
-        if line.startswith(mark):
-            setattr(outcome, field, line[len(mark):] or field)
-            return True
-    return False
-
-
-def raise_for_signals(outcome: Any) -> None:
-    """Raise in the worker what the task raised in its container or pod (skip, reschedule,
-    a failure without retries)."""
-    import datetime as dt
-
-    from cluster.errors import (AirflowFailException, AirflowRescheduleException,
-                                AirflowSkipException)
-
-    if outcome.skipped is not None:
-        raise AirflowSkipException(outcome.skipped)
-    if outcome.reschedule is not None:
-        raise AirflowRescheduleException(dt.datetime.fromisoformat(outcome.reschedule))
-    if outcome.fail is not None:
-        raise AirflowFailException(outcome.fail)

@@ -12,6 +12,7 @@ from cluster.compiler import Plan
 from cluster import compat, secrets
 from cluster.config import Settings
 from cluster.crypto import Crypto
+from cluster.metastore_secrets import MetastoreBackend
 from cluster.dag import DAG
 from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.serialization import run_plan
@@ -21,6 +22,7 @@ from cluster.store.tasks import RunInfo
 
 from . import chord_keys
 from .cancellation import Cancellation
+from .task_api.server import TaskApi
 
 log = logging.getLogger("chordflow.worker")
 
@@ -45,8 +47,17 @@ class WorkerRuntime:
         # Task code imports `airflow.*` and its DAG folder's modules lazily, as in Airflow.
         compat.install()
         add_to_sys_path(settings.dags_folder)
+        self._task_api: TaskApi | None = None
         # Variable.get / BaseHook.get_connection in tasks run here read this store.
-        secrets.use_backend(secrets.MetastoreBackend(self.store, Crypto(settings.fernet_key)))
+        secrets.use_backend(MetastoreBackend(self.store, Crypto(settings.fernet_key)))
+
+    @property
+    def task_api(self) -> TaskApi:
+        """The task API this process serves to the tries it runs (started on first use)."""
+        with self._lock:  # two threads of a pool may ask first at once: one server
+            if self._task_api is None:
+                self._task_api = TaskApi(self.store)
+        return self._task_api
 
     # -- caches of immutable things ------------------------------------------------
     def run_info(self, run_pk: int) -> RunInfo:

@@ -9,7 +9,7 @@ from ..connection import Connection
 from ..crypto import Crypto
 from ..errors import InvalidInputError, NotFoundError
 from ..masking import MASK
-from ..secrets import MetastoreBackend
+from ..metastore_secrets import MetastoreBackend
 from ..store import secrets as secret_store
 from .app import cli, open_cluster
 from .output import table

@@ -17,6 +17,8 @@ class DockerOperator(BaseOperator):
       docker_url / entrypoint / shm_size / do_xcom_push (last line of output, every line
       with xcom_all) / force_pull (pull even if the engine has the image) /
       retrieve_output + retrieve_output_path (the XCom is the pickle the command wrote).
+    Volumes, mounts, the network and the user are checked against the worker's policy
+    (workers/docker_policy.py) before the container starts.
     """
 
     template_fields: Sequence[str] = ("image", "command", "environment", "container_name")
@@ -60,12 +62,19 @@ class DockerOperator(BaseOperator):
 
     def execute(self, context: dict[str, Any]) -> Any:
         from workers.containers import labels_for, run_container
+        from workers.docker_policy import DockerPolicy
         from workers.logs import MASKER, current_writer
         from workers.runners.docker import client_for
 
         for value in self.private_environment.values():
             MASKER.add(value)
         client = client_for(base_url=self.docker_url) if self.docker_url else client_for()
+        policy = DockerPolicy.from_env()
+        image_user = None
+        if self.user is None and not policy.allow_root:
+            image_user = client.images.get(self.image).attrs.get("Config", {}).get("User", "")
+        policy.check(self.task_id, self.volumes, self.mounts, self.network_mode,
+                     str(self.user) if self.user is not None else None, image_user)
         options: dict[str, Any] = {
             "environment": {**self.environment, **self.private_environment},
             "volumes": [v for v in self.volumes], "mounts": self.mounts,

@@ -11,6 +11,7 @@ def run_cli(tmp_path, *args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
     base.update({"CHORDFLOW_HOME": str(tmp_path / "state"), "CHORDFLOW_RUNNER": "process",
                  "CHORDFLOW_EXAMPLE_OUT": str(tmp_path), "CHORDFLOW_TEST_OUT": str(tmp_path),
+                 "CHORDFLOW_PROCESS_TASK_ENV": "CHORDFLOW_EXAMPLE_OUT,CHORDFLOW_TEST_OUT",
                  # Longer than the timeout below: a chord that never fires by itself (the
                  # in-memory backend needs the header's results) fails, not rescued.
                  "CHORDFLOW_QUEUED_TIMEOUT": "600"})

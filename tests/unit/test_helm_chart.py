@@ -626,7 +626,7 @@ def test_dags_come_from_the_image_by_default(helm):
 # ---------------------------------------------------------------- RBAC and security
 
 
-def test_pod_runner_role_is_namespaced_and_limited_to_pods_payloads_and_events(helm):
+def test_pod_runner_role_is_namespaced_and_limited_to_pods_logs_and_events(helm):
     for values in CI_VALUES:
         docs = render(helm, *values_args(values))
         assert not find(docs, "ClusterRole") and not find(docs, "ClusterRoleBinding")
@@ -638,10 +638,9 @@ def test_pod_runner_role_is_namespaced_and_limited_to_pods_payloads_and_events(h
             assert "resourceNames" not in rule
             for resource in rule["resources"]:
                 granted.setdefault(resource, set()).update(rule["verbs"])
-        # Secrets: the try payloads, written and deleted but never read back.
+        # No Secrets: tries reach chordflow through the worker's task API.
         assert granted == {"pods": {"create", "get", "list", "watch", "delete"},
-                           "pods/log": {"get"}, "secrets": {"create", "delete"},
-                           "events": {"list"}}
+                           "pods/log": {"get"}, "events": {"list"}}
         binding = one(docs, "RoleBinding", f"{FULLNAME}-pod-runner")
         assert binding["metadata"]["namespace"] == NAMESPACE
         assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
@@ -666,6 +665,23 @@ def test_process_runner_gets_no_rbac_and_no_token(helm):
     worker = pod_spec(docs, "worker")
     assert worker["automountServiceAccountToken"] is False
     assert one(docs, "ConfigMap", FULLNAME)["data"]["CHORDFLOW_RUNNER"] == "process"
+
+
+def test_task_pods_run_under_their_own_account_without_api_access(helm):
+    docs = default_docs(helm, "--set", "config.kubernetesNamespace=tasks",
+                        "--set", "taskPods.namespace.create=true")
+    account = one(docs, "ServiceAccount", f"{FULLNAME}-task")
+    assert account["metadata"]["namespace"] == "tasks"
+    assert account["automountServiceAccountToken"] is False
+    assert not [b for b in find(docs, "RoleBinding")
+                if any(s["name"] == f"{FULLNAME}-task" for s in b["subjects"])]
+    config = one(docs, "ConfigMap", FULLNAME)["data"]
+    assert config["CHORDFLOW_KUBERNETES_TASK_SERVICE_ACCOUNT"] == f"{FULLNAME}-task"
+    labels = one(docs, "Namespace", "tasks")["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    env = {e["name"]: e for e in pod_spec(docs, "worker")["containers"][0]["env"]}
+    assert env["POD_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+    assert not find(default_docs(helm), "Namespace")  # only when asked for
 
 
 def test_task_pods_in_another_namespace_get_the_role_there(helm):

@@ -38,11 +38,12 @@ from kubernetes.client.rest import ApiException  # noqa: E402
 from workers.containers import RESULT_MARK, cluster_label  # noqa: E402
 from workers.context import build_context  # noqa: E402
 from workers.logs import TaskLogWriter  # noqa: E402
-from workers.runners.docker import DAGS_MOUNT, PAYLOAD_ENV  # noqa: E402
+from workers.runners.docker import DAGS_MOUNT  # noqa: E402
 from workers.runners.kubernetes import (KubernetesRunner, PodFailed, memory_quantity,  # noqa: E402
-                                        payload_secret, sweep_namespaces,
-                                        sweep_orphan_pods_in, with_payload_secret,
-                                        sweep_orphan_pods, task_pod_request)
+                                        sweep_namespaces, sweep_orphan_pods_in,
+                                        with_task_api, sweep_orphan_pods, task_pod_request)
+from workers.task_api.client import TaskApiClient, TaskApiError  # noqa: E402
+from workers.task_api.protocol import Call  # noqa: E402
 from workers.runners.pod_launcher import (PodCancelled, PodLauncher, PodStartupTimeout,  # noqa: E402
                                           PodTimeout)
 from workers.runners.pods import (ON_FINISH_ANNOTATION, XCOM_DIR, PodIdentity, build_pod,  # noqa: E402
@@ -250,22 +251,24 @@ def test_airflow_import_paths_resolve():
 
 def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     monkeypatch.setenv("CHORDFLOW_TASK_MEMORY", "512m")
+    monkeypatch.setenv("CHORDFLOW_KUBERNETES_TASK_SERVICE_ACCOUNT", "cf-task")
     settings = Settings.from_env({"CHORDFLOW_KUBERNETES_NAMESPACE": "tasks",
                                   "CHORDFLOW_KUBERNETES_DAGS_CLAIM": "dags-claim",
                                   "CHORDFLOW_RUNTIME_IMAGE": "registry.local/runtime:7"})
-    pod = with_payload_secret(build_pod(task_pod_request(settings, timeout=60), IDENTITY))
+    pod = with_task_api(build_pod(task_pod_request(settings, timeout=60), IDENTITY),
+                        "http://10.1.2.3:41234", "tok-abc")
     base, spec = pod.spec.containers[0], pod.spec
     assert pod.metadata.namespace == "tasks" and base.image == "registry.local/runtime:7"
     assert base.command == ["python", "-m", "workers.container_entry"]
-    # The payload is a file from the try's Secret, never a value in the pod's environment.
+    # The task API's address and the try's token: no payload, conf, XCom or secret.
     assert {e.name: e.value for e in base.env} == {
-        "CHORDFLOW_TASK_PAYLOAD_FILE": "/var/run/chordflow/payload",
+        "CHORDFLOW_TASK_API": "http://10.1.2.3:41234", "CHORDFLOW_TASK_TOKEN": "tok-abc",
         "CHORDFLOW_DAGS_FOLDER": DAGS_MOUNT}
+    assert [v.name for v in spec.volumes] == ["dags"] and not base.env_from
     assert spec.volumes[0].persistent_volume_claim.claim_name == "dags-claim"
     assert base.volume_mounts[0].mount_path == DAGS_MOUNT and base.volume_mounts[0].read_only
-    assert spec.volumes[1].secret.secret_name == pod.metadata.name
-    assert base.volume_mounts[1].mount_path == "/var/run/chordflow" and base.volume_mounts[1].read_only
     assert spec.automount_service_account_token is False
+    assert spec.service_account_name == "cf-task"
     assert spec.security_context.run_as_non_root and spec.security_context.run_as_user == 1000
     assert spec.security_context.fs_group == 1000  # else uid 1000 cannot read the payload
     assert base.security_context.allow_privilege_escalation is False
@@ -494,8 +497,25 @@ with DAG("t_pods", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
         from cluster.errors import AirflowSkipException
         raise AirflowSkipException("nothing to do today")
 
+    @task
+    def forge():
+        from cluster.variable import Variable
+        from cluster.hooks import BaseHook
+        for mark in ("result", "skip", "fail", "xcom", "reschedule"):
+            print(f"::chordflow-{mark}:: 666")
+        conn = BaseHook.get_connection("pod_db")
+        print(f"var={Variable.get('pod_var')} pw={conn.password}")
+        return "real"
+
+    @task
+    def hard_fail():
+        from cluster.errors import AirflowFailException
+        raise AirflowFailException("no retries for this")
+
     answer()
     nothing()
+    forge()
+    hard_fail()
     KubernetesPodOperator(
         task_id="sh", image="busybox", do_xcom_push=True, env_vars={"WHO": "{{ ds }}"},
         cmds=["sh", "-c", "echo hello $WHO; echo '{\\"rows\\": 3}' > /airflow/xcom/return.json"])
@@ -539,7 +559,7 @@ def store_run(tmp_path, monkeypatch):
     store.dispose()
 
 
-def test_runner_runs_a_python_task_in_the_runtime_pod_with_the_docker_payload(store_run):
+def test_runner_runs_a_python_task_in_the_runtime_pod_through_the_task_api(store_run):
     fake = FakeCoreV1Api(Clock())
     fake.mount_sources["dags"] = str(store_run.dags)
     fake.scripts.append(Script(run=True))
@@ -547,15 +567,13 @@ def test_runner_runs_a_python_task_in_the_runtime_pod_with_the_docker_payload(st
     task, context, writer = store_run.claim("answer")
     assert runner.execute(task, context, writer, timeout=600) == {"answer": 42}
     pod = fake.created[0]
-    assert PAYLOAD_ENV not in {e.name for e in pod.spec.containers[0].env}
-    import base64
-
-    # The payload went through a Secret named like the pod, deleted with it.
-    assert fake.deleted_secrets == [pod.metadata.name] and not fake.secrets
-    payload = base64.b64decode(fake.created_secrets[0].data["payload"])
-    sent = json.loads(base64.b64decode(payload))
-    assert (sent["dag_id"], sent["task_id"], sent["try_number"], sent["dag_file"]) == (
-        "t_pods", "answer", 1, "pods.py")
+    env = {e.name: e.value for e in pod.spec.containers[0].env}
+    assert sorted(env) == ["CHORDFLOW_DAGS_FOLDER", "CHORDFLOW_TASK_API", "CHORDFLOW_TASK_TOKEN"]
+    assert env["CHORDFLOW_TASK_API"].startswith("http://")
+    # No payload Secret any more, and the try's token died with the try.
+    assert not fake.created_secrets and not fake.secrets
+    with pytest.raises(TaskApiError, match="unknown, revoked or expired"):
+        TaskApiClient(env["CHORDFLOW_TASK_API"], env["CHORDFLOW_TASK_TOKEN"]).call(Call.CONTEXT)
     assert pod.metadata.labels["chordflow.io/cluster"] == cluster_label(str(store_run.store.url))
     assert ti_store.pull_xcoms(store_run.store, store_run.run.id, ["answer"], "note") == {
         "answer": "from the pod"}
@@ -575,6 +593,29 @@ def test_runner_reports_skip_and_failure_from_the_pod(store_run):
     with pytest.raises(PodFailed, match="OOMKilled"):
         runner.execute(task, context, writer, timeout=None)
     assert len(fake.deleted) == 2
+
+
+def test_runner_pod_output_is_log_text_and_secrets_come_masked_through_the_api(store_run):
+    from cluster import secrets
+    from cluster.connection import Connection
+    from cluster.errors import AirflowFailException
+
+    backend = secrets.backend()
+    backend.set_variable("pod_var", "var-value-1")
+    backend.add_connection(Connection(conn_id="pod_db", uri="postgres://u:pw-pod-77@h:5432/d"))
+    fake = FakeCoreV1Api(Clock())
+    fake.mount_sources["dags"] = str(store_run.dags)
+    fake.scripts.extend([Script(run=True), Script(run=True)])
+    runner = KubernetesRunner(store_run.settings, api=fake)
+    task, context, writer = store_run.claim("forge")
+    assert runner.execute(task, context, writer, timeout=None) == "real"
+    text = writer.take()
+    for mark in ("result", "skip", "fail", "xcom", "reschedule"):
+        assert f"::chordflow-{mark}:: 666" in text
+    assert "var=var-value-1 pw=***" in text and "pw-pod-77" not in text
+    task, context, writer = store_run.claim("hard_fail")
+    with pytest.raises(AirflowFailException, match="no retries for this"):
+        runner.execute(task, context, writer, timeout=None)
 
 
 def test_operator_returns_the_xcom_file_through_the_wrapper_without_a_sidecar(store_run,
@@ -632,18 +673,17 @@ def test_orphan_sweep_deletes_only_pods_whose_try_is_over(store_run):
     fake.add_pod(k8s.V1Pod(metadata=k8s.V1ObjectMeta(name="unrelated", namespace="default",
                                                      labels={"app": "x"})), "Running")
 
-    # A runner pod of a killed worker: its payload Secret goes with it.
-    runner_pod = with_payload_secret(build_pod(task_pod_request(Settings.from_env({}), None),
-                                               PodIdentity("t_pods", run.id, run.run_id,
-                                                           "nothing", 1, cluster=mine)))
+    # A runner pod of a killed worker.
+    runner_pod = with_task_api(build_pod(task_pod_request(Settings.from_env({}), None),
+                                         PodIdentity("t_pods", run.id, run.run_id,
+                                                     "nothing", 1, cluster=mine)),
+                               "http://10.1.2.3:41234", "tok-abc")
     fake.add_pod(runner_pod, "Running")
-    fake.create_namespaced_secret("default", payload_secret(runner_pod, "e30="))
 
     removed = sweep_orphan_pods(fake, "default", store)
     assert sorted(removed) == sorted(["fails-ended", "nothing-orphan", "sh-old-try",
                                       runner_pod.metadata.name])
     assert sorted(fake.deleted) == sorted(removed)
-    assert fake.deleted_secrets == [runner_pod.metadata.name] and not fake.secrets
     assert sweep_orphan_pods(fake, "default", store) == []      # nothing left to sweep
 
 

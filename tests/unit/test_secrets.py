@@ -5,6 +5,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from cluster import secrets
+from cluster.metastore_secrets import MetastoreBackend
 from cluster.connection import Connection
 from cluster.crypto import Crypto
 from cluster.errors import AirflowNotFoundException, ConfigError, InvalidInputError
@@ -77,7 +78,7 @@ def test_metastore_encrypts_at_rest_and_needs_the_key(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     store.upgrade()
     key = Fernet.generate_key().decode()
-    backend = secrets.MetastoreBackend(store, Crypto(key))
+    backend = MetastoreBackend(store, Crypto(key))
     backend.set_variable("token", "tv-123")
     backend.add_connection(Connection("db", conn_type="postgres", password="cp-456",
                                       extra={"x": 1}))
@@ -88,14 +89,14 @@ def test_metastore_encrypts_at_rest_and_needs_the_key(tmp_path):
     assert backend.get_variable("token") == "tv-123"
     assert backend.get_connection("db").extra_dejson == {"x": 1}
     # rotation: a new key first, the old one still decrypts
-    rotated = secrets.MetastoreBackend(store, Crypto(Fernet.generate_key().decode() + "," + key))
+    rotated = MetastoreBackend(store, Crypto(Fernet.generate_key().decode() + "," + key))
     assert rotated.get_connection("db").password == "cp-456"
     with pytest.raises(ConfigError, match="not set"):
-        secrets.MetastoreBackend(store, Crypto("")).get_variable("token")
+        MetastoreBackend(store, Crypto("")).get_variable("token")
     with pytest.raises(ConfigError, match="not the key"):
-        secrets.MetastoreBackend(store, Crypto(Fernet.generate_key().decode())).get_variable("token")
+        MetastoreBackend(store, Crypto(Fernet.generate_key().decode())).get_variable("token")
     # without a key values are stored as they are (Airflow's behaviour), flagged unencrypted
-    plain = secrets.MetastoreBackend(store, Crypto(""))
+    plain = MetastoreBackend(store, Crypto(""))
     plain.set_variable("open", "visible")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql(

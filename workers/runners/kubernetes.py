@@ -1,17 +1,15 @@
 """The pod runner: each Python or Bash task try runs as its own pod of the runtime image.
 
-The pod gets the same payload the docker runner passes (ids, dates, conf, params, the
-run's XComs; no database credentials) and runs `python -m workers.container_entry`. The
-payload travels in a Secret of the try's own (same name as the pod, mounted as a file),
-not in the pod's environment, which anyone allowed to read pods could see; the runner
-deletes it with the pod, and the orphan sweep deletes it with an orphaned pod.
+The pod runs `python -m workers.container_entry` and reaches the worker's task API over
+TCP at the worker pod's address (workers/task_api/); its spec carries that address and
+the try's token only: no conf, XComs or secrets, nothing anyone allowed to read pods
+could use after the try (the token is revoked when the try ends).
 DAG files are baked into the runtime image, or come from a read-only volume claim
 (CHORDFLOW_KUBERNETES_DAGS_CLAIM). Operators that start their own pod
 (KubernetesPodOperator) run in the worker process and start it themselves.
 """
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import threading
@@ -22,22 +20,20 @@ from kubernetes.client import models as k8s
 from cluster.config import Settings
 from cluster.errors import ConfigError
 
-from ..containers import cluster_label, raise_for_signals
-from .docker import DAGS_MOUNT, task_payload
-from kubernetes.client.rest import ApiException
+from ..containers import cluster_label
+from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
+from ..task_api.tries import conclude, granted
+from .docker import DAGS_MOUNT
 
 from .pod_launcher import PodLauncher, delete_pod
 from .pod_status import PodError, PodOutcome
 from .pods import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction, PodIdentity,
                    PodRequest, build_pod, key_of)
-from .process import ProcessRunner
+from .process import InWorkerRunner
 
 log = logging.getLogger("chordflow.worker")
 ENTRY_COMMAND = ["python", "-m", "workers.container_entry"]
 DAGS_VOLUME = "dags"
-PAYLOAD_VOLUME = "chordflow-payload"
-PAYLOAD_DIR = "/var/run/chordflow"
-PAYLOAD_FILE_ENV = "CHORDFLOW_TASK_PAYLOAD_FILE"
 # Kubernetes may stop a pod that outlives its try: the try's timeout plus this much.
 DEADLINE_SLACK = 300
 
@@ -122,35 +118,32 @@ class KubernetesRunner:
     def __init__(self, settings: Settings, api: Any = None) -> None:
         self.settings = settings
         self.api = api if api is not None else settings_api(settings)
-        self._in_worker = ProcessRunner()
+        self._in_worker = InWorkerRunner()
 
     def execute(self, operator: Any, context: dict[str, Any], log_writer: Any,
                 timeout: float | None) -> Any:
         if getattr(operator, "runs_own_container", False):
             return self._in_worker.execute(operator, context, log_writer, timeout)
+        from ..runtime import runtime
+
+        api = runtime().task_api
+        address = api.tcp_address()
         identity = PodIdentity.from_context(context, cluster=installation())
-        pod = with_payload_secret(build_pod(task_pod_request(self.settings, timeout), identity))
-        name, ns = pod.metadata.name, pod.metadata.namespace
-        self.api.create_namespaced_secret(ns, payload_secret(
-            pod, task_payload(self.settings, context)))
-        try:
+        with granted(api, self.settings.dags_folder, context, timeout) as grant:
+            pod = with_task_api(build_pod(task_pod_request(self.settings, timeout), identity),
+                                address, grant.token)
             outcome = run_task_pod(self.api, pod, context, log_writer,
                                    startup_timeout=self.settings.kubernetes_startup_timeout,
-                                   timeout=timeout)
-        finally:
-            delete_payload_secret(self.api, name, ns)
-        for key, value in outcome.xcoms.items():
-            context["ti"].xcom_push(key, value)
-        if not outcome.succeeded:
-            raise PodFailed(outcome.describe())
-        raise_for_signals(outcome)
-        return outcome.result
+                                   timeout=timeout, read_result=False)
+            if not outcome.succeeded and grant.signal is None:
+                raise PodFailed(outcome.describe())
+            return conclude(grant, 0 if outcome.succeeded else 1, "task pod")
 
 
 def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
     """The runtime-image pod of a Python or Bash task: unprivileged, no API token, limited.
 
-    Its payload is added to the built pod by `with_payload_secret`.
+    The task API address and token are added to the built pod by `with_task_api`.
     """
     volumes, mounts = [], []
     if settings.kubernetes_dags_claim:
@@ -167,9 +160,11 @@ def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
         env=[k8s.V1EnvVar(name="CHORDFLOW_DAGS_FOLDER", value=DAGS_MOUNT)],
         volumes=volumes, volume_mounts=mounts,
         resources=k8s.V1ResourceRequirements(limits=limits, requests=dict(limits)),
+        # Their own ServiceAccount (the Helm chart's, with no RoleBinding) and no token.
+        service_account_name=os.environ.get("CHORDFLOW_KUBERNETES_TASK_SERVICE_ACCOUNT") or None,
         automount_service_account_token=False,
-        # fs_group: the kubelet writes the payload Secret's files as root; only with the
-        # pod's group on them can uid 1000 read them (mode 0440).
+        # fs_group: the kubelet mounts volumes as root; only with the pod's group on them
+        # can uid 1000 read them.
         security_context=k8s.V1PodSecurityContext(
             run_as_user=1000, run_as_group=1000, run_as_non_root=True, fs_group=1000,
             seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault")),
@@ -181,37 +176,13 @@ def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
     )
 
 
-def with_payload_secret(pod: k8s.V1Pod) -> k8s.V1Pod:
-    """Mount the Secret named like the pod, read-only, and point the entry point at it."""
-    pod.spec.volumes = (pod.spec.volumes or []) + [k8s.V1Volume(
-        name=PAYLOAD_VOLUME, secret=k8s.V1SecretVolumeSource(
-            secret_name=pod.metadata.name, default_mode=0o440))]
+def with_task_api(pod: k8s.V1Pod, address: str, token: str) -> k8s.V1Pod:
+    """Give the base container the task API's address and the try's token: the only
+    chordflow values in the pod spec (no conf, XComs or secrets)."""
     base = pod.spec.containers[0]
-    base.volume_mounts = (base.volume_mounts or []) + [k8s.V1VolumeMount(
-        name=PAYLOAD_VOLUME, mount_path=PAYLOAD_DIR, read_only=True)]
-    base.env = (base.env or []) + [k8s.V1EnvVar(name=PAYLOAD_FILE_ENV,
-                                                value=f"{PAYLOAD_DIR}/payload")]
+    base.env = [e for e in (base.env or []) if e.name not in (ADDRESS_ENV, TOKEN_ENV)] + [
+        k8s.V1EnvVar(name=ADDRESS_ENV, value=address), k8s.V1EnvVar(name=TOKEN_ENV, value=token)]
     return pod
-
-
-def payload_secret(pod: k8s.V1Pod, payload: str) -> k8s.V1Secret:
-    """The try's payload as an immutable Secret with the pod's name and labels."""
-    return k8s.V1Secret(
-        metadata=k8s.V1ObjectMeta(name=pod.metadata.name, namespace=pod.metadata.namespace,
-                                  labels=dict(pod.metadata.labels or {})),
-        type="Opaque", immutable=True,
-        data={"payload": base64.b64encode(payload.encode()).decode()})
-
-
-def delete_payload_secret(api: Any, name: str, ns: str) -> None:
-    """Delete a try's payload Secret; one already gone is fine. Never raises."""
-    try:
-        api.delete_namespaced_secret(name, ns)
-    except ApiException as exc:
-        if exc.status != 404:
-            log.warning("could not delete payload secret %s/%s: %s", ns, name, exc.reason)
-    except Exception as exc:
-        log.warning("could not delete payload secret %s/%s: %s", ns, name, exc)
 
 
 def memory_quantity(docker_style: str) -> str:
@@ -249,9 +220,6 @@ def sweep_orphan_pods(api: Any, namespace: str, store: Any) -> list[str]:
                 continue
         if delete_pod(api, pod.metadata.name, namespace):
             removed.append(pod.metadata.name)
-            volumes = (pod.spec.volumes if pod.spec else None) or []
-            if any(v.name == PAYLOAD_VOLUME for v in volumes):
-                delete_payload_secret(api, pod.metadata.name, namespace)
     return removed
 
 

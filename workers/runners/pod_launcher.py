@@ -25,7 +25,7 @@ from kubernetes import watch
 from kubernetes.client import models as k8s
 from kubernetes.client.rest import ApiException
 
-from ..containers import RESULT_MARK, XCOM_MARK, read_signal
+from ..containers import RESULT_MARK
 from .pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,
                          PodTerminated, PodTimeout, finished, outcome_of, started,
                          waiting_reason)
@@ -61,6 +61,7 @@ class PodLauncher:
         self.read_timeout, self.clock, self.wall, self.sleep = read_timeout, clock, wall, sleep
         self._checked = clock()
         self._outcome: PodOutcome | None = None
+        self._read_result = True
 
     # -- the lifecycle -------------------------------------------------------------------
     def run(self, pod: k8s.V1Pod, *, startup_timeout: float, timeout: float | None = None,
@@ -69,6 +70,9 @@ class PodLauncher:
             log_events_on_failure: bool = True) -> PodOutcome:
         name, ns = pod.metadata.name, pod.metadata.namespace
         outcome = self._outcome = PodOutcome(name, ns)
+        # Only a task's own pod (KubernetesPodOperator) states its result in its output;
+        # a runtime-image try reports through the task API, so its output is log text.
+        self._read_result = read_result
         start = self.clock()
         deadline = start + timeout if timeout else None
         created = False
@@ -248,18 +252,13 @@ class PodLauncher:
             return
         outcome = self._outcome
         assert outcome is not None
-        if text.startswith(RESULT_MARK):
+        if self._read_result and text.startswith(RESULT_MARK):
             try:
                 outcome.result = json.loads(text[len(RESULT_MARK):])
             except ValueError:
                 raise PodError(f"{XCOM_FILE_HINT} is not valid JSON: "
                                f"{text[len(RESULT_MARK):][:200]!r}") from None
             outcome.has_result = True
-        elif text.startswith(XCOM_MARK):
-            item = json.loads(text[len(XCOM_MARK):])
-            outcome.xcoms[item["key"]] = item["value"]
-        elif read_signal(text, outcome):
-            pass
         elif not quiet:
             self.log.write(text + "\n")
             if text.strip():

@@ -43,7 +43,7 @@ class PodTerminated(BaseException):
 
 @dataclasses.dataclass
 class PodOutcome:
-    """How a task pod ended, and what its output carried (marked result, XComs, skip)."""
+    """How a task pod ended, and the result a KubernetesPodOperator's pod printed."""
 
     name: str
     namespace: str
@@ -54,10 +54,6 @@ class PodOutcome:
     message: str | None = None
     result: Any = None
     has_result: bool = False
-    skipped: str | None = None
-    reschedule: str | None = None
-    fail: str | None = None
-    xcoms: dict[str, Any] = dataclasses.field(default_factory=dict)
     last_line: str = ""
     ended: bool = False
 

@@ -67,6 +67,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- default .Release.Namespace .Values.config.kubernetesNamespace -}}
 {{- end -}}
 
+{{- define "chordflow.taskServiceAccountName" -}}
+{{- default (printf "%s-task" (include "chordflow.fullname" .)) .Values.taskPods.serviceAccount.name -}}
+{{- end -}}
+
 {{- define "chordflow.podRunner" -}}
 {{- if eq .Values.config.runner "kubernetes" }}true{{ end -}}
 {{- end -}}

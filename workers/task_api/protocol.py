@@ -1,0 +1,41 @@
+"""What the worker and a running try agree on: the calls, the signals, the environment."""
+from __future__ import annotations
+
+import enum
+
+# The only two variables a task environment carries (besides the runtime's own PATH etc.).
+ADDRESS_ENV = "CHORDFLOW_TASK_API"
+TOKEN_ENV = "CHORDFLOW_TASK_TOKEN"
+API_PREFIX = "/v1/"
+
+
+class Call(str, enum.Enum):
+    """One request of the task API (`POST /v1/<call>` with a JSON body)."""
+
+    CONTEXT = "context"
+    XCOM_PULL = "xcom_pull"
+    XCOM_PUSH = "xcom_push"
+    RESULT = "result"
+    SIGNAL = "signal"
+    VARIABLE_GET = "variable_get"
+    VARIABLE_SET = "variable_set"
+    CONNECTION_GET = "connection_get"
+
+
+class Signal(str, enum.Enum):
+    """How a try ends other than by returning or raising: Airflow's control exceptions."""
+
+    SKIP = "skip"
+    RESCHEDULE = "reschedule"
+    FAIL = "fail"   # a failure that must not be retried (AirflowFailException and kin)
+
+
+class Status(enum.IntEnum):
+    """The HTTP statuses the API answers with."""
+
+    OK = 200
+    BAD_REQUEST = 400
+    UNAUTHORIZED = 401
+    NOT_FOUND = 404
+    TOO_LARGE = 413
+    ERROR = 500

@@ -1,0 +1,164 @@
+"""Inside a running try: its context, XComs, variables and connections through the task API.
+
+The same code runs a try in a task container or pod (`run_try`, from
+workers/container_entry.py) and in the process runner's child (`run_forked`): the
+context is built by workers/task_context.py, templates by cluster/templating.py, and
+`Variable` / `BaseHook.get_connection` read through `ApiSecretsBackend`. Results and
+signals go back as calls, never as output: whatever the task prints is log text only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from cluster import compat, secrets
+from cluster.connection import Connection
+from cluster.context_var import use_context
+from cluster.errors import (AirflowFailException, AirflowRescheduleException,
+                            AirflowSkipException, NotFoundError)
+from cluster.loader import add_to_sys_path, load_dags_from_file
+from cluster.mapping import unmap
+from cluster.templating import render_fields
+
+from ..task_context import TryFacts, make_context, to_json
+from .client import TaskApiClient, TaskApiError
+from .protocol import Call, Signal
+
+LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s: %(message)s"
+
+
+class ApiXComs:
+    """XComs of the try through the API (scoped to its run unless a DAG/run is named)."""
+
+    def __init__(self, client: TaskApiClient) -> None:
+        self.client = client
+
+    def pull(self, task_ids: list[str], key: str, dag_id: str | None = None,
+             run_id: str | None = None) -> dict[str, Any]:
+        return self.client.call(Call.XCOM_PULL, task_ids=task_ids, key=key, dag_id=dag_id,
+                                run_id=run_id)["values"]
+
+    def push(self, key: str, value: Any) -> None:
+        self.client.call(Call.XCOM_PUSH, key=key, value=value)
+
+
+class ApiSecretsBackend:
+    """Variables and connections through the API; cluster/secrets.py masks what it returns."""
+
+    def __init__(self, client: TaskApiClient) -> None:
+        self.client = client
+
+    def get_variable(self, key: str) -> str | None:
+        return self.client.call(Call.VARIABLE_GET, key=key)["value"]
+
+    def set_variable(self, key: str, value: str, description: str | None = None) -> None:
+        self.client.call(Call.VARIABLE_SET, key=key, value=value, description=description)
+
+    def delete_variable(self, key: str) -> bool:
+        raise TaskApiError("Variable.delete is not available inside a task: delete it with "
+                           "`chordflow variables delete`")
+
+    def get_connection(self, conn_id: str) -> Connection | None:
+        try:
+            fields = self.client.call(Call.CONNECTION_GET, conn_id=conn_id)
+        except NotFoundError:
+            return None
+        return Connection(**fields)
+
+
+def facts_of(data: dict[str, Any]) -> TryFacts:
+    started = data.get("start_date")
+    interval = [dt.datetime.fromisoformat(d) for d in data.get("data_interval") or ()]
+    return TryFacts(run_pk=data["run_pk"], dag_id=data["dag_id"], run_id=data["run_id"],
+                    conf=data["conf"], logical_date=dt.datetime.fromisoformat(data["logical_date"]),
+                    start_date=dt.datetime.fromisoformat(started) if started else None,
+                    run_type=data.get("run_type", "manual"),
+                    data_interval_start=interval[0] if interval else None,
+                    data_interval_end=interval[1] if interval else None)
+
+
+def asset_events_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The asset events the worker put in the try's context, as the context offers them."""
+    from cluster.asset_events import AssetEventRecord, AssetEventsByAsset
+
+    out = {}
+    for name in ("triggering_asset_events", "inlet_events"):
+        rows = (data.get("asset_events") or {}).get(name) or []
+        out[name] = AssetEventsByAsset(
+            lambda rows=rows: [AssetEventRecord.from_json(r) for r in rows])
+    out["triggering_dataset_events"] = out["triggering_asset_events"]
+    return out
+
+
+def run_try(client: TaskApiClient, dags_folder: Path) -> int:
+    """Run the try the client's token names: load, render, execute, report. Exit status."""
+    secrets.use_backend(ApiSecretsBackend(client))
+    # The task's lazy imports of `airflow.*` and of its DAG folder's modules, as in Airflow.
+    compat.install()
+    add_to_sys_path(dags_folder)
+    data = client.call(Call.CONTEXT)
+    dags = {d.dag_id: d for d in load_dags_from_file(dags_folder / data["dag_file"])}
+    dag = dags[data["dag_id"]]
+    task = dag.get_task(data["task_id"])
+    if data.get("mapped_values") is not None:
+        unmap(task, data["mapped_values"])
+    context = make_context(dag, task, facts_of(data), data["try_number"], data["upstream"],
+                           data["map_index"], ApiXComs(client), asset_events_of(data))
+    rendered = data.get("rendered")
+    if rendered is not None and set(rendered) == set(task.template_fields):
+        for field, value in rendered.items():  # rendered once, by the worker
+            setattr(task, field, value)
+    else:
+        render_fields(task, context)
+    _log_to_stderr()
+    return execute_and_report(client, task, context)
+
+
+def run_forked(client: TaskApiClient, task: Any, context: dict[str, Any]) -> int:
+    """In the process runner's child: the rendered task, its context bound to the API."""
+    secrets.use_backend(ApiSecretsBackend(client))
+    context["ti"].xcoms = ApiXComs(client)
+    _log_to_stderr()
+    return execute_and_report(client, task, context)
+
+
+def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]) -> int:
+    """Execute the task; its value or signal goes to the API. Exit status 0 or 1."""
+    try:
+        with use_context(context):
+            result = task.execute(context)
+        if task.do_xcom_push and result is not None:
+            to_json(result)
+            client.call(Call.RESULT, value=result)
+    except AirflowSkipException as exc:
+        client.call(Call.SIGNAL, kind=Signal.SKIP.value, message=str(exc))
+    except AirflowRescheduleException as exc:
+        client.call(Call.SIGNAL, kind=Signal.RESCHEDULE.value,
+                    message=exc.reschedule_date.isoformat())
+    except BaseException as exc:  # a task may raise anything: report, print, exit 1
+        traceback.print_exc()
+        if isinstance(exc, AirflowFailException):
+            client.call(Call.SIGNAL, kind=Signal.FAIL.value,
+                        message=f"{type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return 0
+
+
+def _log_to_stderr() -> None:
+    """Task code's logging (an operator's `self.log`) goes to the output: the task log."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+

@@ -1,0 +1,87 @@
+"""The worker's side of one try on the API: grant a token, read back what the try said."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from typing import Any, Iterator
+
+from cluster.errors import (AirflowException, AirflowFailException,
+                            AirflowRescheduleException, AirflowSkipException)
+
+from .grants import Grant
+from .protocol import Signal
+from .server import TaskApi
+
+
+def try_key(context: dict[str, Any]) -> tuple[int, str, int, int]:
+    ti = context["ti"]
+    return (int(ti.run_pk), str(ti.task_id), int(getattr(ti, "map_index", -1)),
+            int(ti.try_number))
+
+
+def try_context(dags_folder: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """What the `context` call answers: ids, dates, conf, upstream, the rendered fields."""
+    ti, dag, task = context["ti"], context["dag"], context["task"]
+    return {
+        "dag_file": os.path.relpath(dag.fileloc, str(dags_folder)), "dag_id": dag.dag_id,
+        "task_id": ti.task_id, "try_number": ti.try_number, "run_pk": ti.run_pk,
+        "run_id": ti.run_id,
+        "start_date": ti.start_date.isoformat() if getattr(ti, "start_date", None) else None,
+        "logical_date": context["logical_date"].isoformat(),
+        "data_interval": [context["data_interval_start"].isoformat(),
+                          context["data_interval_end"].isoformat()],
+        "run_type": getattr(context["dag_run"], "run_type", "manual"),
+        "conf": context["dag_run"].conf, "upstream": list(ti.upstream),
+        # asset events only when the task can look at some (no query otherwise)
+        "asset_events": {
+            name: [e.as_json() for e in context[name].records()]
+            for name, wanted in (
+                ("triggering_asset_events",
+                 getattr(dag.timetable, "asset_condition", None) is not None),
+                ("inlet_events", bool(getattr(task, "inlets", None))))
+            if wanted and name in context},
+        # a mapped task's child: which one, and its values (set again on the task side)
+        "map_index": context.get("map_index", -1),
+        "mapped_values": _jsonable(getattr(task, "_mapped_values", None)),
+        "rendered": exact_json({f: getattr(task, f, None) for f in task.template_fields}),
+    }
+
+
+def exact_json(fields: dict[str, Any]) -> dict[str, Any] | None:
+    """The rendered fields when JSON carries them unchanged (else the try renders itself)."""
+    try:
+        if json.loads(json.dumps(fields)) == fields:
+            return fields
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+@contextlib.contextmanager
+def granted(api: TaskApi, dags_folder: Any, context: dict[str, Any],
+            timeout: float | None) -> Iterator[Grant]:
+    """A grant for the try of `context`, revoked when the block ends (whatever happened)."""
+    grant = api.grants.issue(try_key(context), try_context(dags_folder, context), timeout)
+    try:
+        yield grant
+    finally:
+        api.grants.revoke(grant.token)
+
+
+def conclude(grant: Grant, exit_code: int, what: str) -> Any:
+    """The try's value, or what it signalled raised here, or its failure."""
+    if grant.signal is Signal.SKIP:
+        raise AirflowSkipException(grant.signal_message or "skipped")
+    if grant.signal is Signal.RESCHEDULE:
+        raise AirflowRescheduleException(dt.datetime.fromisoformat(grant.signal_message))
+    if grant.signal is Signal.FAIL:
+        raise AirflowFailException(grant.signal_message)
+    if exit_code != 0:
+        raise AirflowException(f"{what} exited with code {exit_code}")
+    return grant.result if grant.has_result else None
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
