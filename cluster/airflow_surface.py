@@ -69,6 +69,8 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.utils.decorators": (_UTILS + ":apply_defaults",),
     "airflow.utils.helpers": (_UTILS + ":merge_dicts,chain_linear",),
     "airflow.utils.strings": (_UTILS + ":to_boolean",),
+    "airflow.utils.operator_helpers": (_UTILS + ":determine_kwargs",),
+    "airflow.sdk.bases.decorator": (_UTILS + ":determine_kwargs",),
     "airflow.utils.timezone": (_TIMEZONE,),
     "airflow.utils.types": (_UTILS + ":NOTSET,ArgNotSet",),
     "airflow.utils.context": (_UTILS + ":Context", "cluster.context_var"),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import logging
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import pendulum
 
@@ -36,6 +37,19 @@ def merge_dicts(dict1: dict, dict2: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def determine_kwargs(func: Callable[..., Any], args: Any, kwargs: Mapping[str, Any]
+                     ) -> Mapping[str, Any]:
+    """The keyword arguments `func` accepts (all of them if it takes `**kwargs`), after the
+    positional parameters `args` fills."""
+    signature = inspect.signature(func)
+    params = list(signature.parameters.values())
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return dict(kwargs)
+    free = {p.name for p in params[len(args):]
+            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+    return {key: value for key, value in kwargs.items() if key in free}
 
 
 def to_boolean(value: Any) -> bool:
@@ -184,6 +198,6 @@ def coerce_datetime(value: dt.datetime | None, tz: Any = None) -> dt.datetime | 
 TIMEZONE_NAMES = ["utc", "utcnow", "datetime", "parse", "is_localized", "is_naive",
                   "make_aware", "make_naive", "convert_to_utc", "coerce_datetime", "TIMEZONE"]
 
-__all__ = ["Context", "apply_defaults", "merge_dicts", "to_boolean", "LoggingMixin",
+__all__ = ["Context", "apply_defaults", "merge_dicts", "determine_kwargs", "to_boolean", "LoggingMixin",
            "chain_linear", "AirflowParsingContext", "get_parsing_context", "ArgNotSet", "NOTSET",
            "BaseTrigger", "BaseEventTrigger", "TriggerEvent", *TIMEZONE_NAMES]

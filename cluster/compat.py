@@ -19,6 +19,7 @@ import importlib.util
 import os
 import sys
 import types
+from pathlib import Path
 from typing import Any, Iterator
 
 from .airflow_surface import SURFACE, VALUES
@@ -286,6 +287,26 @@ def _installed(fullname: str) -> importlib.machinery.ModuleSpec | None:
     if spec is None or spec.origin in (None, "namespace") or not spec.has_location:
         return None
     return spec
+
+
+def provider_hook_class(conn_type: str) -> type | None:
+    """The hook class an installed provider declares for a connection type, if any."""
+    if not conn_type or _FINDER not in sys.meta_path:
+        return None
+    for folder in _folders("airflow.providers"):
+        for info in sorted(Path(folder).glob("**/get_provider_info.py")):
+            package = ".".join(("airflow", "providers",
+                                *info.parent.relative_to(folder).parts))
+            try:
+                provided = importlib.import_module(package + ".get_provider_info")
+                types_ = provided.get_provider_info().get("connection-types", [])
+            except Exception:  # a broken provider must not break every connection
+                continue
+            for entry in types_:
+                if entry.get("connection-type") == conn_type:
+                    module, _, name = entry["hook-class-name"].rpartition(".")
+                    return getattr(importlib.import_module(module), name)
+    return None
 
 
 def real_airflow_installed() -> bool:

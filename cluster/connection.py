@@ -160,10 +160,16 @@ class Connection:
 
         return get_connection(conn_id)
 
-    def get_hook(self, **kwargs: Any) -> Any:
-        """A DB-API hook for this connection (postgres and sqlite)."""
+    def get_hook(self, *, hook_params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """The hook of this connection's type: an installed provider's hook class for the
+        type (as Airflow's providers manager finds it), else chordflow's SQL hooks."""
+        from .compat import provider_hook_class
         from .sql_hooks import hook_for
 
+        kwargs.update(hook_params or {})
+        hook_class = provider_hook_class(self.conn_type or "")
+        if hook_class is not None:
+            return hook_class(**{hook_class.conn_name_attr: self.conn_id}, **kwargs)
         return hook_for(self, **kwargs)
 
 

@@ -1,6 +1,8 @@
 """`BaseHook` (`airflow.hooks.base`): what hooks share, chiefly `get_connection`."""
 from __future__ import annotations
 
+import logging
+
 from typing import Any
 
 from .connection import Connection
@@ -9,8 +11,15 @@ from .connection import Connection
 class BaseHook:
     """Airflow's hook base class: hooks look their connection up by id."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    def __init__(self, *args: Any, logger_name: str | None = None, **kwargs: Any) -> None:
+        self._logger_name = logger_name
+
+    @property
+    def log(self) -> logging.Logger:
+        """A logger named by the hook's class (or `logger_name`), as Airflow's hooks have."""
+        cls = type(self)
+        return logging.getLogger(getattr(self, "_logger_name", None)
+                                 or f"{cls.__module__}.{cls.__qualname__}")
 
     @classmethod
     def get_connection(cls, conn_id: str) -> Connection:
