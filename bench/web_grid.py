@@ -93,6 +93,7 @@ def browser_open(base: str, repeats: int) -> list[float]:
                 "--window-size=1400,900"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(120)
     try:
         driver.get(base + "/")
         driver.execute_script(
@@ -107,7 +108,7 @@ def browser_open(base: str, repeats: int) -> list[float]:
             while not driver.execute_script(
                     "const g = document.getElementById('grid');"
                     "return g && g.querySelectorAll('.cell').length >= 25000"):
-                time.sleep(0.01)
+                time.sleep(0.05)
             times.append(time.perf_counter() - began)
         return times
     finally:
@@ -128,13 +129,19 @@ def main(argv: list[str] | None = None) -> dict:
     from tests.servers import free_port
 
     name = "cf_bench_grid_" + uuid.uuid4().hex[:8]
-    admin = create_engine(args.postgres + "/postgres", isolation_level="AUTOCOMMIT")
+    admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg2://", 1)
+                          + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     cluster = None
     try:
         settings = Settings.from_env({"CHORDFLOW_DATABASE_URL": f"{args.postgres}/{name}",
                                       "CHORDFLOW_HOME": "/tmp/chordflow-bench-grid"})
+        from cluster.store import Store
+
+        schema = Store(settings.database_url)
+        schema.upgrade()
+        schema.dispose()
         cluster = Cluster.open(settings)
         began = time.perf_counter()
         build(cluster.store, args.tasks, args.runs)
@@ -157,6 +164,7 @@ def main(argv: list[str] | None = None) -> dict:
                              "p95": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
                              "max": round(times[-1] * 1000, 1)},
         }
+        print(json.dumps(result, indent=1), flush=True)
         if args.browser:
             page = sorted(browser_open(base, min(args.repeats, 5)))
             result["grid_page_ms"] = {"median": round(statistics.median(page) * 1000, 1),
