@@ -10,10 +10,10 @@ for any success, so the canvas is untouched: only the event differs.
 """
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from celery.worker.request import Request
-from celery.worker.state import task_ready
 
 FAILED_PREFIXES = ("failed", "upstream_failed")
 SKIPPED_PREFIX = "skipped"
@@ -25,28 +25,37 @@ def describe(outcome: str, error: str | None) -> str:
 
 
 class OutcomeRequest(Request):
-    """A delivery whose events say how the task instance ended, not how Celery did."""
+    """A delivery whose events say how the task instance ended, not how Celery did.
 
-    def on_success(self, failed__retval__runtime: Any, **kwargs: Any) -> Any:
-        failed, retval, runtime = failed__retval__runtime
-        if failed or not isinstance(retval, str):
-            return super().on_success(failed__retval__runtime, **kwargs)
-        state, _, error = retval.partition(": ")
-        if state.partition(":")[0] in FAILED_PREFIXES:
-            self._acknowledge_as_done()
-            self.send_event("task-failed", exception=f"TaskInstance{_title(state)}"
-                            f"({error or state!r})", traceback=error or state)
-            return None
-        if state == SKIPPED_PREFIX:
-            self._acknowledge_as_done()
-            self.send_event("task-revoked", terminated=False, signum=None, expired=False)
-            return None
-        return super().on_success(failed__retval__runtime, **kwargs)
+    Celery builds a subclass of this per task type whose `on_success` acknowledges the
+    message and sends `task-succeeded`; that one event is what is rewritten here.
+    """
 
-    def _acknowledge_as_done(self) -> None:
-        task_ready(self, successful=True)
-        if self.task.acks_late:
-            self.acknowledge()
+    def send_event(self, type: str, **fields: Any) -> None:  # noqa: A002  (Celery's name)
+        if type == "task-succeeded":
+            outcome = _returned(fields.get("result"))
+            state, _, error = outcome.partition(": ")
+            if state.partition(":")[0] in FAILED_PREFIXES:
+                type = "task-failed"
+                fields = {"exception": f"TaskInstance{_title(state)}({error or state!r})",
+                          "traceback": f"{state}: {error}" if error else state}
+            elif state == SKIPPED_PREFIX:
+                type = "task-revoked"
+                fields = {"terminated": False, "signum": None, "expired": False}
+        super().send_event(type, **fields)
+
+
+def _returned(result: Any) -> str:
+    """The task's return value as text: the pool hands over its repr."""
+    if not isinstance(result, str):
+        return ""
+    if result[:1] in "'\"" and result[-1:] == result[:1]:
+        try:
+            value = ast.literal_eval(result)
+            return value if isinstance(value, str) else ""
+        except (ValueError, SyntaxError):  # a repr cut short: its text is still the outcome
+            return result.strip("'\"")
+    return result
 
 
 def _title(state: str) -> str:

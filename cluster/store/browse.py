@@ -102,17 +102,16 @@ def task_instance(store: Store, run_pk: int, task_id: str, map_index: int = -1) 
 
 def grid(store: Store, dag_id: str, runs: int = 25) -> tuple[list[DagRun], list[tuple[Any, ...]]]:
     """The newest `runs` runs of a DAG (oldest first) and every task instance of them as
-    (run_pk, task_id, map_index, state, try_number, start_date, end_date), in two queries."""
+    (run_pk, task_id, map_index, state), in two queries."""
     with store.session() as s:
         chosen = list(s.scalars(select(DagRun).where(DagRun.dag_id == dag_id)
                                 .order_by(DagRun.id.desc()).limit(runs)))[::-1]
     if not chosen:
         return [], []
     with store.engine.connect() as conn:
-        cells = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.map_index, TI.c.state,
-                                    TI.c.try_number, TI.c.start_date, TI.c.end_date)
+        cells = conn.execute(select(TI.c.run_pk, TI.c.task_id, TI.c.map_index, TI.c.state)
                              .where(TI.c.run_pk.in_([r.id for r in chosen]))).all()
-    return chosen, [tuple(c) for c in cells]
+    return chosen, cells
 
 
 def log_chunks(store: Store, run_pk: int, task_id: str, try_number: int, map_index: int = -1,

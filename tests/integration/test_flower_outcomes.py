@@ -28,8 +28,12 @@ def test_failures_retries_and_skips_show_as_such_and_the_canvas_proceeds(flower,
     assert done.returncode == 0, done.stdout + done.stderr
     assert running_cluster.cli("trigger", "w_slow_retry").returncode == 0
 
+    last: dict = {}
+
     def shown():
         seen = tasks_by_name(flower)
+        last.clear()
+        last.update({n: (t["state"], t.get("exception")) for n, t in seen.items()})
         wanted = ("t_failing.bad", "t_failing.after", "t_failing.side", "t_failing.ok",
                   "w_skip.check", "w_skip.follow", "w_skip.final", "w_slow_retry.bad")
         if not all(n in seen for n in wanted):
@@ -38,12 +42,16 @@ def test_failures_retries_and_skips_show_as_such_and_the_canvas_proceeds(flower,
         return seen if states["w_slow_retry.bad"] == "RETRY" and states["w_skip.final"] == \
             "SUCCESS" and states["t_failing.after"] == "FAILURE" else None
 
-    seen = wait_for(shown, 60, interval=0.5, what="Flower to show every outcome")
+    try:
+        seen = wait_for(shown, 60, interval=0.5, what="Flower to show every outcome")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; Flower shows {last}") from None
     assert seen["t_failing.ok"]["state"] == "SUCCESS"
     assert seen["t_failing.side"]["state"] == "SUCCESS"
     assert seen["t_failing.bad"]["state"] == "FAILURE"
     assert "boom on purpose" in seen["t_failing.bad"]["exception"]
     assert "upstream_failed" in seen["t_failing.after"]["traceback"]
+    assert "UpstreamFailed" in seen["t_failing.after"]["exception"]
     assert seen["w_skip.check"]["state"] == "REVOKED"
     assert seen["w_skip.follow"]["state"] == "REVOKED"
     failed = http_json(flower + "/api/tasks?state=FAILURE&limit=5000", AUTH)

@@ -176,7 +176,7 @@ def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
     assert browser.execute_script("return window.__sameDocument") is True
 
     browser.get(webserver + "/#/dags/w_params")
-    wait_css(browser, "#grid a.cell.s-success", what="the grid")
+    wait_css(browser, "#grid .cell.s-success", what="the grid")
     shot(browser, "grid", tmp)
     browser.get(webserver + "/#/dags/w_params/graph")
     wait_css(browser, '#graph g.node[data-state="success"]', what="the graph")

@@ -29,15 +29,10 @@
         body.push(`<tr class="group"><td class="tname">▾ ${esc(t.group)}</td>${g.runs.map(() => "<td></td>").join("")}</tr>`);
       }
       lastGroup = t.group;
+      // 25,000 cells for a big DAG: small markup, titles and links made on demand.
       const cells = g.cells[i].map((code, j) => {
-        const state = code < 0 ? null : g.states[code];
-        const counts = t.mapped && g.mapped[t.task_id] ? g.mapped[t.task_id][j] : null;
-        const title = `${t.task_id} · ${g.runs[j].dag_run_id}: ${state || "no status"}` +
-          (counts ? " · " + Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(", ") : "");
-        const href = state ? `#/dags/${enc(dagId)}/runs/${enc(g.runs[j].dag_run_id)}/tasks/${enc(t.task_id)}` : null;
-        const cls = `cell ${state ? "s-" + state : ""} ${t.mapped ? "mapped" : ""}`;
-        return `<td>${href ? `<a href="${href}" class="${cls}" title="${esc(title)}" data-task="${esc(t.task_id)}" data-run="${esc(g.runs[j].dag_run_id)}" data-state="${esc(state)}"></a>`
-          : `<span class="${cls}" title="${esc(title)}"></span>`}</td>`;
+        const cls = code < 0 ? "cell" : "cell s-" + g.states[code];
+        return `<td><i class="${cls}${t.mapped ? " mapped" : ""}" data-i="${i}" data-j="${j}"></i></td>`;
       }).join("");
       const name = t.group ? t.task_id.slice(t.group.length + 1) : t.task_id;
       body.push(`<tr><td class="tname" style="padding-left:${t.group ? 18 : 2}px">${esc(name)}${t.mapped ? " [ ]" : ""}</td>${cells}</tr>`);
@@ -45,6 +40,22 @@
     CF.main().innerHTML = `${head}
       ${g.runs.length ? "" : '<p>No runs yet. <a href="#/dags/' + enc(dagId) + '/trigger">Trigger one</a>.</p>'}
       <table class="grid" id="grid"><thead><tr><th></th>${runHead}</tr></thead><tbody>${body.join("")}</tbody></table>`;
+    const table = document.getElementById("grid");
+    const cellOf = (ev) => ev.target.classList && ev.target.classList.contains("cell") && ev.target.dataset.i !== undefined
+      ? [g.tasks[+ev.target.dataset.i], +ev.target.dataset.i, +ev.target.dataset.j] : null;
+    table.onmouseover = (ev) => {
+      const found = cellOf(ev);
+      if (!found || ev.target.title) return;
+      const [t, i, j] = found, code = g.cells[i][j];
+      const counts = t.mapped && g.mapped[t.task_id] ? g.mapped[t.task_id][j] : null;
+      ev.target.title = `${t.task_id} · ${g.runs[j].dag_run_id}: ${code < 0 ? "no status" : g.states[code]}` +
+        (counts ? " · " + Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(", ") : "");
+    };
+    table.onclick = (ev) => {
+      const found = cellOf(ev);
+      if (!found || g.cells[found[1]][found[2]] < 0) return;
+      location.hash = `#/dags/${enc(dagId)}/runs/${enc(g.runs[found[2]].dag_run_id)}/tasks/${enc(found[0].task_id)}`;
+    };
   });
 
   function dur(r) {
