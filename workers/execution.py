@@ -27,7 +27,7 @@ from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
-from cluster.retries import next_retry_in, retry_delay  # noqa: F401  (re-exported)
+from cluster.retries import next_retry_in
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_task_callback
