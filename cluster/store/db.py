@@ -177,8 +177,8 @@ def _first_line(exc: object) -> str:
 # What an OperationalError says while the database restarts (or SQLite is busy).
 _RESTARTING = ("could not connect", "connection already closed", "terminating connection",
                "server closed the connection", "database is locked",
-               "the database system is starting up", "the database system is shutting down",
-               "the database system is in recovery mode", "Connection refused")
+               # starting up, shutting down, in recovery mode, not yet accepting connections
+               "the database system is", "Connection refused")
 
 
 def retrying(fn: Callable[..., T]) -> Callable[..., T]:
