@@ -3,9 +3,10 @@
 Starting a run is one transaction (run -> running, all task instances created) and
 then one `apply_async` of the compiled canvas. Everything after that is driven by
 the canvas and the workers; the scheduler only looks back at the store to repair:
-tries whose worker vanished (heartbeat stopped), tasks whose message was lost
-(ready for longer than `queued_timeout`), retries whose countdown message was lost,
-and runs the workers did not close.
+tries whose worker vanished (heartbeat stopped: failed tries, see reaper.py), tasks
+whose message was lost (ready for longer than `queued_timeout` and no longer in the
+broker, see inflight.py), retries whose countdown message was lost, and runs the
+workers did not close.
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Celery
 from celery.exceptions import Retry
+from sqlalchemy.exc import OperationalError
 
 from cluster import canvas, trigger_rules
 from cluster.operators import branch
@@ -28,7 +29,7 @@ from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
-from cluster.retries import next_retry_in, retry_delay  # noqa: F401  (re-exported)
+from cluster.retries import next_retry_in
 from cluster.xcom_arg import RETURN_KEY
 
 from .callbacks import run_execute_callback, run_task_callback
@@ -292,7 +293,9 @@ def _record(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deliv
             rt.store, run_pk, task_id, try_number, state, start,
             storable(error) if error else error, xcoms, next_retry_at, map_index,
             log_text=writer.take(), check_pending=check_pending)
-    except Exception as exc:  # the store refused the outcome (connection errors retried)
+    except OperationalError:  # the database stayed away: the try stays running, and is
+        raise                 # reaped as lost unless a redelivery finds it
+    except Exception as exc:  # the store refused the outcome itself
         state, retry_in, next_retry_at = _unrecordable(spec, delivery, try_number, exc)
         writer.line(f"failed: the try's outcome could not be recorded: {first_line(exc)}")
         if retry_in is not None:

@@ -174,6 +174,13 @@ def _first_line(exc: object) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+# What an OperationalError says while the database restarts (or SQLite is busy).
+_RESTARTING = ("could not connect", "connection already closed", "terminating connection",
+               "server closed the connection", "database is locked",
+               # starting up, shutting down, in recovery mode, not yet accepting connections
+               "the database system is", "Connection refused")
+
+
 def retrying(fn: Callable[..., T]) -> Callable[..., T]:
     """Retry a store write while the database restarts (connection errors only).
 
@@ -187,11 +194,8 @@ def retrying(fn: Callable[..., T]) -> Callable[..., T]:
             try:
                 return fn(*args, **kwargs)
             except OperationalError as exc:
-                if not exc.connection_invalidated and "could not connect" not in str(exc) \
-                        and "connection already closed" not in str(exc) \
-                        and "terminating connection" not in str(exc) \
-                        and "server closed the connection" not in str(exc) \
-                        and "database is locked" not in str(exc):
+                if not exc.connection_invalidated and not any(
+                        sign in str(exc) for sign in _RESTARTING):
                     raise
                 if time.monotonic() > deadline:
                     raise
