@@ -50,7 +50,7 @@ OUTSIDE = {
 GAPS = {
     "example_asset_alias.py": "AssetAlias", "example_asset_alias_with_no_taskflow.py": "AssetAlias",
     "example_asset_allow_teams.py": "Asset(allow_teams=)", "example_asset_decorator.py": "@asset",
-    "example_asset_partition.py": "asset partitions", "example_asset_state_store.py": "asset state store",
+    "example_asset_partition.py": "asset partitions",
     "example_assets.py": "AssetOrTimeSchedule", "example_outlet_event_extra.py": "Metadata (outlet events)",
     "example_dynamic_task_mapping.py": "mapped task groups",
     "example_setup_teardown.py": "setup/teardown", "example_setup_teardown_taskflow.py": "setup/teardown",
