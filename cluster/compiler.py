@@ -143,7 +143,45 @@ def _compile(upstreams: Mapping[str, Sequence[str]], order: Sequence[str] | None
             branches.append(seq(expr, continuation(dst)))
         return par(*sorted(branches, key=lambda n: _first(n, position)))
 
-    return Plan(start=launch(_S), joins={tasks[v // 2]: launch(v) for v in sorted(joins)})
+    plan_joins = {tasks[v // 2]: launch(v) for v in sorted(joins)}
+    segmented: dict[str, Node] = {}
+    start = _segment(launch(_S), segmented)
+    for task_id, node in plan_joins.items():
+        plan_joins[task_id] = _segment(node, segmented)
+    plan_joins.update(segmented)
+    return Plan(start=start, joins=plan_joins)
+
+
+# A Celery chain's first message carries every later link, so an n-task chain would send
+# O(n^2) bytes. Past this many links a chain ends in an arrival at its next task, whose
+# continuation (the rest of the chain) is launched from the plan like any join's.
+SEGMENT = 64
+
+
+def _segment(node: Node, joins: dict[str, Node]) -> Node:
+    """`node` with every chain longer than SEGMENT links cut into arrivals (added to `joins`)."""
+    if isinstance(node, Group):
+        return Group(tuple(_segment(item, joins) for item in node.items))
+    if not isinstance(node, Chain):
+        return node
+    items = [_segment(item, joins) for item in node.items]
+    heads: list[list[Node]] = [[]]
+    for item in items:
+        if len(heads[-1]) >= SEGMENT and isinstance(item, Run):
+            heads.append([])
+        heads[-1].append(item)
+    if len(heads) == 1:
+        return Chain(tuple(items))
+    # Link each part to the next from the last one back, so each part is built once.
+    follow: Node | None = None
+    for part in reversed(heads[1:]):
+        if follow is not None:
+            part = part + [follow]
+        first = part[0]
+        assert isinstance(first, Run)
+        joins[first.task_id] = seq(*part)
+        follow = Arrive(first.task_id)
+    return seq(*heads[0], follow)
 
 
 _S, _T = -1, -2

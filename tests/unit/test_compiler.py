@@ -2,6 +2,7 @@ import random
 
 import pytest
 
+from cluster import compiler
 from cluster.compiler import Arrive, Chain, Group, Run, compile_plan, render, tasks_in
 
 
@@ -76,8 +77,10 @@ def _waits_for(plan, ups):
     return waits
 
 
+@pytest.mark.parametrize("segment", [64, 2])
 @pytest.mark.parametrize("seed", range(60))
-def test_random_dags_get_exactly_their_dependencies(seed):
+def test_random_dags_get_exactly_their_dependencies(seed, segment, monkeypatch):
+    monkeypatch.setattr(compiler, "SEGMENT", segment)  # 2: long chains cut into arrivals
     rng = random.Random(seed)
     n = rng.randint(1, 25)
     names = [f"t{i}" for i in range(n)]
@@ -92,7 +95,27 @@ def test_random_dags_get_exactly_their_dependencies(seed):
         assert waits[t] == anc[t], (t, render(plan.start), plan.joins)
 
 
-def test_ten_thousand_task_dag_compiles():
+def _longest_chain(node):
+    if isinstance(node, (Run, Arrive)):
+        return 0
+    inner = max((_longest_chain(item) for item in node.items), default=0)
+    return max(inner, len(node.items)) if isinstance(node, Chain) else inner
+
+
+def test_ten_thousand_task_chain_compiles_into_bounded_messages():
+    """A Celery chain's first message carries every later link: a long chain is cut into
+    parts of at most SEGMENT tasks, each launched by an arrival at its first task."""
     ups = {f"t{i}": ([f"t{i - 1}"] if i else []) for i in range(10_000)}
     plan = compile_plan(ups)
-    assert len(plan.start.items) == 10_000
+    nodes = [plan.start, *plan.joins.values()]
+    assert max(_longest_chain(n) for n in nodes) <= 100
+    launched = [t for n in nodes for t in tasks_in(n)]
+    assert sorted(launched) == sorted(ups)
+
+
+def test_a_cut_chain_keeps_every_dependency():
+    ups = {f"t{i}": ([f"t{i - 1}"] if i else []) for i in range(300)}
+    ups["side"] = ["t10"]
+    plan = compile_plan(ups)
+    assert len(plan.joins) == 4
+    assert _waits_for(plan, ups) == _ancestors(ups)
