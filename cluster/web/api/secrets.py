@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ...crypto import Crypto
 from ...masking import MASK, MASKER, should_hide_value_for_key
-from ...secrets import MetastoreBackend
+from ...metastore_secrets import MetastoreBackend
 from ...store import secrets as secret_store
 from . import schemas
 from .views import cluster_of, not_found
