@@ -34,6 +34,15 @@ def create_app(cluster: Cluster, settings: WebSettings) -> FastAPI:
     app.state.settings = settings
     app.state.auth = Authenticator(settings)
 
+    @app.middleware("http")
+    async def _no_nul_characters(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # PostgreSQL cannot store NUL in text: refuse it at the door, not with a 500.
+        raw = request.url.path + "?" + request.url.query
+        body = await request.body() if request.method in ("POST", "PATCH", "PUT") else b""
+        if "%00" in raw or "\x00" in raw or b"\\u0000" in body or b"\x00" in body:
+            return JSONResponse({"detail": "NUL characters are not accepted"}, status_code=400)
+        return await call_next(request)
+
     @app.exception_handler(ChordflowError)
     def _chordflow_error(request: Request, exc: ChordflowError) -> JSONResponse:
         status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
