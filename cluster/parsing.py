@@ -90,15 +90,24 @@ class FileImportError(ChordflowError):
 def parse_file(file: Path, dags_folder: str, *, timeout: float, memory_mb: int
                ) -> list[dict[str, Any]]:
     """The serialized DAGs of one file, parsed in a child; failures raise ChordflowError."""
+    kind, body = _in_child(_parse_in_child, (str(file), dags_folder, memory_mb), timeout,
+                           memory_mb, f"parsing took longer than {timeout:g}s "
+                                      "(CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT)")
+    if kind == "error":
+        raise FileImportError(body)
+    return body
+
+
+def _in_child(target: Any, args: tuple[Any, ...], timeout: float, memory_mb: int,
+              too_slow: str) -> tuple[str, Any]:
+    """Run `target(*args, send)` in a limited child; its one answer, or why there is none."""
     receive, send = _context().Pipe(duplex=False)
-    child = _context().Process(target=_parse_in_child, args=(str(file), dags_folder, memory_mb,
-                                                             send), daemon=True)
+    child = _context().Process(target=target, args=(*args, send), daemon=True)
     child.start()
     send.close()
     try:
         if not receive.poll(timeout):
-            raise DagFileProcessorTimeout(
-                f"parsing took longer than {timeout:g}s (CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT)")
+            raise DagFileProcessorTimeout(too_slow)
         try:
             kind, body = json.loads(receive.recv_bytes())
         except EOFError:
@@ -109,9 +118,7 @@ def parse_file(file: Path, dags_folder: str, *, timeout: float, memory_mb: int
         if child.is_alive():
             child.kill()
         child.join(5)
-    if kind == "error":
-        raise FileImportError(body)
-    return body
+    return kind, body
 
 
 def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: Connection) -> None:
@@ -142,25 +149,9 @@ def ask_timetable(file: str, dag_id: str, question: dict[str, Any], *, timeout: 
                   memory_mb: int) -> list[list[str]]:
     """Ask a DAG's own timetable class (user code) for runs, in a limited child like a
     parse; returns [run_after, data_interval_start, data_interval_end] as ISO texts."""
-    receive, send = _context().Pipe(duplex=False)
-    child = _context().Process(target=_ask_in_child, daemon=True,
-                               args=(file, dag_id, question, memory_mb, send))
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            raise DagFileProcessorTimeout(
-                f"the timetable of {dag_id!r} took longer than {timeout:g}s to answer")
-        try:
-            kind, body = json.loads(receive.recv_bytes())
-        except EOFError:
-            child.join(5)
-            raise DagFileProcessorError(_death(child.exitcode, memory_mb)) from None
-    finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
+    kind, body = _in_child(_ask_in_child, (file, dag_id, question, memory_mb), timeout,
+                           memory_mb, f"the timetable of {dag_id!r} took longer than "
+                                      f"{timeout:g}s to answer")
     if kind == "error":
         raise FileImportError(f"timetable of {dag_id!r}: {body}")
     return body
