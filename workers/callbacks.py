@@ -51,7 +51,8 @@ def run_execute_callback(task: Any, context: dict[str, Any], writer: Any) -> Non
 
 def run_dag_callback(run_pk: int, state: str) -> str:
     """The DAG's callback for an ended run (in a worker, which can load the DAG file)."""
-    from .context import DagRunContext, stored_interval
+    from .context import DagRunContext
+    from .task_context import stored_interval
     from .runtime import runtime
 
     rt = runtime()

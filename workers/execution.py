@@ -39,6 +39,7 @@ from .logs import TaskLogWriter, first_line, storable
 from .rendered import render_and_record
 from .runners import get_runner
 from .runtime import WorkerRuntime, runtime
+from .task_api.tries import TryFailed
 
 log = logging.getLogger("chordflow.worker")
 _FINAL = {s.value for s in FINAL_TASK_STATES}
@@ -246,11 +247,13 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         if isinstance(exc, (KeyboardInterrupt, Retry)):
             raise
         state, failure = TaskState.FAILED, exc
-        error = f"{type(exc).__name__}: {exc}"
-        # Subclasses too (AirflowSensorTimeout): a class name check would miss them.
-        no_retry = isinstance(exc, AirflowFailException) or \
-            isinstance_name(error, AirflowFailException)
-        writer.write("".join(traceback.format_exception(exc)))
+        if isinstance(exc, TryFailed):  # raised in the try's own process, which printed it
+            error, no_retry, failure = exc.error, exc.final, exc.as_raised()
+        else:
+            error = f"{type(exc).__name__}: {exc}"
+            # isinstance: subclasses too (AirflowSensorTimeout), which a name check misses
+            no_retry = isinstance(exc, AirflowFailException)
+            writer.write("".join(traceback.format_exception(exc)))
         writer.line(f"failed: {error}")
     retry_in = None
     next_retry_at = None
@@ -336,10 +339,6 @@ def _downstream(data: dict[str, Any], task_id: str) -> tuple[list[str], list[str
             seen.append(nxt)
             todo.extend(below[nxt])
     return list(below[task_id]), seen
-
-
-def isinstance_name(error: str | None, cls: type) -> bool:
-    return bool(error) and error.startswith(cls.__name__ + ":")  # type: ignore[union-attr]
 
 
 def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:

@@ -225,6 +225,10 @@ class BaseOperator:
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
 
+    def on_kill(self) -> None:
+        """Called when the try is stopped while it runs (cancelled, timed out, cleared):
+        override to clean up what `execute` started elsewhere, as in Airflow."""
+
     # -- dependencies ------------------------------------------------------------
     def set_downstream(self, other: "DependencyLike") -> None:
         for task in _tasks_of(other, "roots"):

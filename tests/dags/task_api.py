@@ -80,13 +80,20 @@ with DAG("t_task_api", start_date=START, schedule=None, catchup=False) as dag:
     [big, secrets] >> pulled
 
 
+class CleaningSleep(PythonOperator):
+    """Says so when its try is stopped: `on_kill` runs in the try's process."""
+
+    def on_kill(self):
+        print("on_kill: cleaning up", flush=True)
+
+
 with DAG("t_process_timeout", start_date=START, schedule=None, catchup=False) as timeouts:
     BashOperator(task_id="bash_sleep", bash_command="echo sleeping; sleep 20; echo woke",
                  execution_timeout=dt.timedelta(seconds=2))
-    PythonOperator(task_id="python_sleep",
-                   python_callable=lambda: (print("sleeping", flush=True),
-                                            __import__("time").sleep(20), print("woke")),
-                   execution_timeout=dt.timedelta(seconds=2))
+    CleaningSleep(task_id="python_sleep",
+                  python_callable=lambda: (print("sleeping", flush=True),
+                                           __import__("time").sleep(20), print("woke")),
+                  execution_timeout=dt.timedelta(seconds=2))
 
 
 def show_token():

@@ -173,11 +173,12 @@ with DAG("steady", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), s
     PythonOperator(task_id="one", python_callable=lambda: 1) >> PythonOperator(
         task_id="two", python_callable=lambda: 2)
 '''
-BAD_DAGS = {  # each mentions "dag", as files must to be parsed at all
-    "hangs_dag.py": "# dag\nimport time\ntime.sleep(3600)\n",
-    "allocates_dag.py": "# dag\nblocks = []\nwhile True:\n    blocks.append(bytearray(2**26))\n",
+BAD_DAGS = {  # each mentions "airflow" and "dag", as files must to be parsed at all (safe mode)
+    "hangs_dag.py": "# airflow dag\nimport time\ntime.sleep(3600)\n",
+    "allocates_dag.py": "# airflow dag\nblocks = []\nwhile True:\n"
+                        "    blocks.append(bytearray(2**26))\n",
     "syntax_dag.py": "from cluster import DAG\ndag = DAG('x'\n",
-    "crashes_dag.py": "# dag\nimport os\nos._exit(1)\n",
+    "crashes_dag.py": "# airflow dag\nimport os\nos._exit(1)\n",
 }
 
 

@@ -6,7 +6,9 @@ import subprocess
 from tests.conftest import ROOT
 from tests.servers import missing
 
-NEEDED = {"POSTGRES_PASSWORD": "pg", "REDIS_PASSWORD": "rd", "MOVIELENS_PASSWORD": "ml"}
+NEEDED = {"POSTGRES_PASSWORD": "pg", "REDIS_PASSWORD": "rd", "MOVIELENS_PASSWORD": "ml",
+          "WEBSERVER_ADMIN_USER": "admin", "WEBSERVER_ADMIN_PASSWORD": "wp",
+          "WEBSERVER_SECRET_KEY": "a-long-signing-key"}
 
 
 def _config(tmp_path, **extra):

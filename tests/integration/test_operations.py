@@ -103,7 +103,16 @@ def test_mark_failed_stops_a_running_task(ops):
     wait_for(lambda: _running(c, "long2", "py_sleep"), 30)
     out = ok(c.cli("tasks", "mark", "o_long/long2", "py_sleep", "failed"))
     assert "running -> failed" in out
-    wait_for(lambda: "TaskCancelled" in ok(c.cli("tasks", "logs", "o_long/long2", "py_sleep")),
-             15, what="the try stopped")
+    log = ""
+
+    def stopped() -> bool:
+        nonlocal log
+        log = ok(c.cli("tasks", "logs", "o_long/long2", "py_sleep"))
+        return "TaskCancelled" in log
+
+    try:
+        wait_for(stopped, 15, what="the try stopped")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the try's log: {log}") from None
     ok(c.cli("runs", "cancel", "o_long/long2"))
     wait_for(lambda: not _sleeping("41.5"), 15)

@@ -82,10 +82,10 @@ def test_second_delivery_of_a_running_task_does_nothing(cluster_env):
     assert "'noop:running'" in logs
 
 
-def test_a_task_that_kills_its_worker_uses_up_its_retries(cluster_env):
-    """SIGKILL from inside the task (what an out-of-memory kill looks like): each lost try
-    is a failed try, so retries=1 means two tries, then the task fails and the run goes
-    on by its trigger rules (all_done runs, all_success is upstream_failed)."""
+def test_a_task_killed_by_a_signal_uses_up_its_retries(cluster_env):
+    """SIGKILL of the try's process (what an out-of-memory kill looks like): each killed
+    try is a failed try, named so, so retries=1 means two tries, then the task fails and
+    the run goes on by its trigger rules (all_done runs, all_success is upstream_failed)."""
     cluster_env.scheduler()
     cluster_env.worker(concurrency=1, name="oom")
     out = cluster_env.tmp / "out" / "lost_tries.txt"
@@ -104,5 +104,6 @@ def test_a_task_that_kills_its_worker_uses_up_its_retries(cluster_env):
     assert states["strict"][0] == "upstream_failed", states
     assert [l.split()[:2] for l in out.read_text().splitlines()] == [
         ["start", "try=1"], ["start", "try=2"]]
-    assert "try 1 failed; up for retry in 1s" in log_text, log_text
-    assert "try 2 failed; no retries left" in log_text, log_text
+    assert "up for retry in 1s (try 2 of 2)" in log_text, log_text
+    assert log_text.count("failed: AirflowException: the task's process was killed by SIGKILL"
+                          ) == 2, log_text

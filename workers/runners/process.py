@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from typing import Any
 
@@ -109,10 +110,11 @@ class _Child:
              rt: Any) -> "_Child":
         with _FORK_LOCK:
             read_fd, write_fd = os.pipe()
+            parent = os.getpid()
             pid = os.fork()
             if pid == 0:  # the child: never returns
                 os.close(read_fd)
-                _child_main(write_fd, operator, context, env, rt)
+                _child_main(write_fd, operator, context, env, rt, parent)
             os.close(write_fd)
         return cls(pid, read_fd)
 
@@ -169,11 +171,12 @@ def _copy(fd: int, log: TaskLogWriter) -> None:
 
 
 def _child_main(write_fd: int, operator: Any, context: dict[str, Any], env: dict[str, str],
-                rt: Any) -> None:
+                rt: Any, parent: int) -> None:
     """The forked child: a session of its own, a clean environment, the API; exits."""
     code = 1
     try:
         os.setsid()
+        _end_with(parent)
         for sig in _RESET_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -204,6 +207,21 @@ def _child_main(write_fd: int, operator: Any, context: dict[str, Any], env: dict
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+PARENT_POLL = 0.1  # seconds between a try's looks at whether its worker still lives
+
+
+def _end_with(parent: int) -> None:
+    """When the worker process dies (SIGKILL, out of memory), the try's whole process group
+    goes too: the try was lost with its worker, is reaped as such and runs again, so it
+    must not go on and finish a second time beside its redelivery."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="chordflow-parent-watch", daemon=True).start()
 
 
 _INHERITED: list[Any] = []

@@ -28,6 +28,7 @@ class Signal(str, enum.Enum):
     SKIP = "skip"
     RESCHEDULE = "reschedule"
     FAIL = "fail"   # a failure that must not be retried (AirflowFailException and kin)
+    ERROR = "error"  # any other exception: a failed try, retried by the task's retries
 
 
 class Status(enum.IntEnum):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -20,6 +21,7 @@ from cluster.connection import Connection
 from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException, NotFoundError)
+from cluster.airflow_exceptions import AirflowTaskTerminated
 from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.mapping import unmap
 from cluster.templating import render_fields
@@ -126,8 +128,23 @@ def run_forked(client: TaskApiClient, task: Any, context: dict[str, Any]) -> int
     return execute_and_report(client, task, context)
 
 
+def _terminate_on_sigterm(task: Any) -> None:
+    """SIGTERM (a cancel, a timeout, `docker stop`, a pod's deletion) ends the try as in
+    Airflow: the operator's `on_kill`, then AirflowTaskTerminated unwinds the task's code,
+    so what it started (a bash command's process group) is stopped on the way out."""
+    def terminated(*_: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+        try:
+            task.on_kill()
+        finally:
+            raise AirflowTaskTerminated("Task received SIGTERM signal")
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]) -> int:
     """Execute the task; its value or signal goes to the API. Exit status 0 or 1."""
+    _terminate_on_sigterm(task)
     try:
         with use_context(context):
             result = task.execute(context)
@@ -139,11 +156,13 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
     except AirflowRescheduleException as exc:
         client.call(Call.SIGNAL, kind=Signal.RESCHEDULE.value,
                     message=exc.reschedule_date.isoformat())
-    except BaseException as exc:  # a task may raise anything: report, print, exit 1
+    except BaseException as exc:  # a task may raise anything: print, report, exit 1
         traceback.print_exc()
-        if isinstance(exc, AirflowFailException):
-            client.call(Call.SIGNAL, kind=Signal.FAIL.value,
-                        message=f"{type(exc).__name__}: {exc}")
+        kind = Signal.FAIL if isinstance(exc, AirflowFailException) else Signal.ERROR
+        try:
+            client.call(Call.SIGNAL, kind=kind.value, message=f"{type(exc).__name__}: {exc}")
+        except Exception:  # the API is gone: the exit status still says it failed
+            pass
         return 1
     finally:
         sys.stdout.flush()

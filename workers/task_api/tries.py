@@ -1,14 +1,16 @@
 """The worker's side of one try on the API: grant a token, read back what the try said."""
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import json
 import os
+import signal
 from typing import Any, Iterator
 
-from cluster.errors import (AirflowException, AirflowFailException,
-                            AirflowRescheduleException, AirflowSkipException)
+from cluster import errors
+from cluster.errors import AirflowException, AirflowRescheduleException, AirflowSkipException
 
 from .grants import Grant
 from .protocol import Signal
@@ -70,17 +72,47 @@ def granted(api: TaskApi, dags_folder: Any, context: dict[str, Any],
         api.grants.revoke(grant.token)
 
 
+class TryFailed(AirflowException):
+    """The try raised: `error` is what it raised ("Type: message", as the try saw it; the
+    try printed its traceback into the log), `final` whether retries are barred."""
+
+    def __init__(self, error: str, final: bool) -> None:
+        super().__init__(error)
+        self.error, self.final = error, final
+
+    def as_raised(self) -> BaseException:
+        """The exception as the try raised it, for callbacks' `context["exception"]`, when
+        its class is one of Airflow's or a built-in one; else this failure itself."""
+        name, _, message = self.error.partition(": ")
+        cls = getattr(errors, name, None) or getattr(builtins, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            try:
+                return cls(message)
+            except Exception:
+                pass
+        return self
+
+
 def conclude(grant: Grant, exit_code: int, what: str) -> Any:
     """The try's value, or what it signalled raised here, or its failure."""
     if grant.signal is Signal.SKIP:
         raise AirflowSkipException(grant.signal_message or "skipped")
     if grant.signal is Signal.RESCHEDULE:
         raise AirflowRescheduleException(dt.datetime.fromisoformat(grant.signal_message))
-    if grant.signal is Signal.FAIL:
-        raise AirflowFailException(grant.signal_message)
-    if exit_code != 0:
-        raise AirflowException(f"{what} exited with code {exit_code}")
+    if grant.signal in (Signal.FAIL, Signal.ERROR):
+        raise TryFailed(grant.signal_message, final=grant.signal is Signal.FAIL)
+    if exit_code != 0:  # ended without a word (killed, out of memory, os._exit)
+        how = (f"was killed by {_signal_name(-exit_code)}" if exit_code < 0
+               else f"exited with code {exit_code}")
+        raise TryFailed(f"AirflowException: {what} {how}", final=False)
     return grant.result if grant.has_result else None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _jsonable(value: Any) -> Any:
