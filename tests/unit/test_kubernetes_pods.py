@@ -598,7 +598,7 @@ def test_runner_reports_skip_and_failure_from_the_pod(store_run):
 def test_runner_pod_output_is_log_text_and_secrets_come_masked_through_the_api(store_run):
     from cluster import secrets
     from cluster.connection import Connection
-    from cluster.errors import AirflowFailException
+    from workers.task_api.tries import TryFailed
 
     backend = secrets.backend()
     backend.set_variable("pod_var", "var-value-1")
@@ -614,8 +614,9 @@ def test_runner_pod_output_is_log_text_and_secrets_come_masked_through_the_api(s
         assert f"::chordflow-{mark}:: 666" in text
     assert "var=var-value-1 pw=***" in text and "pw-pod-77" not in text
     task, context, writer = store_run.claim("hard_fail")
-    with pytest.raises(AirflowFailException, match="no retries for this"):
+    with pytest.raises(TryFailed, match="AirflowFailException: no retries for this") as failed:
         runner.execute(task, context, writer, timeout=None)
+    assert failed.value.final  # no retries follow
 
 
 def test_operator_returns_the_xcom_file_through_the_wrapper_without_a_sidecar(store_run,
