@@ -17,7 +17,8 @@ from cluster.config import Settings
 from ..containers import labels_for, run_container
 from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
 from ..task_api.server import SOCKET_NAME
-from ..task_api.tries import conclude, granted
+from ..cancellation import TaskCancelled
+from ..task_api.tries import conclude, ended_elsewhere, granted
 from .process import InWorkerRunner
 
 log = logging.getLogger("chordflow.worker")
@@ -95,4 +96,8 @@ class DockerRunner:
                 nano_cpus=int(float(os.environ.get("CHORDFLOW_TASK_CPUS", "1")) * 1e9),
                 network_mode=os.environ.get("CHORDFLOW_TASK_NETWORK", "bridge"),
             )
+            if outcome.exit_code != 0 and grant.signal is None:
+                reason = ended_elsewhere(runtime(), context)
+                if reason:
+                    raise TaskCancelled(reason)
             return conclude(grant, outcome.exit_code, "task container")

@@ -117,3 +117,21 @@ def _signal_name(number: int) -> str:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def ended_elsewhere(rt: Any, context: dict[str, Any]) -> str | None:
+    """Why a try whose process or container ended without a word was stopped, when it was
+    ended elsewhere (cancelled, marked, cleared: its worker's heartbeat, or the orphan
+    sweep that removes containers of tries no longer running, stopped it); else None."""
+    key = try_key(context)
+    reason = rt.cancellation.reason(key)
+    if reason:
+        return reason
+    from cluster.store import tasks as ti_store
+
+    run_pk, task_id, _, try_number = key
+    if (run_pk, task_id, try_number) in ti_store.running_tries(rt.store, [(run_pk, task_id,
+                                                                            try_number)]):
+        return None
+    return "the try was ended elsewhere (run cancelled or timed out, task marked or cleared)"
+
