@@ -3,6 +3,7 @@ included), and the layer contracts it must keep."""
 from __future__ import annotations
 
 import ast
+import configparser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +111,114 @@ def crossing(graph: dict[str, list[tuple[str, bool, int]]], source: str, target:
     """Import statements of package `source` that name a module of package `target`."""
     return [(m, t, inner, line) for m, imps in graph.items() for t, inner, line in imps
             if m.split(".")[0] == source and t.split(".")[0] == target]
+
+
+def _within(module: str, expressions: tuple[str, ...]) -> bool:
+    return any(module == e or module.startswith(e + ".") for e in expressions)
+
+
+def forbidden_chains(graph: dict[str, list[tuple[str, bool, int]]], sources: tuple[str, ...],
+                     forbidden: tuple[str, ...], ignore: tuple[tuple[str, str], ...] = ()
+                     ) -> dict[str, list[str]]:
+    """For each source module (packages include their modules) that reaches a forbidden
+    one, directly or through others, the shortest such chain; imports matching `ignore`
+    ((importer, imported) expressions) are left out, as import-linter's ignore_imports."""
+    edges = {m: sorted(t for t, _, _ in imps
+                       if not any(_within(m, (a,)) and _within(t, (b,)) for a, b in ignore))
+             for m, imps in graph.items()}
+    broken: dict[str, list[str]] = {}
+    for source in sorted(m for m in graph if _within(m, sources)):
+        came_from: dict[str, str | None] = {source: None}
+        queue = [source]
+        while queue:
+            node = queue.pop(0)
+            if _within(node, forbidden):
+                chain = [node]
+                while came_from[chain[-1]] is not None:
+                    chain.append(came_from[chain[-1]])  # type: ignore[arg-type]
+                broken[source] = chain[::-1]
+                break
+            for target in edges.get(node, ()):
+                if target not in came_from:
+                    came_from[target] = node
+                    queue.append(target)
+    return broken
+
+
+def contracts(root: Path = ROOT) -> dict[str, dict[str, tuple]]:
+    """The forbidden-import contracts of setup.cfg's [importlinter] section (what
+    `lint-imports` checks), by id: sources, forbidden modules, ignored imports."""
+    parser = configparser.ConfigParser()
+    parser.read(root / "setup.cfg")
+    found = {}
+    for section in parser.sections():
+        if not section.startswith("importlinter:contract:"):
+            continue
+        fields = parser[section]
+        assert fields["type"] == "forbidden", section
+
+        def lines(name: str) -> tuple[str, ...]:
+            return tuple(line.strip() for line in fields.get(name, "").splitlines()
+                         if line.strip())
+
+        ignore = tuple(tuple(part.strip().removesuffix(".**") for part in line.split("->"))
+                       for line in lines("ignore_imports"))
+        found[section.rpartition(":")[2]] = {
+            "sources": lines("source_modules"), "forbidden": lines("forbidden_modules"),
+            "ignore": ignore}
+    return found
+
+
+def _broken(graph: dict[str, list[tuple[str, bool, int]]], contract: dict[str, tuple]
+            ) -> dict[str, list[str]]:
+    return forbidden_chains(graph, contract["sources"], contract["forbidden"],
+                            contract["ignore"])
+
+
+def test_cluster_does_not_import_workers_except_at_the_composition_point() -> None:
+    """Dependencies point from workers to cluster. The one place that composes the two is
+    the Celery app module (`celery -A cluster.celery_app:app`), with the embedded mode,
+    which runs a worker in-process."""
+    contract = contracts()["cluster-does-not-import-workers"]
+    assert {importer for importer, _ in contract["ignore"]} == {
+        "cluster.celery_app", "cluster.embedded"}
+    assert _broken(import_graph(), contract) == {}
+
+
+def test_authoring_knows_nothing_of_store_control_plane_cli_or_workers() -> None:
+    """What a DAG file imports (DAG, operators, sensors, params, templating, ...) imports
+    nothing of the store, the scheduler, the services, the CLI or the workers; the
+    exceptions are listed, with their reasons, in setup.cfg."""
+    contract = contracts()["authoring-knows-no-control-plane"]
+    assert {"cluster.dag", "cluster.operators", "cluster.templating"} <= set(contract["sources"])
+    assert _broken(import_graph(), contract) == {}
+
+
+def test_the_composition_point_stays_tiny() -> None:
+    for importer, _ in contracts()["cluster-does-not-import-workers"]["ignore"]:
+        assert len(module_files()[importer].read_text().splitlines()) < 100, importer
+
+
+def test_the_contracts_catch_a_new_import_inside_a_function(tmp_path: Path) -> None:
+    """The check sees what someone would add: `from workers import x` in a function of
+    cluster/dag.py breaks both contracts."""
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            copy = tmp_path / path.relative_to(ROOT)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(path.read_text())
+    dag = tmp_path / "cluster" / "dag.py"
+    dag.write_text(dag.read_text() + "\n\ndef _late():\n    from workers import tasks\n")
+    graph = import_graph(tmp_path)
+    found = contracts()
+    assert _broken(graph, found["cluster-does-not-import-workers"])["cluster.dag"] == [
+        "cluster.dag", "workers.tasks"]
+    assert "cluster.dag" in _broken(graph, found["authoring-knows-no-control-plane"])
+
+
+def test_no_cycle_spans_cluster_and_workers() -> None:
+    for component in cycles(import_graph()):
+        assert len({m.split(".")[0] for m in component}) == 1, component
 
 
 def test_the_graph_covers_both_packages() -> None:
