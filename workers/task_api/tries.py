@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from cluster import errors
 from cluster.errors import AirflowException, AirflowRescheduleException, AirflowSkipException
+from cluster.json_values import json_safe
 
 from .grants import Grant
 from .protocol import Signal
@@ -46,7 +47,7 @@ def try_context(dags_folder: Any, context: dict[str, Any]) -> dict[str, Any]:
             if wanted and name in context},
         # a mapped task's child: which one, and its values (set again on the task side)
         "map_index": context.get("map_index", -1),
-        "mapped_values": _jsonable(getattr(task, "_mapped_values", None)),
+        "mapped_values": json_safe(getattr(task, "_mapped_values", None)),
         "rendered": exact_json({f: getattr(task, f, None) for f in task.template_fields}),
     }
 
@@ -113,7 +114,3 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
