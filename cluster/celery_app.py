@@ -1,67 +1,40 @@
-"""The configured Celery app (`celery -A cluster.celery_app:app ...`, Flower included)."""
+"""The composition point: the Celery app with the worker's task types.
+
+`celery -A cluster.celery_app:app ...` (Flower, workers' health checks) names this
+module. Importing it builds nothing: `make_app(settings)` is the factory, and `app`, the
+app configured from the environment, is made on first access. It is the one module of
+`cluster` that imports `workers` (with the embedded mode, which is a worker in-process);
+tests/unit/test_layers.py holds that contract.
+"""
 from __future__ import annotations
+
+import threading
+from typing import Any
 
 from celery import Celery
 
+from workers.tasks import register
+from workers.worker_process import prepare_worker  # noqa: F401  (for `chordflow worker`)
+
+from .celery_config import configured_app
 from .config import Settings
 
 
-def create_app(settings: Settings) -> Celery:
-    from .redis_transport import install
-
-    install()
-    app = Celery("chordflow", broker=settings.broker_url, backend=settings.result_backend,
-                 set_as_current=True)
-    transport = {"visibility_timeout": settings.visibility_timeout}
-    if settings.embedded:
-        transport["polling_interval"] = 0.005
-    app.conf.update(
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],       # no pickle: a message can never carry code
-        result_accept_content=["json"],
-        task_acks_late=True,           # a message is acked after its task ran ...
-        task_reject_on_worker_lost=True,  # ... and requeued if the worker process died
-        worker_prefetch_multiplier=1,
-        task_default_queue="celery",
-        broker_transport_options=transport,
-        result_backend_transport_options=transport,
-        broker_connection_retry_on_startup=True,
-        broker_connection_max_retries=None,
-        result_expires=3600,
-        # A chord's counters outlive result_expires (members may run for hours); workers
-        # refresh them while a member runs (workers/chord_keys.py).
-        result_chord_expires=int(settings.chord_expires),
-        # The store holds every outcome; a Redis backend is there for the chords' counters
-        # only (it counts a chord's parts for tasks that ignore their result). Other
-        # backends (embedded mode's in-memory one) join a chord by polling the header's
-        # results, so there they must be stored.
-        task_ignore_result=settings.result_backend.startswith(("redis", "rediss", "sentinel")),
-        result_extended=False,
-        # Flower's live view comes from the workers' events. No `task-sent` events: they
-        # doubled the cost of publishing a fan-out (a second Redis write per message, made
-        # by the worker that publishes the group), and they name the task type where the
-        # workers' events carry the shadow (`dag_id.task_id`). Queued tasks are in the store.
-        worker_send_task_events=True,
-        task_send_sent_event=False,
-        worker_hijack_root_logger=False,
-        worker_redirect_stdouts=False,
-        worker_cancel_long_running_tasks_on_connection_loss=False,
-        worker_consumer="workers.consumer:ResilientConsumer",  # survives a Redis restart
-        broker_heartbeat=10,
-        redis_backend_health_check_interval=10,
-        redis_socket_keepalive=True,
-    )
-    app.chordflow_settings = settings  # type: ignore[attr-defined]
-    return app
-
-
-def _default_app() -> Celery:
-    from workers.tasks import register
-
-    app = create_app(Settings.from_env())
+def make_app(settings: Settings) -> Celery:
+    """A Celery app configured from `settings`, with chordflow's task types."""
+    app = configured_app(settings)
     register(app)
     return app
 
 
-app = _default_app()
+_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the app of the environment's settings, made once, on first use."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _lock:
+        if "app" not in globals():
+            globals()["app"] = make_app(Settings.from_env())
+    return globals()["app"]

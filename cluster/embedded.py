@@ -3,6 +3,9 @@
 `chordflow run` and `chordflow trigger` without a broker use it: SQLite in a local
 state directory, Celery's in-memory broker and result backend, a thread pool of
 workers. The same compiler, canvas, worker code and store run as on a cluster.
+
+Being a worker in-process, this module (with cluster/celery_app.py) may import `workers`;
+no other module of `cluster` does (tests/unit/test_layers.py).
 """
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ import logging
 import socket
 import threading
 from typing import TYPE_CHECKING, Callable
+
+from workers.runners import runner_name  # noqa: F401  (which runner an embedded run uses)
+from workers.runtime import WorkerRuntime, install
 
 from .scheduler import Scheduler
 
@@ -30,8 +36,6 @@ def ensure_worker_pool(cluster: "Cluster", concurrency: int = 4) -> None:
     waits out a 2 s drain timeout, and a finished run leaves nothing for it to do.
     """
     from celery.contrib.testing.worker import TestWorkController, setup_app_for_worker
-
-    from workers.runtime import WorkerRuntime, install
 
     with _pool_lock:
         if id(cluster.app) in _workers:

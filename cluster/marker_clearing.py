@@ -10,7 +10,8 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select
 
 from .errors import InvalidInputError
-from .schedules import as_utc, from_text
+from .schedules import from_text
+from .timezones import as_utc
 from .store import Store
 from .store.models import DagRun
 from .templating import environment, render, template_context

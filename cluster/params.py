@@ -16,6 +16,7 @@ import re
 from typing import Any, Iterator, Mapping, MutableMapping
 
 from .errors import DagDefinitionError, InvalidInputError
+from .json_values import json_safe
 
 NOTSET: Any = type("ArgNotSet", (), {"__repr__": lambda self: "NOTSET"})()
 
@@ -62,9 +63,9 @@ class Param:
 
     def dump(self) -> dict[str, Any]:
         """The JSON form kept in the serialized DAG (no `default` key: none given)."""
-        out: dict[str, Any] = {"schema": _jsonable(self.schema)}
+        out: dict[str, Any] = {"schema": json_safe(self.schema)}
         if self.has_value():
-            out["default"] = _jsonable(self.value)
+            out["default"] = json_safe(self.value)
         return out
 
 
@@ -243,12 +244,6 @@ def _check(value: Any, schema: Mapping[str, Any]) -> None:
         missing = [k for k in schema.get("required", ()) if k not in value]
         if missing:
             raise ParamValidationError(f"{missing[0]!r} is a required property")
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=str))
 
 
 __all__ = ["Param", "ParamsDict", "ParamValidationError"]

@@ -29,7 +29,8 @@ from .repairs import repair_task_signature  # noqa: F401  (the workers' repair a
 from .timetable_questions import due_runs, stored_timetable
 from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
 from .serialization import run_plan
-from .states import FINAL_TASK_STATES, RunState, TaskState
+from .states import RunState, TaskState
+from .timezones import as_utc
 from .store import Store
 from .store.db import RUNS_CHANNEL
 from .store import assets as asset_store
@@ -37,11 +38,9 @@ from .store import dags as dag_store
 from .store import runs as run_store
 from .store import mapped as mapped_store
 from .store import tasks as ti_store
-from .store.tasks import as_utc
 from .store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
-_FINAL = {s.value for s in FINAL_TASK_STATES}
 START_BATCH = 16  # queued runs of one DAG looked at per step
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from .errors import DagDefinitionError
+from .timezones import as_utc
 
 PRESETS = {
     "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0",
@@ -56,11 +57,6 @@ def _step(schedule: Any, when: dt.datetime, direction: int) -> dt.datetime | Non
         raise DagDefinitionError(f"invalid schedule {schedule!r}: {exc}") from None
     nxt = it.get_next(dt.datetime) if direction > 0 else it.get_prev(dt.datetime)
     return nxt if nxt.tzinfo else nxt.replace(tzinfo=when.tzinfo)
-
-
-def as_utc(when: dt.datetime) -> dt.datetime:
-    """Naive datetimes in DAG files mean UTC, as in Airflow's default timezone."""
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def to_text(schedule: Any) -> str | None:

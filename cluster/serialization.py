@@ -11,10 +11,11 @@ from . import params as param_values
 from . import mapping
 from .compiler import Plan, compile_plan
 from .dag import DAG
-from .schedules import as_utc, to_text
+from .json_values import json_safe
+from .schedules import to_text
 from .timetables import Timetable
 from .timetables import codec as timetable_codec
-from .timezones import zone_name
+from .timezones import as_utc, zone_name
 from .trigger_rules import FIRES_EARLY, TriggerRule
 
 
@@ -217,6 +218,6 @@ def _iso(when: dt.datetime | None) -> str | None:
 
 def _jsonable(value: Any) -> Any:
     try:
-        return json.loads(json.dumps(value, default=str))
+        return json_safe(value)
     except (TypeError, ValueError):
         return {}

@@ -41,11 +41,9 @@ class Cluster:
     @property
     def app(self) -> Celery:
         if self._app is None:
-            from .celery_app import create_app
-            from workers.tasks import register
+            from .celery_app import make_app
 
-            self._app = create_app(self.settings)
-            register(self._app)
+            self._app = make_app(self.settings)
         return self._app
 
     def check_broker(self) -> None:

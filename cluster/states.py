@@ -34,6 +34,8 @@ class TaskState(str, enum.Enum):
 FINAL_TASK_STATES = frozenset(
     {TaskState.SUCCESS, TaskState.FAILED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}
 )
+# The same as the stored strings: for SQL `IN (...)` and for rows read back.
+FINAL_TASK_STATE_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in FINAL_TASK_STATES))
 # States from which a worker may claim a task instance for a try.
 CLAIMABLE_TASK_STATES = frozenset({TaskState.NONE, TaskState.QUEUED, TaskState.UP_FOR_RETRY,
                                    TaskState.UP_FOR_RESCHEDULE})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Any
+from typing import Any, overload
 
 from .errors import DagDefinitionError
 
@@ -53,6 +53,23 @@ def parse_zone(name: str | dt.tzinfo) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise DagDefinitionError(f"unknown time zone {name!r}") from None
+
+
+@overload
+def as_utc(when: dt.datetime) -> dt.datetime: ...
+@overload
+def as_utc(when: None) -> None: ...
+
+
+def as_utc(when: dt.datetime | None) -> dt.datetime | None:
+    """A naive datetime as UTC, an aware one (or None) unchanged.
+
+    Naive datetimes in DAG files mean UTC (Airflow's default zone), and SQLite hands
+    stored ones back naive; they were stored as UTC.
+    """
+    if when is not None and when.tzinfo is None:
+        return when.replace(tzinfo=dt.timezone.utc)
+    return when
 
 
 def to_utc(when: dt.datetime) -> dt.datetime:

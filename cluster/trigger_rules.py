@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from typing import Iterable, Mapping, Sequence
 
-from .states import FINAL_TASK_STATES, TaskState
+from .states import FINAL_TASK_STATE_VALUES, TaskState
 
 
 class TriggerRule(str, enum.Enum):
@@ -27,13 +27,12 @@ class TriggerRule(str, enum.Enum):
 # Rules Airflow fires as soon as one upstream qualifies, while the others still run
 # (`none_failed_min_one_success` is not one: it needs every upstream final).
 FIRES_EARLY = frozenset({TriggerRule.ONE_SUCCESS, TriggerRule.ONE_FAILED, TriggerRule.ONE_DONE})
-_FINAL = frozenset(s.value for s in FINAL_TASK_STATES)
 
 
 def final_states(upstream_states: Mapping[str, str | None], upstream: Sequence[str]
                  ) -> dict[str, str]:
     """The upstreams that are final, with their states."""
-    return {u: s for u in upstream if (s := upstream_states.get(u)) in _FINAL}
+    return {u: s for u in upstream if (s := upstream_states.get(u)) in FINAL_TASK_STATE_VALUES}
 
 
 def ready(rule: TriggerRule | str, upstream_states: Mapping[str, str | None],

@@ -10,10 +10,8 @@ import threading
 from typing import Any
 
 from cluster.errors import AirflowException
+from cluster.operators.kubernetes import RESULT_MARK  # noqa: F401  (re-exported)
 
-# The last line KubernetesPodOperator's wrapper prints: the pod's /airflow/xcom/return.json.
-# Only a task's own pod says this; runtime-image tries report through the task API.
-RESULT_MARK = "::chordflow-result:: "
 LABEL_PREFIX = "chordflow."
 
 

@@ -22,7 +22,7 @@ from cluster.operators import branch
 from cluster.serialization import downstream_map
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
-from cluster.states import FINAL_TASK_STATES, RunState, TaskState
+from cluster.states import FINAL_TASK_STATE_VALUES, RunState, TaskState
 from cluster.store import assets as asset_store
 from cluster.store import dags as dag_store
 from cluster.store import pools as pool_store
@@ -42,7 +42,6 @@ from .runtime import WorkerRuntime, runtime
 from .task_api.tries import TryFailed
 
 log = logging.getLogger("chordflow.worker")
-_FINAL = {s.value for s in FINAL_TASK_STATES}
 POOL_WAIT = 0.5  # seconds before a task whose pool is full asks again
 PAST_WAIT = 1.0  # seconds before a task waiting for its previous run's instance asks again
 
@@ -88,7 +87,7 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
     if delivery is None:
         log.error("%s: no task instance row", who)
         return "missing"
-    if delivery.state in _FINAL or delivery.state == TaskState.RUNNING.value:
+    if delivery.state in FINAL_TASK_STATE_VALUES or delivery.state == TaskState.RUNNING.value:
         log.debug("%s: already %s, nothing to do", who, delivery.state)
         return f"noop:{delivery.state}"
     if delivery.run_state != RunState.RUNNING.value:

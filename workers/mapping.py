@@ -14,7 +14,7 @@ from typing import Any
 from celery import group
 
 from cluster import canvas, mapping, trigger_rules
-from cluster.states import FINAL_TASK_STATES, RunState, TaskState
+from cluster.states import FINAL_TASK_STATE_VALUES, RunState, TaskState
 from cluster.store import mapped as mapped_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
@@ -22,7 +22,6 @@ from cluster.store import tasks as ti_store
 from .runtime import WorkerRuntime
 
 log = logging.getLogger("chordflow.worker")
-_FINAL = {s.value for s in FINAL_TASK_STATES}
 
 
 def child_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +51,7 @@ def _children_group(app: Any, rt: WorkerRuntime, data: dict[str, Any], spec: dic
                                   tries + 1, spec.get("queue"), map_index)
             for map_index, state, tries in mapped_store.children(rt.store, run_pk,
                                                                  spec["task_id"])
-            if not (pending_only and state in _FINAL)]
+            if not (pending_only and state in FINAL_TASK_STATE_VALUES)]
     return group(sigs) if sigs else None
 
 
@@ -66,7 +65,7 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
     if delivery is None:
         log.error("%s: no task instance row", who)
         return "missing"
-    if delivery.state in _FINAL:
+    if delivery.state in FINAL_TASK_STATE_VALUES:
         return f"noop:{delivery.state}"
     if delivery.state == TaskState.MAPPED.value:
         # A second delivery (redelivered after a lost worker): the children still pending

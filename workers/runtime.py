@@ -171,9 +171,10 @@ def runtime() -> WorkerRuntime:
     """This process's runtime; rebuilt in a forked child (connections are not shared)."""
     global _RUNTIME
     if _RUNTIME is None or _RUNTIME.pid != os.getpid():
-        from cluster.celery_app import app
+        from celery import current_app
 
-        settings = getattr(app, "chordflow_settings", None) or Settings.from_env()
+        # The worker's app (cluster/celery_app.py) carries its settings.
+        settings = getattr(current_app, "chordflow_settings", None) or Settings.from_env()
         _RUNTIME = WorkerRuntime(settings)
     return _RUNTIME
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from celery import Celery
 
+from cluster.canvas import ARRIVE_TASK, DAG_CALLBACK_TASK, RUN_TASK
+
 
 def register(app: Celery) -> None:
     """Define chordflow's task types on `app`."""
 
-    @app.task(name="chordflow.run_task_instance", bind=True, acks_late=True, shared=False,
+    @app.task(name=RUN_TASK, bind=True, acks_late=True, shared=False,
               reject_on_worker_lost=True, max_retries=None,
               Request="workers.outcomes:OutcomeRequest")
     def run_task_instance(self, run_pk: int, task_id: str, try_number: int,
@@ -27,7 +29,7 @@ def register(app: Celery) -> None:
             return describe(outcome, ti.error if ti is not None else None)
         return outcome
 
-    @app.task(name="chordflow.arrive", bind=True, acks_late=True, reject_on_worker_lost=True,
+    @app.task(name=ARRIVE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
               shared=False)
     def arrive(self, run_pk: int, task_id: str) -> str:
         """One incoming path of a join finished: launch the join's task if it is ready."""
@@ -35,7 +37,7 @@ def register(app: Celery) -> None:
 
         return arrive_at_join(self.app, run_pk, task_id)
 
-    @app.task(name="chordflow.dag_callback", acks_late=True, shared=False)
+    @app.task(name=DAG_CALLBACK_TASK, acks_late=True, shared=False)
     def dag_callback(run_pk: int, state: str) -> str:
         """Run the DAG's on_success_callback / on_failure_callback for an ended run."""
         from .callbacks import run_dag_callback

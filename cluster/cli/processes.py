@@ -38,24 +38,9 @@ def worker(ctx: click.Context, concurrency: int | None, autoscale: str | None,
     if cluster.settings.embedded:
         raise ConfigError("a worker needs a broker: set CHORDFLOW_BROKER_URL=redis://HOST:6379/0")
     cluster.check_broker()
-    from workers.runners import get_runner
+    from ..celery_app import prepare_worker
 
-    runner = get_runner(cluster.settings)
-    log = logging.getLogger("chordflow.worker")
-    logging.basicConfig(level=loglevel.upper(), format="[%(asctime)s: %(levelname)s] %(message)s")
-    if not runner.isolated:
-        log.warning("runner: process: tasks run inside the worker process, not in containers "
-                    "(set CHORDFLOW_RUNNER=docker or kubernetes for isolation)")
-    else:
-        log.info("runner: %s", runner.name)
-    if runner.name == "docker":
-        from workers.tasks import sweep_orphan_containers_forever
-
-        sweep_orphan_containers_forever(cluster.settings)
-    elif runner.name == "kubernetes":
-        from workers.runners.kubernetes import sweep_orphan_pods_forever
-
-        sweep_orphan_pods_forever(cluster.settings)
+    prepare_worker(cluster.settings, loglevel)
     argv = ["worker", f"--loglevel={loglevel.upper()}", "-E"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")

@@ -101,7 +101,7 @@ def run(ctx: click.Context, target: str, dag_id: str | None, conf_text: str | No
     else:
         dag_id = target
     progress = Progress()
-    from workers.runners import runner_name
+    from ..embedded import runner_name
 
     where = {"docker": "each task in a container", "kubernetes": "each task in a pod",
              "process": "tasks in this process"}[runner_name(cluster.settings)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import AirflowException, UnsupportedFeatureError
+from ..launchers import launcher
 from .base import BaseOperator
 
 
@@ -18,7 +19,8 @@ class DockerOperator(BaseOperator):
       with xcom_all) / force_pull (pull even if the engine has the image) /
       retrieve_output + retrieve_output_path (the XCom is the pickle the command wrote).
     Volumes, mounts, the network and the user are checked against the worker's policy
-    (workers/docker_policy.py) before the container starts.
+    (workers/docker_policy.py) before the container starts; the worker launches it
+    (workers/runners/docker_operator.py), the operator only describes it.
     """
 
     template_fields: Sequence[str] = ("image", "command", "environment", "container_name")
@@ -61,68 +63,8 @@ class DockerOperator(BaseOperator):
                                    "needs retrieve_output_path")
 
     def execute(self, context: dict[str, Any]) -> Any:
-        from workers.containers import labels_for, run_container
-        from workers.docker_policy import DockerPolicy
-        from workers.logs import MASKER, current_writer
-        from workers.runners.docker import client_for
-
-        for value in self.private_environment.values():
-            MASKER.add(value)
-        client = client_for(base_url=self.docker_url) if self.docker_url else client_for()
-        policy = DockerPolicy.from_env()
-        image_user = None
-        if self.user is None and not policy.allow_root:
-            image_user = client.images.get(self.image).attrs.get("Config", {}).get("User", "")
-        policy.check(self.task_id, self.volumes, self.mounts, self.network_mode,
-                     str(self.user) if self.user is not None else None, image_user)
-        options: dict[str, Any] = {
-            "environment": {**self.environment, **self.private_environment},
-            "volumes": [v for v in self.volumes], "mounts": self.mounts,
-            "network_mode": self.network_mode, "working_dir": self.working_dir,
-            "user": str(self.user) if self.user is not None else None,
-            "mem_limit": self.mem_limit, "nano_cpus": int(self.cpus * 1e9),
-            "entrypoint": self.entrypoint, "tty": self.tty, "shm_size": self.shm_size,
-            "name": self.container_name, "security_opt": ["no-new-privileges"],
-        }
-        options = {k: v for k, v in options.items() if v not in (None, [], {})}
-        timeout = self.execution_timeout
-        self._pull_if_needed(client, current_writer())
-        outcome = run_container(
-            client, self.image, self.command, current_writer(), timeout, labels_for(context),
-            keep_lines=self.xcom_all,
-            retrieve=self.retrieve_output_path if self.retrieve_output else None, **options)
-        if outcome.exit_code != 0:
-            raise AirflowException(
-                f"Docker container failed: exit code {outcome.exit_code} ({self.image})")
-        if self.retrieve_output:  # Airflow's way: the file holds a pickle
-            return _unpickle(outcome.retrieved)
-        if not self.do_xcom_push:
-            return None
-        if self.xcom_all:
-            return [line for line in outcome.lines or [] if line.strip()] or None
-        return outcome.last_line or None
-
-    def _pull_if_needed(self, client: Any, writer: Any) -> None:
-        """Pull the image when `force_pull` says so or the engine does not have it."""
-        import docker
-
-        if not self.force_pull:
-            try:
-                client.images.get(self.image)
-                return
-            except docker.errors.ImageNotFound:
-                pass
-        writer.line(f"pulling image {self.image}" + (" (force_pull)" if self.force_pull else ""))
-        try:
-            client.images.pull(self.image)
-        except docker.errors.APIError as exc:
-            raise AirflowException(f"cannot pull image {self.image}: {exc}") from None
-
-
-def _unpickle(data: bytes | None) -> Any:
-    import pickle
-
-    return None if not data else pickle.loads(data)
+        """Run the container on the worker (workers/runners/docker_operator.py)."""
+        return launcher("docker").launch(self, context)
 
 
 AUTO_REMOVE = ("never", "success", "force")

@@ -10,13 +10,14 @@ import enum
 import os
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..errors import AirflowException, AirflowSkipException, UnsupportedFeatureError
+from ..errors import AirflowException, UnsupportedFeatureError
+from ..launchers import launcher
 from .base import BaseOperator
 
 if TYPE_CHECKING:
     from kubernetes.client import models as k8s
 
-    from workers.runners.pods import PodIdentity, PodRequest
+    from ..pod_spec import PodIdentity, PodRequest
 
 __all__ = ["KubernetesPodOperator", "OnFinishAction", "Secret"]
 
@@ -35,6 +36,11 @@ class OnFinishAction(str, enum.Enum):
 
 
 ON_FINISH_ACTIONS = tuple(a.value for a in OnFinishAction)
+
+# The last line the operator's pod prints (cluster/pod_spec.py's XCOM_WRAPPER): the pod's
+# /airflow/xcom/return.json. Only a task's own pod says this; runtime-image tries report
+# through the task API.
+RESULT_MARK = "::chordflow-result:: "
 
 
 class Secret:
@@ -213,7 +219,7 @@ class KubernetesPodOperator(BaseOperator):
         its pod template names one."""
         from kubernetes.client import models as k8s
 
-        from workers.runners.pods import PodRequest, load_pod_template
+        from ..pod_spec import PodRequest, load_pod_template
 
         template = _model(self.full_pod_spec, "V1Pod")
         if template is None and self.pod_template_file:
@@ -260,7 +266,7 @@ class KubernetesPodOperator(BaseOperator):
     def build_pod(self, identity: "PodIdentity", namespace: str | None = None,
                   suffix: str | None = None) -> "k8s.V1Pod":
         """The V1Pod of one try: the arguments plus the try's labels (pure, given `suffix`)."""
-        from workers.runners.pods import build_pod
+        from ..pod_spec import build_pod
 
         return build_pod(self.pod_request(namespace), identity, suffix)
 
@@ -270,42 +276,13 @@ class KubernetesPodOperator(BaseOperator):
             path = os.path.join(os.path.dirname(self.dag.fileloc), path)
         return path
 
-    # -- running it ---------------------------------------------------------------------
+    # -- running it (on the worker: workers/runners/pod_operator.py) ---------------------
     def core_api(self) -> Any:
         """The CoreV1Api for this task: its own arguments, else the worker's settings."""
-        from workers.runners.kubernetes import core_api
-
-        settings = _settings()
-        return core_api(
-            self.in_cluster if self.in_cluster is not None else settings.kubernetes_in_cluster,
-            self.config_file or settings.kubernetes_config_file,
-            self.cluster_context or settings.kubernetes_cluster_context)
+        return launcher("kubernetes").core_api(self)
 
     def execute(self, context: dict[str, Any]) -> Any:
-        from workers.logs import current_writer
-        from workers.runners.kubernetes import installation, run_task_pod
-        from workers.runners.pods import PodIdentity
-
-        identity = PodIdentity.from_context(context, cluster=installation())
-        pod = self.build_pod(identity, namespace=_settings().kubernetes_namespace)
-        outcome = run_task_pod(
-            self.core_api(), pod, context, current_writer(),
-            startup_timeout=self.startup_timeout_seconds, timeout=self.execution_timeout,
-            get_logs=self.get_logs, read_result=self.do_xcom_push,
-            on_finish_action=self.on_finish_action,
-            log_events_on_failure=self.log_events_on_failure)
-        if outcome.ended and not outcome.pod_reason and outcome.exit_code in self.skip_on_exit_code:
-            raise AirflowSkipException(f"pod exited with code {outcome.exit_code} "
-                                       f"(skip_on_exit_code)")
-        if not outcome.succeeded:
-            raise AirflowException(outcome.describe())
-        return outcome.result if self.do_xcom_push else None
-
-
-def _settings() -> Any:
-    from ..config import Settings
-
-    return Settings.from_env()
+        return launcher("kubernetes").launch(self, context)
 
 
 def _env_vars(value: Any) -> Any:
@@ -325,7 +302,7 @@ def _model(value: Any, kind: str) -> Any:
     """A client model as given, or one built from a manifest-style dict."""
     if value is None or not isinstance(value, dict):
         return value
-    from workers.runners.pods import to_model
+    from ..pod_spec import to_model
 
     return to_model(value, kind)
 

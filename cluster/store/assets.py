@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..asset_events import AssetEventRecord
 from ..states import RunState
+from ..timezones import as_utc
 from .db import RUNS_CHANNEL, Store, retrying
 from .models import (Asset, AssetDagCursor, AssetEvent, AssetEventDagRun, Dag, DagRun,
                      utcnow)
@@ -92,7 +93,7 @@ def create_triggered_run(store: Store, dag_id: str, uris: list[str],
             DagRun.dag_id == dag_id, DagRun.state.in_(_ACTIVE)))
         if active >= max_active_runs:
             return None
-        stamps = [_aware(t) for _, _, t in events]
+        stamps = [as_utc(t) for _, _, t in events]
         first, last = min(stamps), max(stamps)
         run = DagRun(dag_id=dag_id, run_id=f"{ASSET_TRIGGERED}__{last.isoformat()}",
                      dag_version_id=dag.latest_version_id, state=RunState.QUEUED.value,
@@ -122,7 +123,7 @@ def _max_event(s: Session) -> int:
 
 
 def _record(row: Any) -> EventRecord:
-    return EventRecord(row.id, row.uri, row.name, row.extra or {}, _aware(row.timestamp),
+    return EventRecord(row.id, row.uri, row.name, row.extra or {}, as_utc(row.timestamp),
                        row.source_dag_id, row.source_task_id, row.source_run_id,
                        row.source_map_index)
 
@@ -159,8 +160,4 @@ def list_assets(store: Store) -> list[tuple[Asset, int, dt.datetime | None]]:
                          .outerjoin(counts, counts.c.asset_id == Asset.id)
                          .order_by(Asset.uri)).all()
         s.expunge_all()
-        return [(a, n, _aware(t) if t else None) for a, n, t in rows]
-
-
-def _aware(when: dt.datetime) -> dt.datetime:
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+        return [(a, n, as_utc(t) if t else None) for a, n, t in rows]

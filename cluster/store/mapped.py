@@ -10,14 +10,13 @@ from typing import Sequence
 
 from sqlalchemy import and_, case, delete, exists, insert, select, update
 
-from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, TaskState
+from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATE_VALUES, TaskState
 from .db import Store, retrying
 from .models import TaskInstance, XCom, utcnow
 
 TI = TaskInstance.__table__
 CHILD = TI.alias("child")
 _CLAIMABLE = [s.value for s in CLAIMABLE_TASK_STATES]
-_FINAL = [s.value for s in FINAL_TASK_STATES]
 
 
 @retrying
@@ -82,7 +81,7 @@ def settle(store: Store, run_pk: int, task_id: str) -> TaskState | None:
     with store.engine.begin() as conn:
         row = conn.execute(update(TI).where(
             TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == -1,
-            TI.c.state == TaskState.MAPPED.value, ~_child_in(_FINAL, negate=True),
+            TI.c.state == TaskState.MAPPED.value, ~_child_in(FINAL_TASK_STATE_VALUES, negate=True),
         ).values(state=_SETTLED_STATE, end_date=now).returning(
             TI.c.state, TI.c.start_date)).first()
         if row is None:
@@ -112,4 +111,4 @@ def settleable(store: Store, run_pks: Sequence[int]) -> list[tuple[int, str]]:
     with store.engine.connect() as conn:
         return [(r[0], r[1]) for r in conn.execute(select(TI.c.run_pk, TI.c.task_id).where(
             TI.c.run_pk.in_(list(run_pks)), TI.c.map_index == -1,
-            TI.c.state == TaskState.MAPPED.value, ~_child_in(_FINAL, negate=True)))]
+            TI.c.state == TaskState.MAPPED.value, ~_child_in(FINAL_TASK_STATE_VALUES, negate=True)))]

@@ -9,13 +9,13 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidInputError, NotFoundError
-from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES, RunState,
-                      TaskState, run_outcome)
+from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATE_VALUES, UNFINISHED_TASK_STATES,
+                      RunState, TaskState, run_outcome)
 from ..serialization import outside_dates
+from ..timezones import as_utc
 from .db import RUNS_CHANNEL, Store, retrying
 from .models import Dag, DagRun, TaskInstance, utcnow
 
-_FINAL = [s.value for s in FINAL_TASK_STATES]
 _UNFINISHED = [s.value for s in UNFINISHED_TASK_STATES]
 
 
@@ -66,7 +66,7 @@ def scheduling_candidates(store: Store) -> list[tuple[str, int, LastRun | None, 
         .where(Dag.is_active.is_(True), Dag.is_paused.is_(False), Dag.schedule.is_not(None),
                Dag.latest_version_id.is_not(None))
     with store.session() as s:
-        return [(d, v, LastRun(_utc(l), _utc(a), _utc(b)) if l is not None else None, n)
+        return [(d, v, LastRun(as_utc(l), as_utc(a), as_utc(b)) if l is not None else None, n)
                 for d, v, l, a, b, n in s.execute(q)]
 
 
@@ -107,7 +107,7 @@ def create_scheduled_runs(store: Store, dag_id: str,
                                   DagRun.data_interval_end).where(
             DagRun.dag_id == dag_id, DagRun.run_type == run_type)
             .order_by(DagRun.logical_date.desc()).limit(1)).first()
-        last = LastRun(*(_utc(v) for v in latest)) if latest is not None else None
+        last = LastRun(*(as_utc(v) for v in latest)) if latest is not None else None
         active = s.scalar(select(func.count()).select_from(DagRun).where(
             DagRun.dag_id == dag_id, DagRun.state.in_(_ACTIVE_RUN_STATES)))
         now = utcnow()
@@ -128,11 +128,6 @@ def existing_run_ids(store: Store, dag_id: str, run_ids: list[str]) -> set[str]:
     with store.session() as s:
         return set(s.scalars(select(DagRun.run_id).where(
             DagRun.dag_id == dag_id, DagRun.run_id.in_(run_ids))))
-
-
-def _utc(when: dt.datetime | None) -> dt.datetime | None:
-    return when.replace(tzinfo=dt.timezone.utc) if when is not None and when.tzinfo is None \
-        else when
 
 
 def queued_runs_by_dag(store: Store, per_dag: int
@@ -188,7 +183,7 @@ def start_run(store: Store, run_pk: int, tasks: list[dict[str, Any]],
             if running >= max_active_runs:
                 return None
         run.state, run.start_date = RunState.RUNNING.value, now
-        logical = _utc(run.logical_date)
+        logical = as_utc(run.logical_date)
         # A task's own start_date / end_date leave it out of runs outside them (not of
         # backfills, as in Airflow): it is skipped from the start.
         outside = {t["task_id"]: outside_dates(t, logical) for t in tasks} \
@@ -311,7 +306,7 @@ def end_run(store: Store, run_pk: int, state: RunState, reason: str) -> list[str
             .values(state=TaskState.FAILED.value, end_date=now, error=reason)
             .returning(TaskInstance.task_id)).scalars())
         conn.execute(update(TaskInstance).where(
-            TaskInstance.run_pk == run_pk, TaskInstance.state.not_in(_FINAL))
+            TaskInstance.run_pk == run_pk, TaskInstance.state.not_in(FINAL_TASK_STATE_VALUES))
             .values(state=TaskState.SKIPPED.value, end_date=now, error=reason))
     return running
 

@@ -10,6 +10,7 @@ from sqlalchemy import (and_, bindparam, case, delete, exists, insert, select, t
                         update)
 from sqlalchemy.exc import IntegrityError
 
+from ..timezones import as_utc  # noqa: F401  (also read as ti_store.as_utc)
 from ..states import (CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES,
                       RunState, TaskState)
 from .db import Compiled, Store, retrying
@@ -17,7 +18,6 @@ from .models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
 
 TI = TaskInstance.__table__
 _CLAIMABLE = [s.value for s in CLAIMABLE_TASK_STATES]
-_FINAL = [s.value for s in FINAL_TASK_STATES]
 _UNFINISHED = [s.value for s in UNFINISHED_TASK_STATES]
 
 
@@ -375,13 +375,6 @@ def mark_queued(store: Store, run_pk: int, task_id: str, map_index: int = -1) ->
             TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
             TI.c.state.in_(_CLAIMABLE)
         ).values(queued_at=utcnow()))
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; they are UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
 
 
 def run_xcoms(store: Store, run_pk: int) -> list[tuple[str, int, str, Any]]:

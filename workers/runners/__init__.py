@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import logging
 
+from cluster import launchers
 from cluster.config import Settings
 from cluster.errors import ConfigError
 
 from .base import Runner
 
 log = logging.getLogger("chordflow.worker")
+
+# Operators that run their own container or pod are launched by these, in the worker
+# (imported on first use: the docker and kubernetes clients are optional).
+launchers.register("docker", "workers.runners.docker_operator")
+launchers.register("kubernetes", "workers.runners.pod_operator")
 
 
 def runner_name(settings: Settings) -> str:

@@ -19,6 +19,8 @@ from kubernetes.client import models as k8s
 
 from cluster.config import Settings
 from cluster.errors import ConfigError
+from cluster.pod_spec import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction,
+                              PodIdentity, PodRequest, build_pod, key_of)
 
 from ..containers import cluster_label
 from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
@@ -27,8 +29,6 @@ from .docker import DAGS_MOUNT
 
 from .pod_launcher import PodLauncher, delete_pod
 from .pod_status import PodError, PodOutcome
-from .pods import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction, PodIdentity,
-                   PodRequest, build_pod, key_of)
 from .process import InWorkerRunner
 
 log = logging.getLogger("chordflow.worker")

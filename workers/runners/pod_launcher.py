@@ -25,11 +25,12 @@ from kubernetes import watch
 from kubernetes.client import models as k8s
 from kubernetes.client.rest import ApiException
 
+from cluster.pod_spec import BASE_CONTAINER, OnFinishAction
+
 from ..containers import RESULT_MARK
 from .pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,
                          PodTerminated, PodTimeout, finished, outcome_of, started,
                          waiting_reason)
-from .pods import BASE_CONTAINER, OnFinishAction
 
 log = logging.getLogger("chordflow.worker")
 

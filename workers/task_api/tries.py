@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from cluster import errors
 from cluster.errors import AirflowException, AirflowRescheduleException, AirflowSkipException
+from cluster.json_values import json_safe
 
 from .grants import Grant
 from .protocol import Signal
@@ -46,7 +47,7 @@ def try_context(dags_folder: Any, context: dict[str, Any]) -> dict[str, Any]:
             if wanted and name in context},
         # a mapped task's child: which one, and its values (set again on the task side)
         "map_index": context.get("map_index", -1),
-        "mapped_values": _jsonable(getattr(task, "_mapped_values", None)),
+        "mapped_values": json_safe(getattr(task, "_mapped_values", None)),
         "rendered": exact_json({f: getattr(task, f, None) for f in task.template_fields}),
     }
 
@@ -115,10 +116,6 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def ended_elsewhere(rt: Any, context: dict[str, Any]) -> str | None:
     """Why a try whose process or container ended without a word was stopped, when it was
     ended elsewhere (cancelled, marked, cleared: its worker's heartbeat, or the orphan
@@ -134,4 +131,3 @@ def ended_elsewhere(rt: Any, context: dict[str, Any]) -> str | None:
                                                                             try_number)]):
         return None
     return "the try was ended elsewhere (run cancelled or timed out, task marked or cleared)"
-

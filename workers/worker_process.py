@@ -1,0 +1,30 @@
+"""A worker process before it consumes: its runner chosen and announced, orphan sweeps
+started (`chordflow worker`)."""
+from __future__ import annotations
+
+import logging
+
+from cluster.config import Settings
+
+from .runners import get_runner
+
+
+def prepare_worker(settings: Settings, loglevel: str) -> None:
+    """Choose the runner (failing loudly if it cannot work), log it, start the sweeps of
+    task containers or pods left behind by killed workers."""
+    runner = get_runner(settings)
+    log = logging.getLogger("chordflow.worker")
+    logging.basicConfig(level=loglevel.upper(), format="[%(asctime)s: %(levelname)s] %(message)s")
+    if not runner.isolated:
+        log.warning("runner: process: tasks run inside the worker process, not in containers "
+                    "(set CHORDFLOW_RUNNER=docker or kubernetes for isolation)")
+    else:
+        log.info("runner: %s", runner.name)
+    if runner.name == "docker":
+        from .tasks import sweep_orphan_containers_forever
+
+        sweep_orphan_containers_forever(settings)
+    elif runner.name == "kubernetes":
+        from .runners.kubernetes import sweep_orphan_pods_forever
+
+        sweep_orphan_pods_forever(settings)
