@@ -16,6 +16,9 @@ from .task_api.task_side import run_try
 
 
 def main() -> int:
+    # Line by line, as the process runner's child writes: print() and logging interleave in
+    # the task log in the order they happened (a pipe would buffer stdout in blocks).
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
     return run_try(TaskApiClient.from_env(), folder)
 

@@ -1,5 +1,6 @@
 """`docker-compose.yml` brings the whole cluster up: two workers, Flower with auth, a real run."""
 import json
+import re
 import shutil
 import subprocess
 import uuid
@@ -117,6 +118,27 @@ def test_movielens_pipeline_on_the_compose_cluster(compose):
         assert "fetched " in logs.stdout and MOVIELENS_PASSWORD not in logs.stdout
     tasks = json.dumps(http_json(url + "/api/tasks", "admin:fl-pass-9"))
     assert "movielens_docker.fetch_ratings" in tasks and MOVIELENS_PASSWORD not in tasks
+
+
+def test_variables_and_connections_reach_tasks_in_their_containers(compose):
+    """The cluster's default path: tasks in containers read a Variable and a Connection
+    (Python and Jinja) through the task API, the password masked in the log."""
+    run, _, _ = compose
+    password = "wh-" + uuid.uuid4().hex[:10]
+    for command in (("variables", "set", "greeting", "hello"),
+                    ("connections", "add", "warehouse", "--conn-uri",
+                     f"postgres://etl:{password}@warehouse:5432/sales")):
+        done = run("exec", "-T", "scheduler", "chordflow", *command)
+        assert done.returncode == 0, done.stdout + done.stderr
+    done = run("exec", "-T", "scheduler", "chordflow", "trigger", "example_settings", "--wait")
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_pk = re.search(r"run (\d+) \(example_settings", done.stdout).group(1)
+    logs = {task: run("exec", "-T", "scheduler", "chordflow", "tasks", "logs", run_pk,
+                      task).stdout for task in ("describe", "templated")}
+    assert "with the docker runner" in logs["describe"], logs
+    assert "hello from warehouse:5432/sales as etl (password ***)" in logs["describe"], logs
+    assert "hello again, warehouse" in logs["templated"], logs
+    assert password not in "".join(logs.values())
 
 
 def test_flower_grows_and_shrinks_a_worker_pool(compose):
