@@ -185,6 +185,21 @@ class _TaskFactory:
         return self._with(ExternalPythonOperator)
 
     @property
+    def sensor(self) -> Callable:
+        from ..sensors.python import DecoratedSensorOperator
+
+        with_sensor = self._with(DecoratedSensorOperator)
+
+        def deco(python_callable: Callable | None = None, **kwargs: Any) -> Any:
+            # Airflow's sensor_task fixes multiple_outputs=False: one return value
+            if "multiple_outputs" in kwargs:
+                raise TypeError("@task.sensor does not take multiple_outputs: a sensor's "
+                                "return value is its PokeReturnValue's xcom_value")
+            return with_sensor(python_callable, multiple_outputs=False, **kwargs)
+
+        return deco
+
+    @property
     def bash(self) -> Callable:
         from .bash import _BashDecoratedOperator
 
