@@ -89,7 +89,7 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
     if dag.task_group_dict:  # only then, so DAGs without groups keep their digest
         out["task_groups"] = {
             gid: {"roots": sorted(t.task_id for t in group.get_roots()),
-                  "tooltip": group.tooltip}
+                  "tasks": sorted(group.iter_task_ids()), "tooltip": group.tooltip}
             for gid, group in dag.task_group_dict.items()}
     if getattr(dag, "max_active_tasks", None):
         out["max_active_tasks"] = dag.max_active_tasks

@@ -60,7 +60,6 @@ GAPS = {
     "tutorial_taskflow_api_virtualenv.py": "@task.virtualenv(serializer='dill')",
     "example_branch_operator.py": "BranchExternalPythonOperator",
     "example_branch_operator_decorator.py": "@task.branch_external_python",
-    "example_external_task_marker_dag.py": "ExternalTaskSensor(allowed_states=['skipped'])",
     "example_sensors.py": "deferrable sensors",
 }
 # file -> the run state it is written to reach
