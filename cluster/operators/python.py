@@ -200,6 +200,18 @@ class _TaskFactory:
         return deco
 
     @property
+    def branch_virtualenv(self) -> Callable:
+        from .virtualenv import BranchPythonVirtualenvOperator
+
+        return self._with(BranchPythonVirtualenvOperator)
+
+    @property
+    def branch_external_python(self) -> Callable:
+        from .virtualenv import BranchExternalPythonOperator
+
+        return self._with(BranchExternalPythonOperator)
+
+    @property
     def bash(self) -> Callable:
         from .bash import _BashDecoratedOperator
 

@@ -58,8 +58,6 @@ GAPS = {
     "example_time_delta_sensor_async.py": "deferrable sensors",
     "example_external_task_parent_deferrable.py": "deferrable sensors",
     "tutorial_taskflow_api_virtualenv.py": "@task.virtualenv(serializer='dill')",
-    "example_branch_operator.py": "BranchExternalPythonOperator",
-    "example_branch_operator_decorator.py": "@task.branch_external_python",
     "example_sensors.py": "deferrable sensors",
 }
 # file -> the run state it is written to reach
