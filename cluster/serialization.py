@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from . import params as param_values
-from . import mapping
+from . import mapping, setup_teardown
 from .compiler import Plan, compile_plan
 from .dag import DAG
 from .json_values import json_safe
@@ -50,6 +50,7 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        tasks[-1].update(setup_teardown.spec_fields(dag, task))  # only what is set
         if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
             tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
         # Only when set, so that DAGs without them keep their digest.

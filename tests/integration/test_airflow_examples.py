@@ -54,7 +54,6 @@ GAPS = {
     "example_asset_partition.py": "asset partitions",
     "example_assets.py": "AssetOrTimeSchedule", "example_outlet_event_extra.py": "Metadata (outlet events)",
     "example_dynamic_task_mapping.py": "mapped task groups",
-    "example_setup_teardown.py": "setup/teardown", "example_setup_teardown_taskflow.py": "setup/teardown",
     "example_retry_policy.py": "retry policies (Airflow 3.3)",
     "example_time_delta_sensor_async.py": "deferrable sensors",
     "example_external_task_parent_deferrable.py": "deferrable sensors",
@@ -66,7 +65,9 @@ RUNS = {"process": {"example_simplest_dag.py": "success", "example_xcom.py": "su
                     "example_branch_labels.py": "success",
                     "example_short_circuit_operator.py": "success",
                     "tutorial_taskflow_api.py": "success", "example_failed_dag.py": "failed",
-                    "example_sensor_decorator.py": "success"},
+                    "example_sensor_decorator.py": "success",
+                    "example_setup_teardown.py": "success",
+                    "example_setup_teardown_taskflow.py": "success"},
         "docker": {"example_xcom.py": "success", "tutorial_taskflow_api.py": "success"}}
 
 

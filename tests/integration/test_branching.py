@@ -78,7 +78,9 @@ def test_every_trigger_rule_against_success_failure_and_skip(br):
         "all_skipped": "skipped", "one_success": "success", "one_failed": "success",
         "one_done": "success", "none_failed": "upstream_failed",
         "none_failed_min_one_success": "upstream_failed", "none_skipped": "skipped",
-        "always": "success"}
+        "always": "success",
+        # a teardown's rule: with no setup upstream it runs once all are done, as in Airflow
+        "all_done_setup_success": "success"}
     assert {k[2:]: v for k, v in s.items() if k.startswith("r_")} == expected
     ran = {m for m in marks(br, "branching.txt") if m.startswith("r_")}
     assert ran == {f"r_{k}" for k, v in expected.items() if v == "success"}
