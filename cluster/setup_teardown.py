@@ -257,3 +257,55 @@ def group_leaves(tasks: list["BaseOperator"]) -> Iterator["BaseOperator"]:
             yield task
         else:
             yield from first_work(task)
+
+
+def cleared_with(tasks: Iterable[dict[str, Any]], matched: Iterable[str], downstream: bool,
+                 upstream: bool) -> set[str]:
+    """What clearing `matched` clears too because of setups and teardowns, as Airflow's
+    partial_subset does: a work task brings its relevant setups and their teardowns (all
+    upstream setups' teardowns with `upstream`), a setup its teardowns."""
+    tasks = list(tasks)
+    index = {t["task_id"]: t for t in tasks}
+    below: dict[str, list[str]] = {tid: [] for tid in index}
+    for t in tasks:
+        for u in t["upstream"]:
+            below[u].append(t["task_id"])
+
+    def reach(start: str, edges: Any) -> set[str]:
+        seen: set[str] = set()
+        todo = list(edges(start))
+        while todo:
+            tid = todo.pop()
+            if tid not in seen:
+                seen.add(tid)
+                todo.extend(edges(tid))
+        return seen
+
+    def ups(tid: str) -> list[str]:
+        return index[tid]["upstream"]
+
+    def downs(tid: str) -> list[str]:
+        return below[tid]
+
+    def teardowns_of(tid: str) -> set[str]:
+        return {d for d in below[tid] if index[d].get("teardown") and d != tid}
+
+    out: set[str] = set()
+    for tid in matched:
+        task = index[tid]
+        if task.get("setup") and not downstream:
+            out |= teardowns_of(tid)
+        above = reach(tid, ups)
+        if upstream:
+            for up in above:
+                if index[up].get("setup"):
+                    out |= teardowns_of(up) - {tid}
+        elif not task.get("setup"):
+            teardowns_below = {d for d in reach(tid, downs) if index[d].get("teardown")}
+            for up in above:
+                if not index[up].get("setup"):
+                    continue
+                own = teardowns_of(up)
+                if not own or own & teardowns_below:
+                    out |= {up} | (own - {tid})
+    return out

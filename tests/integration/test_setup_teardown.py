@@ -32,13 +32,16 @@ build("st_setup_fails", setup_cmd="exit 1")
 '''
 
 
-def run(tmp_path, dag_id):
+def cli(tmp_path, dag_id, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
     env.update({"CHORDFLOW_HOME": str(tmp_path / dag_id), "CHORDFLOW_RUNNER": "process",
                 "CHORDFLOW_DAGS_FOLDER": str(tmp_path), "PYTHONPATH": str(ROOT)})
-    done = subprocess.run([sys.executable, "-m", "cluster.cli", "run", "--dag-id", dag_id,
-                           str(tmp_path / "st.py")], cwd=tmp_path, env=env,
+    return subprocess.run([sys.executable, "-m", "cluster.cli", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+def run(tmp_path, dag_id):
+    done = cli(tmp_path, dag_id, "run", "--dag-id", dag_id, str(tmp_path / "st.py"))
     lines = done.stdout.splitlines()
     states = {line.split()[0]: line.split()[1] for line in lines
               if line.split()[:1] and line.split()[0] in ("s", "w", "t")}
@@ -58,3 +61,12 @@ def test_setup_teardown_states(tmp_path, dag_id, tasks, run_state):
     assert states == tasks, done.stdout + done.stderr
     assert f": {run_state} in " in last, done.stdout
     assert done.returncode == (0 if run_state == "success" else 1)
+
+
+def test_clearing_the_work_clears_its_setup_and_teardown(tmp_path):
+    (tmp_path / "st.py").write_text(DAGS)
+    done, states, _ = run(tmp_path, "st_work_fails")
+    assert states["w"] == "failed", done.stdout + done.stderr
+    cleared = cli(tmp_path, "st_work_fails", "tasks", "clear", "1", "--task", "^w$", "--wait")
+    assert "cleared 3 task(s): s, w, t" in cleared.stdout, cleared.stdout + cleared.stderr
+    assert cleared.stdout.strip().endswith("run 1: failed")

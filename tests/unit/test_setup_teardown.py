@@ -179,3 +179,29 @@ def test_airflow_names():
         from airflow.decorators import setup as old_setup, teardown as old_teardown
         from airflow.sdk import setup as sdk_setup, teardown as sdk_teardown
     assert old_setup is sdk_setup is setup and old_teardown is sdk_teardown is teardown
+
+
+def test_clearing_work_clears_its_setups_and_teardowns():
+    from cluster.setup_teardown import cleared_with
+
+    with DAG("d", start_date=START, schedule=None) as dag:
+        s = EmptyOperator(task_id="s").as_setup()
+        w = EmptyOperator(task_id="w")
+        t = EmptyOperator(task_id="t").as_teardown(setups=s)
+        other = EmptyOperator(task_id="other_setup").as_setup()
+        done = EmptyOperator(task_id="other_teardown").as_teardown(setups=other)
+        other >> done >> s  # a setup whose teardown is not below w: not relevant to it
+        s >> w >> t
+        plain = EmptyOperator(task_id="plain")
+        s >> plain
+    tasks = serialize_dag(dag)["tasks"]
+    # the example's words: clear task_2, and task_1 (its setup) and task_3 (its teardown)
+    assert cleared_with(tasks, ["w"], downstream=False, upstream=False) == {"s", "t"}
+    # a setup brings its teardowns; a teardown alone brings nothing
+    assert cleared_with(tasks, ["s"], downstream=False, upstream=False) == {"t"}
+    assert cleared_with(tasks, ["t"], downstream=False, upstream=False) == set()
+    # with upstream, every upstream setup's teardowns come along
+    assert cleared_with(tasks, ["w"], downstream=False, upstream=True) == {
+        "t", "other_teardown"}
+    # a setup whose teardowns are not below the task is not one it runs in the scope of
+    assert cleared_with(tasks, ["plain"], downstream=False, upstream=False) == set()
