@@ -29,6 +29,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         except ValueError:
             relative = fileloc
     tasks = []
+    # scopes are only computed for DAGs with setups or teardowns: the search is quadratic
+    with_setups = any(t.is_setup or t.is_teardown for t in dag.task_dict.values())
     for task_id in order:
         task = dag.task_dict[task_id]
         tasks.append({
@@ -50,7 +52,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
-        tasks[-1].update(setup_teardown.spec_fields(dag, task))  # only what is set
+        if with_setups:  # only what is set, so other DAGs keep their digest
+            tasks[-1].update(setup_teardown.spec_fields(dag, task))
         if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
             tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
         # Only when set, so that DAGs without them keep their digest.
