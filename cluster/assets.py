@@ -47,10 +47,16 @@ class Asset(BaseAsset):
 
     def __init__(self, name: str | None = None, uri: str | None = None, *,
                  group: str | None = None, extra: dict[str, Any] | None = None,
-                 watchers: Any = None) -> None:
+                 watchers: Any = None, access_control: Any = None) -> None:
         if watchers:
             raise DagDefinitionError("Asset(watchers=...) is not supported by chordflow "
                                      "(there is no triggerer)")
+        if access_control is not None:
+            # Airflow 3.3 filters asset events by the producing and consuming DAGs' teams
+            # (multi-team mode); chordflow DAGs belong to no team, so it could mean nothing
+            raise DagDefinitionError("Asset(access_control=...) is not supported by chordflow "
+                                     "(it filters asset events by team in Airflow's multi-team "
+                                     "mode; chordflow has no teams)")
         if name is None and uri is None:
             raise DagDefinitionError(f"{type(self).__name__} needs a name or a uri")
         self.name = _text("name", name if name is not None else uri)

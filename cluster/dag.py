@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from .errors import (DagCycleError, DagDefinitionError, DuplicateTaskIdError,
                      UnsupportedFeatureError)
 from . import params as param_values
+from . import setup_teardown
 from .dag_schedule import DagScheduleMethods
 from .schedules import check_schedule
 from .timetables import Timetable
@@ -188,6 +189,7 @@ class DAG(DagScheduleMethods):
             raise DuplicateTaskIdError(
                 f"DAG {self.dag_id!r}: task id {task.task_id!r} is already a task group's id")
         self.task_dict[task.task_id] = task
+        setup_teardown.note_task(task)
 
     def get_task(self, task_id: str) -> "BaseOperator":
         try:
@@ -220,6 +222,7 @@ class DAG(DagScheduleMethods):
                 raise DagDefinitionError(
                     f"DAG {self.dag_id!r}: fail_stop needs every task's trigger rule to be "
                     f"all_success; task {task.task_id!r} has {task.trigger_rule}")
+        setup_teardown.check(self)
         self.topological_order()
 
 

@@ -253,9 +253,8 @@ class Scheduler:
             data = dag_store.version_data(self.store, run.dag_version_id)
             spec = data["_index"][task_id]
             run_states = states.get(run_pk, {})
-            if not trigger_rules.ready(spec["trigger_rule"], {
-                    u: run_states.get(u, ("none",))[0] for u in spec["upstream"]},
-                    spec["upstream"]):
+            if not trigger_rules.spec_ready(spec, {
+                    u: run_states.get(u, ("none",))[0] for u in trigger_rules.watched(spec)}):
                 continue
             if (run_pk, task_id, map_index) in lost:
                 continue

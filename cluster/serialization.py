@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from . import params as param_values
-from . import mapping
+from . import mapping, setup_teardown
 from .compiler import Plan, compile_plan
 from .dag import DAG
 from .json_values import json_safe
@@ -29,6 +29,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         except ValueError:
             relative = fileloc
     tasks = []
+    # scopes are only computed for DAGs with setups or teardowns: the search is quadratic
+    with_setups = any(t.is_setup or t.is_teardown for t in dag.task_dict.values())
     for task_id in order:
         task = dag.task_dict[task_id]
         tasks.append({
@@ -50,6 +52,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
             "skips": _skip_kind(task),
             "callbacks": sorted(n for n in _CALLBACKS if getattr(task, n, None)),
         })
+        if with_setups:  # only what is set, so other DAGs keep their digest
+            tasks[-1].update(setup_teardown.spec_fields(dag, task))
         if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
             tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
         # Only when set, so that DAGs without them keep their digest.
@@ -89,7 +93,7 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
     if dag.task_group_dict:  # only then, so DAGs without groups keep their digest
         out["task_groups"] = {
             gid: {"roots": sorted(t.task_id for t in group.get_roots()),
-                  "tooltip": group.tooltip}
+                  "tasks": sorted(group.iter_task_ids()), "tooltip": group.tooltip}
             for gid, group in dag.task_group_dict.items()}
     if getattr(dag, "max_active_tasks", None):
         out["max_active_tasks"] = dag.max_active_tasks

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from celery import Celery
 
+from . import setup_teardown
 from .config import Settings
 from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from .marker_clearing import follow_markers
@@ -237,9 +238,12 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
     chosen = {t["task_id"] for t in data["tasks"] if pattern is None or pattern.search(t["task_id"])}
     if not chosen:
         raise NotFoundError(f"no task of {run.dag_id} matches {task_regex!r}")
+    # as in Airflow, a work task's setups and teardowns are cleared with it
+    also = setup_teardown.cleared_with(data["tasks"], sorted(chosen), downstream, upstream)
     for wanted, edges in ((downstream, downstream_map(data)), (upstream, upstream_map(data))):
         if wanted:
             chosen |= _reachable(chosen, edges)
+    chosen |= also
     cluster.check_broker()
     ops_store.clear(cluster.store, run.id, {t: data["_index"][t].get("retries", 0) for t in chosen})
     # The whole canvas again: tasks not cleared are final, so their deliveries are no-ops

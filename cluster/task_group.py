@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .dag import DAG, check_id, current_dag
 from .errors import DagDefinitionError, DuplicateTaskIdError, UnsupportedFeatureError
+from .setup_teardown import group_leaves
 
 if TYPE_CHECKING:
     from .operators.base import BaseOperator
@@ -130,9 +131,13 @@ class TaskGroup:
         return [t for t in self.iter_tasks() if not (t.upstream_task_ids & inside)]
 
     def get_leaves(self) -> list["BaseOperator"]:
-        """The group's tasks with no downstream inside the group."""
-        inside = set(self.iter_task_ids())
-        return [t for t in self.iter_tasks() if not (t.downstream_task_ids & inside)]
+        """The group's tasks with no downstream inside the group; a teardown is not one,
+        the last work task before it is (as in Airflow)."""
+        leaves: list["BaseOperator"] = []
+        for task in group_leaves(list(self.iter_tasks())):
+            if task not in leaves:
+                leaves.append(task)
+        return leaves
 
     @property
     def roots(self) -> list["BaseOperator"]:

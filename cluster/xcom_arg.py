@@ -36,6 +36,23 @@ class XComArg:
         self.operator.__rlshift__(other)
         return self
 
+    # setup/teardown: marks the task behind this value (cluster/setup_teardown.py)
+    def as_setup(self) -> "XComArg":
+        self.operator.as_setup()
+        return self
+
+    def as_teardown(self, *, setups: Any = None,
+                    on_failure_fail_dagrun: bool | None = None) -> "XComArg":
+        self.operator.as_teardown(setups=setups, on_failure_fail_dagrun=on_failure_fail_dagrun)
+        return self
+
+    def __enter__(self) -> "XComArg":
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.operator.__exit__(*exc)
+
     def resolve(self, context: dict[str, Any]) -> Any:
         return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
 

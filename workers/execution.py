@@ -75,14 +75,15 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
         spec.get("max_active_tis_per_dagrun"), data.get("max_active_tasks"))
     limited = bool(limits)
     if spec["trigger_rule"] == trigger_rules.TriggerRule.ALL_SUCCESS and not limited \
-            and not spec.get("depends_on_past"):
+            and not spec.get("depends_on_past") and not spec.get("setup_scope"):
         # The common case in one round trip; anything else is decided below.
         claimed = ti_store.claim_if_upstreams_succeeded(
             rt.store, run, task_id, try_number, spec["upstream"], rt.hostname, rt.pid,
             map_index)
         if claimed is not None:
             return _run_claimed(celery_task, rt, data, spec, claimed, try_number, map_index)
-    delivery = ti_store.load_delivery(rt.store, run_pk, task_id, spec["upstream"], map_index)
+    delivery = ti_store.load_delivery(rt.store, run_pk, task_id, trigger_rules.watched(spec),
+                                      map_index)
     who = f"{data['dag_id']}.{task_id} run={run_pk} try={try_number}"
     if delivery is None:
         log.error("%s: no task instance row", who)
@@ -92,11 +93,10 @@ def _deliver(celery_task: Any, rt: WorkerRuntime, run: Any, data: dict[str, Any]
         return f"noop:{delivery.state}"
     if delivery.run_state != RunState.RUNNING.value:
         return f"noop:run-{delivery.run_state}"
-    if not trigger_rules.ready(spec["trigger_rule"], delivery.upstream_states, spec["upstream"]):
+    if not trigger_rules.spec_ready(spec, delivery.upstream_states):
         log.debug("%s: early delivery, upstreams not final", who)
         return "noop:early"
-    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], trigger_rules.final_states(
-        delivery.upstream_states, spec["upstream"]))
+    verdict, reason = trigger_rules.spec_verdict(spec, delivery.upstream_states)
     if verdict is not None:
         _settle(celery_task.app, rt, data, run_pk, task_id, map_index, verdict, reason, who)
         return verdict.value
@@ -347,8 +347,8 @@ def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
     version_id = rt.run_version(run_pk)
     data = dag_store.version_data(rt.store, version_id)
     spec = data["_index"][task_id]
-    states = ti_store.upstream_states(rt.store, run_pk, spec["upstream"])
-    if not trigger_rules.ready(spec["trigger_rule"], states, spec["upstream"]):
+    states = ti_store.upstream_states(rt.store, run_pk, trigger_rules.watched(spec))
+    if not trigger_rules.spec_ready(spec, states):
         return "waiting"
     if not ti_store.fire_join(rt.store, run_pk, task_id):
         return "already-fired"

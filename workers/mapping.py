@@ -61,7 +61,7 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
     then hand its place in the canvas to its children (never returns after replacing)."""
     task_id = spec["task_id"]
     who = f"{data['dag_id']}.{task_id} run={run_pk}"
-    delivery = ti_store.load_delivery(rt.store, run_pk, task_id, spec["upstream"])
+    delivery = ti_store.load_delivery(rt.store, run_pk, task_id, trigger_rules.watched(spec))
     if delivery is None:
         log.error("%s: no task instance row", who)
         return "missing"
@@ -77,10 +77,9 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
         raise celery_task.replace(again)
     if delivery.run_state != RunState.RUNNING.value:
         return f"noop:run-{delivery.run_state}"
-    if not trigger_rules.ready(spec["trigger_rule"], delivery.upstream_states, spec["upstream"]):
+    if not trigger_rules.spec_ready(spec, delivery.upstream_states):
         return "noop:early"
-    verdict, reason = trigger_rules.verdict(spec["trigger_rule"], trigger_rules.final_states(
-        delivery.upstream_states, spec["upstream"]))
+    verdict, reason = trigger_rules.spec_verdict(spec, delivery.upstream_states)
     if verdict is not None:
         return _settle_unexpanded(rt, data, run_pk, task_id, try_number, verdict, reason)
     task = rt.dag(data).get_task(task_id)

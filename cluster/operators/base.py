@@ -13,6 +13,7 @@ from .. import params as param_values
 from ..assets import outlet_assets
 from ..dag import DAG, check_id, current_dag
 from ..errors import DagDefinitionError, UnsupportedFeatureError
+from ..setup_teardown import SetupTeardownMixin
 from ..task_group import TaskGroup, current_group, group_default_args
 from ..trigger_rules import TriggerRule
 from ..xcom_arg import XComArg
@@ -58,7 +59,7 @@ def _apply_default_args(init: Callable) -> Callable:
     return wrapper
 
 
-class BaseOperator:
+class BaseOperator(SetupTeardownMixin):
     """A task of a DAG. Subclasses implement `execute(context)`.
 
     Parameters:

@@ -89,6 +89,11 @@ class _TaskDecorator:
 
     operator_class: type[BaseOperator] = PythonOperator
 
+    # set by `@setup` / `@teardown` (Airflow's setup_task / teardown_task)
+    is_setup = False
+    is_teardown = False
+    on_failure_fail_dagrun = False
+
     def __init__(self, fn: Callable, operator_class: type[BaseOperator] | None = None,
                  **operator_kwargs: Any) -> None:
         functools.update_wrapper(self, fn)
@@ -98,11 +103,19 @@ class _TaskDecorator:
         self.operator_kwargs = operator_kwargs
 
     def override(self, **kwargs: Any) -> "_TaskDecorator":
-        return _TaskDecorator(self.function, self.operator_class,
+        copy = _TaskDecorator(self.function, self.operator_class,
                               **{**self.operator_kwargs, **kwargs})
+        copy.is_setup, copy.is_teardown = self.is_setup, self.is_teardown
+        copy.on_failure_fail_dagrun = self.on_failure_fail_dagrun
+        return copy
 
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
-        return XComArg(self._operator(list(args), kwargs))
+        operator = self._operator(list(args), kwargs)
+        if self.is_setup:
+            operator.as_setup()
+        if self.is_teardown:
+            operator.as_teardown(on_failure_fail_dagrun=self.on_failure_fail_dagrun)
+        return XComArg(operator)
 
     def partial(self, **kwargs: Any) -> "TaskFlowPartial":
         """Dynamic task mapping: fix these arguments of the function, `.expand(...)` the rest."""
@@ -185,6 +198,33 @@ class _TaskFactory:
         return self._with(ExternalPythonOperator)
 
     @property
+    def sensor(self) -> Callable:
+        from ..sensors.python import DecoratedSensorOperator
+
+        with_sensor = self._with(DecoratedSensorOperator)
+
+        def deco(python_callable: Callable | None = None, **kwargs: Any) -> Any:
+            # Airflow's sensor_task fixes multiple_outputs=False: one return value
+            if "multiple_outputs" in kwargs:
+                raise TypeError("@task.sensor does not take multiple_outputs: a sensor's "
+                                "return value is its PokeReturnValue's xcom_value")
+            return with_sensor(python_callable, multiple_outputs=False, **kwargs)
+
+        return deco
+
+    @property
+    def branch_virtualenv(self) -> Callable:
+        from .virtualenv import BranchPythonVirtualenvOperator
+
+        return self._with(BranchPythonVirtualenvOperator)
+
+    @property
+    def branch_external_python(self) -> Callable:
+        from .virtualenv import BranchExternalPythonOperator
+
+        return self._with(BranchExternalPythonOperator)
+
+    @property
     def bash(self) -> Callable:
         from .bash import _BashDecoratedOperator
 
@@ -192,3 +232,30 @@ class _TaskFactory:
 
 
 task = _TaskFactory()
+
+
+def setup(func: Callable) -> Any:
+    """`@setup`: the task is a setup (a plain function becomes a `@task` first)."""
+    decorated = _as_task(func, "setup")
+    decorated.is_setup = True
+    return decorated
+
+
+def teardown(_func: Callable | None = None, *, on_failure_fail_dagrun: bool = False) -> Any:
+    """`@teardown` / `@teardown(on_failure_fail_dagrun=True)`: the task is a teardown."""
+    def mark(func: Callable) -> Any:
+        decorated = _as_task(func, "teardown")
+        decorated.is_teardown = True
+        decorated.on_failure_fail_dagrun = bool(on_failure_fail_dagrun)
+        return decorated
+
+    return mark if _func is None else mark(_func)
+
+
+def _as_task(func: Callable, what: str) -> "_TaskDecorator":
+    if isinstance(func, _TaskDecorator):
+        return func
+    if inspect.isfunction(func):
+        return _TaskDecorator(func)
+    raise TypeError(f"@{what} marks a function or a @task, not {func!r} (task groups cannot "
+                    "be marked as setup or teardown)")

@@ -205,6 +205,22 @@ class ExternalPythonOperator(_ExternalInterpreterOperator):
         return self.python
 
 
+class BranchPythonVirtualenvOperator(PythonVirtualenvOperator):
+    """A PythonVirtualenvOperator whose callable, run in the virtualenv, returns the
+    downstream task id(s) or task group id(s) to follow; every other direct downstream
+    task is skipped (Airflow's operator; `@task.branch_virtualenv`)."""
+
+    branches = True
+
+
+class BranchExternalPythonOperator(ExternalPythonOperator):
+    """An ExternalPythonOperator whose callable, run by the `python` interpreter, returns
+    the downstream task id(s) or task group id(s) to follow; every other direct
+    downstream task is skipped (Airflow's operator; `@task.branch_external_python`)."""
+
+    branches = True
+
+
 def callable_source(fn: Callable) -> str:
     """The function's own source, dedented, without its decorators."""
     try:
@@ -236,4 +252,5 @@ def _stream(command: list[str], cwd: str | None = None) -> int:
             sys.stdout.flush()
 
 
-__all__ = ["ExternalPythonOperator", "PythonVirtualenvOperator"]
+__all__ = ["BranchExternalPythonOperator", "BranchPythonVirtualenvOperator",
+           "ExternalPythonOperator", "PythonVirtualenvOperator"]

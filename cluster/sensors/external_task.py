@@ -36,6 +36,9 @@ class ExternalTaskSensor(BaseSensorOperator):
     Parameters:
       external_dag_id: the DAG to wait for (templated).
       external_task_id / external_task_ids: the task(s) to wait for; none: the whole run.
+      external_task_group_id: wait for the tasks of this task group instead (templated):
+        done when all of them are in an allowed state; failed or skipped only when all
+        of them are in a failed or skipped state, as in Airflow.
       allowed_states: states that end the wait (task states, or run states without tasks).
       failed_states: states that fail the sensor (skip it when `soft_fail`).
       skipped_states: states that skip the sensor.
@@ -46,7 +49,8 @@ class ExternalTaskSensor(BaseSensorOperator):
       (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
     """
 
-    template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "external_task_ids")
+    template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "external_task_ids",
+                                      "external_task_group_id")
     ui_color = "#4db7db"
     # It reads the metastore, which a task container has no credentials for: it runs in
     # the worker even with a container runner.
@@ -58,6 +62,7 @@ class ExternalTaskSensor(BaseSensorOperator):
         external_dag_id: str,
         external_task_id: str | None = None,
         external_task_ids: Iterable[str] | None = None,
+        external_task_group_id: str | None = None,
         allowed_states: Iterable[str] | None = None,
         failed_states: Iterable[str] | None = None,
         skipped_states: Iterable[str] | None = None,
@@ -79,7 +84,11 @@ class ExternalTaskSensor(BaseSensorOperator):
             list(external_task_ids) if external_task_ids is not None else None
         if task_ids is not None and (not task_ids or len(set(task_ids)) != len(task_ids)):
             raise DagDefinitionError(f"{name}: external_task_ids must be distinct and not empty")
-        known = {s.value for s in (TaskState if task_ids is not None else RunState)}
+        if external_task_group_id is not None and task_ids is not None:
+            raise DagDefinitionError(f"{name}: give external_task_id(s) or "
+                                     "external_task_group_id, not both")
+        by_task = task_ids is not None or external_task_group_id is not None
+        known = {s.value for s in (TaskState if by_task else RunState)}
         allowed = list(allowed_states or [TaskState.SUCCESS.value])
         failed, skipped = list(failed_states or []), list(skipped_states or [])
         unknown = sorted(set(allowed + failed + skipped) - known)
@@ -93,6 +102,7 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.external_dag_id = external_dag_id
         self.external_task_id = external_task_id
         self.external_task_ids = list(external_task_ids) if external_task_ids is not None else None
+        self.external_task_group_id = external_task_group_id
         self.allowed_states, self.failed_states, self.skipped_states = allowed, failed, skipped
         self.execution_delta = execution_delta
         self.execution_date_fn = execution_date_fn
@@ -124,10 +134,10 @@ class ExternalTaskSensor(BaseSensorOperator):
     def poke(self, context: dict[str, Any]) -> bool:
         """Look the other run(s) up: fail or skip on a failed or skipped state, else done
         once every instance looked at is in an allowed state."""
-        from ..store.external import external_states, missing_tasks
+        from ..store.external import external_states, has_task_group, missing_tasks
 
         store = metastore()
-        task_ids = self.task_ids()
+        task_ids, group = self.task_ids(), self.external_task_group_id
         if self.check_existence and not self._existence_checked:
             missing = missing_tasks(store, self.external_dag_id, task_ids or ())
             if missing is None:
@@ -135,13 +145,20 @@ class ExternalTaskSensor(BaseSensorOperator):
             if missing:
                 raise AirflowException(f"The external task(s) {', '.join(missing)} in DAG "
                                        f"{self.external_dag_id} do not exist.")
+            if group is not None and not has_task_group(store, self.external_dag_id, group):
+                raise AirflowException(f"The external task group '{group}' in DAG "
+                                       f"'{self.external_dag_id}' does not exist.")
             self._existence_checked = True
-        what = f"DAG {self.external_dag_id}" if task_ids is None else \
-            f"task(s) {', '.join(task_ids)} of DAG {self.external_dag_id}"
+        what = f"DAG {self.external_dag_id}" if task_ids is None and group is None else \
+            f"task group '{group}' of DAG {self.external_dag_id}" if group is not None else \
+            f"task(s) {', '.join(task_ids or ())} of DAG {self.external_dag_id}"
         done = True
         for date in self.logical_dates(context):
             print(f"{self.task_id}: poking for {what} at {date.isoformat()}")
-            found = external_states(store, self.external_dag_id, date, task_ids)
+            found = external_states(store, self.external_dag_id, date, task_ids, group)
+            if group is not None:
+                done = self._group_done(found, what, date) and done
+                continue
             states, complete = _states_of(found, task_ids)
             if any(s in self.failed_states for s in states):
                 raise AirflowFailException(f"The external {what} at {date.isoformat()} "
@@ -151,6 +168,18 @@ class ExternalTaskSensor(BaseSensorOperator):
                                            f"was skipped (states: {', '.join(states)}).")
             done = done and complete and all(s in self.allowed_states for s in states)
         return done
+
+    def _group_done(self, found: dict[str, list[str]] | str | None, what: str,
+                    date: dt.datetime) -> bool:
+        """A group counts as in a set of states when it has instances and all of them are
+        (Airflow's `_get_count_by_matched_states`)."""
+        states, _ = _states_of(found, None)
+        seen = f"{what} at {date.isoformat()} (states: {', '.join(states)})"
+        if states and all(s in self.failed_states for s in states):
+            raise AirflowFailException(f"The external {seen} failed.")
+        if states and all(s in self.skipped_states for s in states):
+            raise AirflowSkipException(f"The external {seen} was skipped.")
+        return bool(states) and all(s in self.allowed_states for s in states)
 
 
 def _states_of(found: dict[str, list[str]] | str | None,

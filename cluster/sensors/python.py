@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ..operators.python import callable_args, context_kwargs
+from ..xcom_arg import iter_xcom_args, resolve_xcom_args
 from .base import BaseSensorOperator, PokeReturnValue
 
 
@@ -43,4 +44,26 @@ class PythonSensor(BaseSensorOperator):
         return result if isinstance(result, PokeReturnValue) else bool(result)
 
 
-__all__ = ["PythonSensor"]
+class DecoratedSensorOperator(PythonSensor):
+    """`@task.sensor`: the decorated function is the poke. It returns a bool, or a
+    PokeReturnValue whose `xcom_value` becomes the task's return value once done; its
+    arguments may be XComArgs of upstream tasks, resolved at each poke.
+    """
+
+    template_fields: Sequence[str] = ("op_args", "op_kwargs")
+    custom_operator_name = "@task.sensor"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
+            arg.operator >> self
+
+    def poke(self, context: dict[str, Any]) -> bool | PokeReturnValue:
+        args = resolve_xcom_args(self.op_args, context)
+        kwargs = resolve_xcom_args(self.op_kwargs, context)
+        result = self.python_callable(
+            *args, **context_kwargs(self.python_callable, context, kwargs))
+        return result if isinstance(result, PokeReturnValue) else bool(result)
+
+
+__all__ = ["DecoratedSensorOperator", "PythonSensor"]

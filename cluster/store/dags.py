@@ -6,6 +6,7 @@ from typing import Any, Iterable
 from sqlalchemy import delete, select
 
 from ..serialization import closers, priority_weights
+from ..setup_teardown import effective_leaves
 from .db import Store
 from .models import Dag, DagVersion, ImportErrorRecord, utcnow
 
@@ -97,7 +98,8 @@ def version_data(store: Store, version_id: int) -> dict[str, Any]:
             data = row.data
         data["_index"] = {t["task_id"]: t for t in data["tasks"]}
         # Only a leaf's end can close a run: a task with downstreams ends before them.
-        data["_leaves"] = set(data["_index"]) - {u for t in data["tasks"] for u in t["upstream"]}
+        # A teardown is not one unless it fails the run (on_failure_fail_dagrun).
+        data["_leaves"] = effective_leaves(data["tasks"])
         # ...and an upstream of a task that does not wait for all of its upstreams.
         data["_closers"] = closers(data)
         for task_id, weight in priority_weights(data).items():

@@ -78,7 +78,9 @@ def test_every_trigger_rule_against_success_failure_and_skip(br):
         "all_skipped": "skipped", "one_success": "success", "one_failed": "success",
         "one_done": "success", "none_failed": "upstream_failed",
         "none_failed_min_one_success": "upstream_failed", "none_skipped": "skipped",
-        "always": "success"}
+        "always": "success",
+        # a teardown's rule: with no setup upstream it runs once all are done, as in Airflow
+        "all_done_setup_success": "success"}
     assert {k[2:]: v for k, v in s.items() if k.startswith("r_")} == expected
     ran = {m for m in marks(br, "branching.txt") if m.startswith("r_")}
     assert ran == {f"r_{k}" for k, v in expected.items() if v == "success"}
@@ -96,3 +98,50 @@ def test_callbacks_and_fail_without_retries(br):
     assert "task_success flaky str" in got
     assert "task_failure hard AirflowFailException" in got
     assert "dag_failure b_callbacks str" in got and not any(m.startswith("dag_success") for m in got)
+
+
+EXTERNAL_BRANCH_DAG = '''
+import sys
+import pendulum
+from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import BranchExternalPythonOperator
+
+
+def choose():
+    return "right"
+
+
+with DAG("b_external", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+    b = BranchExternalPythonOperator(task_id="choose", python=sys.executable,
+                                     python_callable=choose)
+    b >> [EmptyOperator(task_id="left"), EmptyOperator(task_id="right")]
+
+    @task.branch_external_python(python=sys.executable)
+    def deco():
+        return ["x"]
+
+    deco() >> [EmptyOperator(task_id="x"), EmptyOperator(task_id="y")]
+'''
+
+
+def test_branch_from_an_external_interpreter_in_embedded_mode(tmp_path):
+    """The other interpreter's return value picks the branch (operator and decorator)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "b_external.py").write_text(EXTERNAL_BRANCH_DAG)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
+    env.update({"CHORDFLOW_HOME": str(tmp_path / "state"), "CHORDFLOW_RUNNER": "process",
+                "CHORDFLOW_DAGS_FOLDER": str(tmp_path), "PYTHONPATH": str(root)})
+    done = subprocess.run([sys.executable, "-m", "cluster.cli", "run",
+                           str(tmp_path / "b_external.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines()
+             if line.split()[:1] and line.split()[0] in ("choose", "left", "right", "deco",
+                                                          "x", "y") and "[" not in line}
+    assert table == {"choose": "success", "left": "skipped", "right": "success",
+                     "deco": "success", "x": "success", "y": "skipped"}, done.stdout

@@ -25,6 +25,9 @@ def test_names_and_uris():
             Asset(bad)
     with pytest.raises(DagDefinitionError, match="watchers"):
         Asset("w", watchers=["x"])
+    # Airflow's team filter of asset events: refused by name, never accepted and ignored
+    with pytest.raises(DagDefinitionError, match="access_control.*no teams"):
+        Asset("t", access_control=object())
 
 
 def test_conditions_combine_with_and_or():

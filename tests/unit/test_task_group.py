@@ -51,7 +51,9 @@ def test_group_edges_are_leaves_to_roots_and_compile_exactly():
                         "g2.p": ["g1.y", "g1.z"], "g2.q": ["g2.p"], "end": ["g2.q"]}
     plan = compile_plan(dag.upstream_map())
     assert plan.series_parallel and not plan.joins
-    assert serialize_dag(dag)["task_groups"]["g2"] == {"roots": ["g2.p"], "tooltip": ""}
+    groups = serialize_dag(dag)["task_groups"]
+    assert groups["g2"] == {"roots": ["g2.p"], "tasks": ["g2.p", "g2.q"], "tooltip": ""}
+    assert groups["g1"]["tasks"] == ["g1.x", "g1.y", "g1.z"]
 
 
 def test_chain_and_lists_accept_groups():
