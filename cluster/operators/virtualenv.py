@@ -44,6 +44,10 @@ with open(sys.argv[2], "w") as fh:
     fh.write(text)
 '''
 
+# Where the process runner's tries keep virtualenvs (the worker's home; a try's environment
+# holds no chordflow setting, so the runner names this one path).
+VENV_CACHE_ENV = "CHORDFLOW_VENV_CACHE"
+
 
 class _ExternalInterpreterOperator(PythonOperator):
     """Runs the callable's source, not the function object, in `_interpreter()`."""
@@ -155,8 +159,8 @@ class PythonVirtualenvOperator(_ExternalInterpreterOperator):
             "system_site_packages": self.system_site_packages,
             "pip": self.pip_install_options, "index_urls": self.index_urls,
         }, sort_keys=True).encode()).hexdigest()[:20]
-        root = Path(self.venv_cache_path or Path(os.environ.get(
-            "CHORDFLOW_HOME", Path.home() / ".chordflow")) / "venvs")
+        root = Path(self.venv_cache_path or os.environ.get(VENV_CACHE_ENV) or Path(
+            os.environ.get("CHORDFLOW_HOME", Path.home() / ".chordflow")) / "venvs")
         root.mkdir(parents=True, exist_ok=True)
         venv = root / key
         python = venv / "bin" / "python"

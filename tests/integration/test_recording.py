@@ -70,6 +70,10 @@ class _RefusedLog:
 
 
 def test_a_failing_log_flush_does_not_stop_the_heartbeat(cluster_env):
+    # This test plays the scheduler and the worker itself: the module's processes would
+    # start and run its run first.
+    for proc in cluster_env.procs:
+        proc.stop()
     settings = Settings.from_env(cluster_env.env)
     store = Store(settings.database_url)
     sync_dags(store, settings.dags_folder / "recording.py", settings.dags_folder, settings)

@@ -107,10 +107,11 @@ def test_the_try_environment_holds_no_worker_setting_or_secret(api_run):
     chordflow = sorted(k for k in env if k.startswith(("CHORDFLOW_", "AIRFLOW_")))
     allowed = {"CHORDFLOW_TASK_API", "CHORDFLOW_TASK_TOKEN"}
     if c.runner == "process":
-        allowed |= {"CHORDFLOW_TEST_OUT"}
+        allowed |= {"CHORDFLOW_TEST_OUT", "CHORDFLOW_VENV_CACHE"}  # a path for virtualenvs
     else:
         allowed |= {"CHORDFLOW_DAGS_FOLDER"}  # the runtime image's own, a path
-    assert set(chordflow) <= allowed and allowed - {"CHORDFLOW_TEST_OUT"} <= set(chordflow), env
+    assert set(chordflow) <= allowed, env
+    assert allowed - {"CHORDFLOW_TEST_OUT", "CHORDFLOW_VENV_CACHE"} <= set(chordflow), env
     text = json.dumps(env)
     db_password = urlsplit(c.env["CHORDFLOW_DATABASE_URL"]).path  # the database's name
     for secret in (c.env["CHORDFLOW_DATABASE_URL"], c.env["CHORDFLOW_BROKER_URL"], KEY,

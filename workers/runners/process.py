@@ -24,6 +24,7 @@ from typing import Any
 
 from cluster.context_var import use_context
 from cluster.errors import AirflowException
+from cluster.operators.virtualenv import VENV_CACHE_ENV
 
 from ..cancellation import TaskCancelled
 from ..isolation import task_environment
@@ -74,7 +75,8 @@ class ProcessRunner:
         address = api.unix_address()
         env = task_environment(rt.settings)
         with granted(api, rt.settings.dags_folder, context, timeout) as grant:
-            env.update({ADDRESS_ENV: address, TOKEN_ENV: grant.token})
+            env.update({ADDRESS_ENV: address, TOKEN_ENV: grant.token,
+                        VENV_CACHE_ENV: str(rt.settings.home / "venvs")})
             child = _Child.fork(operator, context, env, rt)
             child.start_reading(log)
             key = try_key(context)
