@@ -114,6 +114,22 @@ class ClusterUnderTest:
 
         return Cluster.open(Settings.from_env(self.env))
 
+    def run_dag(self, dag_id: str, *extra: str, timeout: float = 120):
+        """`trigger DAG --wait` (plus `extra`): the CLI's result, the finished run, its task
+        instances by task id and its XComs by (task id, key)."""
+        from cluster import services
+        from cluster.store import tasks as ti_store
+
+        done = self.cli("trigger", dag_id, "--wait", *extra, timeout=timeout)
+        handle = self.cluster()
+        try:
+            run = services.list_runs(handle, dag_id, limit=1)[0]
+            run, tis = services.run_details(handle, run.id)
+            xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
+        finally:
+            handle.close()
+        return done, run, {t.task_id: t for t in tis}, xcoms
+
     def stop(self) -> None:
         for proc in reversed(self.procs):
             proc.stop()

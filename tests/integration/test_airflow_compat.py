@@ -4,7 +4,6 @@ import json
 import pytest
 
 from cluster import services
-from cluster.store import tasks as ti_store
 from tests.servers import ok
 
 AF_DAGS = ["af_classic_etl", "af_taskflow_params", "af_sdk_style", "af_sdk_with_block",
@@ -20,16 +19,10 @@ def af_cluster(cluster_env):
 
 def run_dag(c, dag_id, *extra):
     """Trigger with --wait; the finished run, its task states and its XComs."""
-    ok(c.cli("trigger", dag_id, "--wait", *extra))
-    handle = c.cluster()
-    try:
-        run = services.list_runs(handle, dag_id, limit=1)[0]
-        run, tis = services.run_details(handle, run.id)
-        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
-    finally:
-        handle.close()
+    done, run, tis, xcoms = c.run_dag(dag_id, *extra)
+    ok(done)
     assert run.state == "success"
-    return run, {t.task_id: t.state for t in tis}, xcoms
+    return run, {t: ti.state for t, ti in tis.items()}, xcoms
 
 
 def task_log(c, run, task_id):

@@ -2,8 +2,6 @@
 docker runner (the cluster's default): every try in a runtime container."""
 import pytest
 
-from cluster import services
-from cluster.store import tasks as ti_store
 from tests.conftest import RUNTIME_IMAGE as IMAGE
 from tests.servers import docker_client
 
@@ -17,15 +15,7 @@ def in_docker(cluster_env):
 
 
 def run_dag(c, dag_id, *extra):
-    done = c.cli("trigger", dag_id, "--wait", *extra, timeout=300)
-    handle = c.cluster()
-    try:
-        run = services.list_runs(handle, dag_id, limit=1)[0]
-        run, tis = services.run_details(handle, run.id)
-        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
-    finally:
-        handle.close()
-    return done, run, {t.task_id: t for t in tis}, xcoms
+    return c.run_dag(dag_id, *extra, timeout=300)
 
 
 def test_task_groups_in_containers(in_docker):

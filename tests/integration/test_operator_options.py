@@ -1,8 +1,6 @@
 """BashOperator options, template files for Python tasks and `.output`, through the CLI."""
 import pytest
 
-from cluster import services
-from cluster.store import tasks as ti_store
 from tests.servers import ok
 
 
@@ -14,15 +12,7 @@ def ops(cluster_env):
 
 
 def run_dag(c, dag_id, *extra):
-    done = c.cli("trigger", dag_id, "--wait", *extra)
-    handle = c.cluster()
-    try:
-        run = services.list_runs(handle, dag_id, limit=1)[0]
-        run, tis = services.run_details(handle, run.id)
-        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
-    finally:
-        handle.close()
-    return done, run, {t.task_id: t for t in tis}, xcoms
+    return c.run_dag(dag_id, *extra)
 
 
 def test_bash_operator_options(ops):

@@ -4,8 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from cluster import services
-from cluster.store import tasks as ti_store
 from tests.servers import ok
 
 
@@ -17,15 +15,9 @@ def groups(cluster_env):
 
 
 def run_dag(c, dag_id, *extra):
-    ok(c.cli("trigger", dag_id, "--wait", *extra))
-    handle = c.cluster()
-    try:
-        run = services.list_runs(handle, dag_id, limit=1)[0]
-        run, tis = services.run_details(handle, run.id)
-        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
-    finally:
-        handle.close()
-    return run, {t.task_id: (t.state, t.try_number) for t in tis}, xcoms
+    done, run, tis, xcoms = c.run_dag(dag_id, *extra)
+    ok(done)
+    return run, {t: (ti.state, ti.try_number) for t, ti in tis.items()}, xcoms
 
 
 def marks(c):

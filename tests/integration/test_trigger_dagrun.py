@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from cluster import services
-from cluster.store import tasks as ti_store
 from tests.servers import ok
 
 
@@ -16,15 +15,7 @@ def trg(cluster_env):
 
 
 def trigger(c, dag_id, conf):
-    done = c.cli("trigger", dag_id, "--wait", "--conf", conf)
-    handle = c.cluster()
-    try:
-        run = services.list_runs(handle, dag_id, limit=1)[0]
-        run, tis = services.run_details(handle, run.id)
-        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
-    finally:
-        handle.close()
-    return done, run, {t.task_id: t for t in tis}, xcoms
+    return c.run_dag(dag_id, "--conf", conf)
 
 
 def child_run(c, run_id):

@@ -3,8 +3,6 @@ import sys
 
 import pytest
 
-from cluster import services
-from cluster.store import tasks as ti_store
 from tests.servers import ok
 
 
@@ -16,15 +14,7 @@ def venvs(cluster_env):
 
 
 def run_dag(c, dag_id, *extra):
-    done = c.cli("trigger", dag_id, "--wait", *extra, timeout=600)
-    handle = c.cluster()
-    try:
-        run = services.list_runs(handle, dag_id, limit=1)[0]
-        run, tis = services.run_details(handle, run.id)
-        xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
-    finally:
-        handle.close()
-    return done, run, {t.task_id: t for t in tis}, xcoms
+    return c.run_dag(dag_id, *extra, timeout=600)
 
 
 def test_callables_run_in_a_cached_virtualenv_and_an_external_python(venvs):
