@@ -9,7 +9,7 @@ import os
 import signal
 from typing import Any, Iterator
 
-from cluster import errors
+from cluster import airflow_exceptions
 from cluster.errors import AirflowException, AirflowRescheduleException, AirflowSkipException
 from cluster.json_values import json_safe
 
@@ -85,7 +85,7 @@ class TryFailed(AirflowException):
         """The exception as the try raised it, for callbacks' `context["exception"]`, when
         its class is one of Airflow's or a built-in one; else this failure itself."""
         name, _, message = self.error.partition(": ")
-        cls = getattr(errors, name, None) or getattr(builtins, name, None)
+        cls = getattr(airflow_exceptions, name, None) or getattr(builtins, name, None)
         if isinstance(cls, type) and issubclass(cls, Exception):
             try:
                 return cls(message)
