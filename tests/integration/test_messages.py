@@ -69,7 +69,7 @@ class Recorder:
     def __init__(self, url):
         self.client = redis_lib.Redis.from_url(url)
         self.writes = []
-        self._stop = threading.Event()
+        self._sentinel = "recorder-stop-" + uuid.uuid4().hex
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._listen, daemon=True)
         self._thread.start()
@@ -79,16 +79,18 @@ class Recorder:
         with self.client.monitor() as monitor:
             self._ready.set()
             for command in monitor.listen():
-                if self._stop.is_set():
+                if self._sentinel in command["command"]:
                     return
                 parts = command["command"].split(" ", 1)
                 if parts[0].upper() in _WRITES and len(parts) > 1:
                     self.writes.append((parts[0].upper(), parts[1]))
 
     def stop(self):
-        self._stop.set()
-        self.client.ping()  # one more command ends the listener's wait
+        """MONITOR reports commands in the order Redis ran them: every write sent before
+        this sentinel is recorded before the listener sees it and returns."""
+        self.client.echo(self._sentinel)
         self._thread.join(10)
+        assert not self._thread.is_alive(), "the MONITOR listener never saw its sentinel"
 
     def holding(self, value):
         return [(cmd, args[:120]) for cmd, args in self.writes
