@@ -2,6 +2,9 @@
 or catch them (`airflow.exceptions`, `airflow.sdk.exceptions`)."""
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from .errors import (AirflowException, AirflowFailException, AirflowNotFoundException,
                      AirflowRescheduleException, AirflowSensorTimeout, AirflowSkipException,
                      DagCycleError, DuplicateTaskIdError)
@@ -40,17 +43,31 @@ class DownstreamTasksSkipped(AirflowException):
         self.tasks = tasks
 
 
-class TaskDeferred(AirflowException):
-    """Deferral to a trigger: chordflow has no triggerer, so deferring fails the task."""
+class TaskDeferred(BaseException):
+    """An operator defers to a trigger (`self.defer(...)`): the try waits for the trigger's
+    first event, then resumes in `method_name(context, event=..., **kwargs)`.
 
-    def __init__(self, *, trigger: object = None, method_name: str = "", **_: object) -> None:
-        super().__init__("deferrable operators are not supported by chordflow: use the "
-                         "operator with deferrable=False (sensors: mode='reschedule')")
-        self.trigger, self.method_name = trigger, method_name
+    A BaseException, as in Airflow, so a task's `except Exception` does not swallow it.
+    """
+
+    def __init__(self, *, trigger: Any, method_name: str, kwargs: dict[str, Any] | None = None,
+                 timeout: dt.timedelta | float | None = None) -> None:
+        super().__init__()
+        self.trigger, self.method_name, self.kwargs = trigger, method_name, kwargs
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+            timeout = dt.timedelta(seconds=timeout)
+        self.timeout: dt.timedelta | None = timeout
+
+    def __repr__(self) -> str:
+        return f"<TaskDeferred trigger={self.trigger!r} method={self.method_name}>"
 
 
 class TaskDeferralError(AirflowException):
-    """A deferral failed."""
+    """A deferral failed: its trigger failed or ended without an event."""
+
+
+class TaskDeferralTimeout(AirflowException):
+    """A deferred task's trigger gave no event within the deferral's timeout."""
 
 
 class DagNotFound(AirflowNotFoundException):
@@ -86,7 +103,7 @@ __all__ = [
     "AirflowRescheduleException", "AirflowSensorTimeout", "AirflowSkipException",
     "ParamValidationError", "AirflowConfigException", "AirflowBadRequest",
     "AirflowTaskTimeout", "AirflowTaskTerminated", "AirflowOptionalProviderFeatureException",
-    "XComNotFound", "DownstreamTasksSkipped", "TaskDeferred", "TaskDeferralError",
+    "XComNotFound", "DownstreamTasksSkipped", "TaskDeferred", "TaskDeferralError", "TaskDeferralTimeout",
     "DagNotFound", "DagRunNotFound", "TaskNotFound", "AirflowProviderDeprecationWarning",
     "RemovedInAirflow3Warning", "AirflowDagCycleException", "DuplicateTaskIdFound",
 ]

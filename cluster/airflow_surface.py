@@ -79,7 +79,17 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.utils.log": (),
     "airflow.utils.log.logging_mixin": (_UTILS + ":LoggingMixin",),
     "airflow.triggers": (),
-    "airflow.triggers.base": (_UTILS + ":BaseTrigger,BaseEventTrigger,TriggerEvent",),
+    "airflow.triggers.base": (_UTILS + ":BaseTrigger,BaseEventTrigger,TriggerEvent",
+                              "cluster.deferral:TaskSuccessEvent,TaskFailedEvent,TaskSkippedEvent"),
+    "airflow.triggers.temporal": ("cluster.triggers:DateTimeTrigger,TimeDeltaTrigger",),
+    "airflow.triggers.file": ("cluster.triggers:FileTrigger,FileDeleteTrigger",),
+    "airflow.providers.standard.triggers": (),
+    "airflow.providers.standard.triggers.temporal": ("cluster.triggers:DateTimeTrigger,"
+                                                     "TimeDeltaTrigger",),
+    "airflow.providers.standard.triggers.file": ("cluster.triggers:FileTrigger,"
+                                                 "FileDeleteTrigger",),
+    "airflow.sensors.time_sensor_async": ("cluster.sensors.time_delta:TimeSensorAsync",),
+    "airflow.sensors.date_time_sensor": ("cluster.sensors.time_delta",),
     "airflow.decorators": ("cluster.operators.python:task",),
     "airflow.operators.python": ("cluster.context_var",),
     # Airflow 1.x names that Airflow 2 keeps as deprecated aliases

@@ -2,7 +2,7 @@
 
 `apply_defaults` (a no-op since Airflow 2), `LoggingMixin`, `merge_dicts`, `chain_linear`,
 `get_parsing_context`, the `timezone` functions, `NOTSET`, and the trigger base classes
-(deferring itself is refused: chordflow has no triggerer).
+(a deferred try runs its trigger itself: cluster/deferral.py).
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import pendulum
 
-from .airflow_exceptions import TaskDeferred
 from .datetimes import to_pendulum
 from .operators.base import _tasks_of
 
@@ -105,17 +104,30 @@ NOTSET = ArgNotSet()
 
 
 class BaseTrigger(LoggingMixin):
-    """Airflow's trigger base class; an operator that defers to one fails (no triggerer)."""
+    """Airflow's trigger base class: `run()` is an async generator of TriggerEvents.
+
+    chordflow runs a deferred task's trigger in the try itself (cluster/deferral.py).
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement serialize()")
 
     async def run(self) -> Any:
-        raise TaskDeferred(trigger=self)
+        raise NotImplementedError(f"{type(self).__name__} does not implement run()")
         yield  # pragma: no cover - an async generator, as Airflow's
+
+    async def cleanup(self) -> None:
+        """Called once the trigger's run is over."""
+
+    def __repr__(self) -> str:
+        try:
+            path, kwargs = self.serialize()
+        except NotImplementedError:
+            return f"<{type(self).__name__}>"
+        return f"<{path.rpartition('.')[2]} {kwargs}>"
 
 
 BaseEventTrigger = BaseTrigger

@@ -10,8 +10,10 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .. import params as param_values
+from ..airflow_exceptions import TaskDeferred
 from ..assets import outlet_assets
 from ..dag import DAG, check_id, current_dag
+from ..deferral import default_resume
 from ..errors import DagDefinitionError, UnsupportedFeatureError
 from ..setup_teardown import SetupTeardownMixin
 from ..task_group import TaskGroup, current_group, group_default_args
@@ -225,6 +227,18 @@ class BaseOperator(SetupTeardownMixin):
 
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
+
+    def defer(self, *, trigger: Any, method_name: str, kwargs: dict[str, Any] | None = None,
+              timeout: dt.timedelta | float | None = None) -> None:
+        """Wait for `trigger`'s first event, then go on in `method_name(context, event=...)`
+        (cluster/deferral.py: the try waits itself, there is no triggerer)."""
+        raise TaskDeferred(trigger=trigger, method_name=method_name, kwargs=kwargs,
+                           timeout=timeout)
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None,
+                         context: dict[str, Any]) -> Any:
+        """Go on after a deferral: `next_method(context, **next_kwargs)`, as in Airflow."""
+        return default_resume(self, next_method, next_kwargs, context)
 
     def on_kill(self) -> None:
         """Called when the try is stopped while it runs (cancelled, timed out, cleared):

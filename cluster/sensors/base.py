@@ -5,8 +5,10 @@ import datetime as dt
 import time
 from typing import Any, Callable
 
-from ..errors import (AirflowFailException, AirflowRescheduleException, AirflowSensorTimeout,
-                      AirflowSkipException, DagDefinitionError)
+from ..airflow_exceptions import TaskDeferralError, TaskDeferralTimeout
+from ..errors import (AirflowException, AirflowFailException, AirflowRescheduleException,
+                      AirflowSensorTimeout, AirflowSkipException, DagDefinitionError,
+                      UnsupportedFeatureError)
 from ..operators.base import BaseOperator
 
 MODES = ("poke", "reschedule")
@@ -111,6 +113,24 @@ class BaseSensorOperator(BaseOperator):
             print(f"{self.task_id}: not yet (poke {pokes}); next poke in {wait:g}s")
             self.sleep(wait)
 
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None,
+                         context: dict[str, Any]) -> Any:
+        """After a deferral, as in Airflow: a trigger that timed out fails the sensor with
+        AirflowSensorTimeout, and `soft_fail` turns that or an error into a skip."""
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except TaskDeferralTimeout as exc:
+            if self.soft_fail:
+                raise AirflowSkipException(f"{self.task_id}: {exc} (soft_fail)") from exc
+            raise AirflowSensorTimeout(f"{self.task_id}: the trigger did not fire within the "
+                                       f"timeout of {self.timeout:g}s") from exc
+        except (AirflowSkipException, AirflowRescheduleException):
+            raise
+        except (AirflowException, TaskDeferralError) as exc:
+            if self.soft_fail:
+                raise AirflowSkipException(f"{self.task_id}: {exc} (soft_fail)") from exc
+            raise
+
     def _execute_reschedule(self, context: dict[str, Any]) -> Any:
         now = dt.datetime.now(dt.timezone.utc)
         ti = context.get("ti")
@@ -150,6 +170,15 @@ class BaseSensorOperator(BaseOperator):
         if self.soft_fail:
             raise AirflowSkipException(f"{message} (soft_fail)")
         raise AirflowSensorTimeout(message)
+
+
+def refuse_trigger_start(name: str, start_from_trigger: bool, trigger_kwargs: Any) -> None:
+    """`start_from_trigger` starts a task in Airflow's triggerer, which chordflow lacks."""
+    if start_from_trigger or trigger_kwargs:
+        raise UnsupportedFeatureError(
+            f"{name}: start_from_trigger / trigger_kwargs are not supported by chordflow (they "
+            "start the task in Airflow's triggerer); deferrable=True waits for the trigger "
+            "in the try")
 
 
 def _xcom_value(done: bool | PokeReturnValue) -> Any:

@@ -10,6 +10,7 @@ from ..errors import (AirflowException, AirflowFailException, AirflowSkipExcepti
 from ..operators.python import context_kwargs
 from ..states import RunState, TaskState
 from ..store import Store
+from ..triggers import PokeTrigger
 from .base import BaseSensorOperator
 
 _STORES: dict[str, Store] = {}
@@ -46,6 +47,9 @@ class ExternalTaskSensor(BaseSensorOperator):
       execution_date_fn: `fn(logical_date, context)` (or asking for context names) returning
         the other run's logical date, or a list of them.
       check_existence: fail at once when the DAG or one of the tasks does not exist.
+      deferrable: defer to a trigger that looks the other run up every `poll_interval`
+        seconds (the try waits for it; the sensor's `timeout` bounds the wait).
+      poll_interval: seconds between look-ups in deferrable mode (2 by default).
       (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
     """
 
@@ -69,6 +73,8 @@ class ExternalTaskSensor(BaseSensorOperator):
         execution_delta: dt.timedelta | None = None,
         execution_date_fn: Callable[..., Any] | None = None,
         check_existence: bool = False,
+        deferrable: bool = False,
+        poll_interval: float = 2.0,
         **kwargs: Any,
     ) -> None:
         name = f"ExternalTaskSensor({kwargs.get('task_id')!r})"
@@ -108,6 +114,26 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.execution_date_fn = execution_date_fn
         self.check_existence = check_existence
         self._existence_checked = False
+        self.deferrable = bool(deferrable)
+        if isinstance(poll_interval, bool) or not isinstance(poll_interval, (int, float)) \
+                or poll_interval <= 0:
+            raise DagDefinitionError(f"{name}: poll_interval must be a positive number of "
+                                     f"seconds, got {poll_interval!r}")
+        self.poll_interval = float(poll_interval)
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        self.defer(trigger=PokeTrigger(lambda: self._poke(context), self.poll_interval,
+                                       {"status": "success"}),
+                   method_name="execute_complete", timeout=self.timeout)
+
+    def execute_complete(self, context: dict[str, Any], event: Any = None) -> None:
+        """The trigger's event: the other run reached an allowed state."""
+        if not event or event.get("status") != "success":
+            raise AirflowException(f"{self.task_id}: unexpected event from the trigger: "
+                                   f"{event!r}")
+        print(f"{self.task_id}: the external DAG {self.external_dag_id} is done")
 
     def task_ids(self) -> list[str] | None:
         """The (rendered) task ids to wait for; None to wait for the whole run."""

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 from ..errors import AirflowNotFoundException
 from ..hooks import BaseHook
+from ..errors import AirflowException
+from ..triggers import FileTrigger
 from .base import BaseSensorOperator
 
 
@@ -19,6 +21,7 @@ class FileSensor(BaseSensorOperator):
       fs_conn_id: a connection whose extra `path` is the base of a relative `filepath`;
         when the connection is not defined there is no base path.
       recursive: `**` in the pattern matches any number of directories.
+      deferrable: after a first poke, defer to a FileTrigger instead of poking.
       (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
     """
 
@@ -26,8 +29,9 @@ class FileSensor(BaseSensorOperator):
     ui_color = "#91818a"
 
     def __init__(self, *, filepath: str | os.PathLike, fs_conn_id: str = "fs_default",
-                 recursive: bool = False, **kwargs: Any) -> None:
+                 recursive: bool = False, deferrable: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.deferrable = bool(deferrable)
         self.filepath = os.fspath(filepath)
         self.fs_conn_id = fs_conn_id
         self.recursive = recursive
@@ -39,6 +43,20 @@ class FileSensor(BaseSensorOperator):
         except AirflowNotFoundException:
             return ""
         return str(conn.extra_dejson.get("path") or "")
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        if not self.poke(context):
+            self.defer(trigger=FileTrigger(filepath=os.path.join(self.base_path(), self.filepath),
+                                           recursive=self.recursive,
+                                           poke_interval=self.poke_interval),
+                       method_name="execute_complete", timeout=self.timeout)
+
+    def execute_complete(self, context: dict[str, Any], event: bool | None = None) -> None:
+        if not event:
+            raise AirflowException(f"{self.task_id} task failed as {self.filepath} not found.")
+        print(f"{self.task_id}: completed successfully as {self.filepath} was found")
 
     def poke(self, context: dict[str, Any]) -> bool:
         """True when a match is a file, or a directory holding a file."""

@@ -6,7 +6,8 @@ from typing import Any, Sequence
 
 from ..errors import AirflowException, DagDefinitionError
 from ..timezones import zone_name
-from .base import BaseSensorOperator
+from ..triggers import DateTimeTrigger
+from .base import BaseSensorOperator, refuse_trigger_start
 
 
 def _utcnow() -> dt.datetime:
@@ -19,22 +20,51 @@ class TimeDeltaSensor(BaseSensorOperator):
     Parameters:
       delta: how long after `data_interval_end` (the logical date when the run has no
         interval) to wait.
+      deferrable: defer to a DateTimeTrigger instead of poking (the try waits for it).
+      end_from_trigger: with `deferrable`, the trigger ends the task (no resume).
       (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
     """
 
-    def __init__(self, *, delta: dt.timedelta, **kwargs: Any) -> None:
+    def __init__(self, *, delta: dt.timedelta, deferrable: bool = False,
+                 end_from_trigger: bool = False, **kwargs: Any) -> None:
         if not isinstance(delta, dt.timedelta):
             raise DagDefinitionError(f"TimeDeltaSensor({kwargs.get('task_id')!r}): delta must "
                                      f"be a timedelta, got {delta!r}")
         super().__init__(**kwargs)
         self.delta = delta
+        self.deferrable = bool(deferrable)
+        self.end_from_trigger = bool(end_from_trigger)
+
+    def target(self, context: dict[str, Any]) -> dt.datetime:
+        base = context.get("data_interval_end") or context["logical_date"]
+        return base + self.delta
 
     def poke(self, context: dict[str, Any]) -> bool:
         """True when now is at or past the interval's end plus `delta`."""
-        base = context.get("data_interval_end") or context["logical_date"]
-        target = base + self.delta
+        target = self.target(context)
         print(f"{self.task_id}: checking whether it is {target.isoformat()} yet")
         return _utcnow() >= target
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        target = self.target(context)
+        if _utcnow() > target:
+            return True
+        self.defer(trigger=DateTimeTrigger(moment=target, end_from_trigger=self.end_from_trigger),
+                   method_name="execute_complete", timeout=self.timeout)
+
+    def execute_complete(self, context: dict[str, Any], event: Any = None) -> None:
+        return None
+
+
+class TimeDeltaSensorAsync(TimeDeltaSensor):
+    """Airflow's deprecated name for `TimeDeltaSensor(deferrable=True)`."""
+
+    def __init__(self, *, delta: dt.timedelta, end_from_trigger: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(delta=delta, deferrable=True, end_from_trigger=end_from_trigger,
+                         **kwargs)
 
 
 class TimeSensor(BaseSensorOperator):
@@ -44,15 +74,36 @@ class TimeSensor(BaseSensorOperator):
     Parameters:
       target_time: the time of day to wait for (a `datetime.time`; one with a tzinfo is
         read in that zone instead).
+      deferrable: defer to a DateTimeTrigger at that time of today instead of poking.
+      end_from_trigger: with `deferrable`, the trigger ends the task (no resume).
       (and BaseSensorOperator's poke_interval, timeout, mode, soft_fail...)
     """
 
-    def __init__(self, *, target_time: dt.time, **kwargs: Any) -> None:
+    def __init__(self, *, target_time: dt.time, deferrable: bool = False,
+                 start_from_trigger: bool = False, end_from_trigger: bool = False,
+                 trigger_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        name = f"{type(self).__name__}({kwargs.get('task_id')!r})"
         if not isinstance(target_time, dt.time):
-            raise DagDefinitionError(f"TimeSensor({kwargs.get('task_id')!r}): target_time "
-                                     f"must be a datetime.time, got {target_time!r}")
+            raise DagDefinitionError(f"{name}: target_time must be a datetime.time, got "
+                                     f"{target_time!r}")
+        refuse_trigger_start(name, start_from_trigger, trigger_kwargs)
         super().__init__(**kwargs)
         self.target_time = target_time
+        self.deferrable = bool(deferrable)
+        self.end_from_trigger = bool(end_from_trigger)
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        target = self.target_time
+        zone = target.tzinfo or getattr(self.dag, "timezone", None) or dt.timezone.utc
+        moment = dt.datetime.combine(_utcnow().astimezone(zone).date(),
+                                     target.replace(tzinfo=None)).replace(tzinfo=zone)
+        self.defer(trigger=DateTimeTrigger(moment=moment, end_from_trigger=self.end_from_trigger),
+                   method_name="execute_complete", timeout=self.timeout)
+
+    def execute_complete(self, context: dict[str, Any], event: Any = None) -> None:
+        return None
 
     def poke(self, context: dict[str, Any]) -> bool:
         """True when the time of day in the DAG's zone is past `target_time`."""
@@ -62,6 +113,13 @@ class TimeSensor(BaseSensorOperator):
         print(f"{self.task_id}: checking whether it is {target.isoformat()} yet in "
               f"{zone_name(zone)} (now {local.time().isoformat(timespec='seconds')})")
         return local.time() > target.replace(tzinfo=None)
+
+
+class TimeSensorAsync(TimeSensor):
+    """Airflow's deprecated name for `TimeSensor(deferrable=True)`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(deferrable=True, **kwargs)
 
 
 class DateTimeSensor(BaseSensorOperator):
@@ -101,4 +159,29 @@ def parse_datetime(value: str | dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-__all__ = ["DateTimeSensor", "TimeDeltaSensor", "TimeSensor"]
+class DateTimeSensorAsync(DateTimeSensor):
+    """Waits for `target_time` by deferring to a DateTimeTrigger (the try waits for it).
+
+    Parameters:
+      end_from_trigger: the trigger ends the task (no resume).
+      (and DateTimeSensor's target_time)
+    """
+
+    def __init__(self, *, start_from_trigger: bool = False, end_from_trigger: bool = False,
+                 trigger_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        refuse_trigger_start(f"DateTimeSensorAsync({kwargs.get('task_id')!r})",
+                             start_from_trigger, trigger_kwargs)
+        super().__init__(**kwargs)
+        self.end_from_trigger = bool(end_from_trigger)
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        self.defer(trigger=DateTimeTrigger(moment=parse_datetime(self.target_time),
+                                           end_from_trigger=self.end_from_trigger),
+                   method_name="execute_complete", timeout=self.timeout)
+
+    def execute_complete(self, context: dict[str, Any], event: Any = None) -> None:
+        return None
+
+
+__all__ = ["DateTimeSensor", "DateTimeSensorAsync", "TimeDeltaSensor", "TimeDeltaSensorAsync",
+           "TimeSensor", "TimeSensorAsync"]

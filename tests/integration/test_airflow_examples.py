@@ -55,10 +55,7 @@ GAPS = {
     "example_assets.py": "AssetOrTimeSchedule", "example_outlet_event_extra.py": "Metadata (outlet events)",
     "example_dynamic_task_mapping.py": "mapped task groups",
     "example_retry_policy.py": "retry policies (Airflow 3.3)",
-    "example_time_delta_sensor_async.py": "deferrable sensors",
-    "example_external_task_parent_deferrable.py": "deferrable sensors",
     "tutorial_taskflow_api_virtualenv.py": "@task.virtualenv(serializer='dill')",
-    "example_sensors.py": "deferrable sensors",
 }
 # file -> the run state it is written to reach
 RUNS = {"process": {"example_simplest_dag.py": "success", "example_xcom.py": "success",

@@ -22,6 +22,7 @@ import time
 import traceback
 from typing import Any
 
+from cluster import deferral
 from cluster.context_var import use_context
 from cluster.errors import AirflowException
 from cluster.operators.virtualenv import VENV_CACHE_ENV
@@ -52,7 +53,7 @@ class InWorkerRunner:
     def execute(self, operator: Any, context: dict[str, Any], log: TaskLogWriter,
                 timeout: float | None) -> Any:
         with capture(log), _deadline(timeout), use_context(context):
-            return operator.execute(context)
+            return deferral.execute(operator, context)
 
 
 class ProcessRunner:

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cluster import compat, secrets
+from cluster import compat, deferral, secrets
 from cluster.connection import Connection
 from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
@@ -147,7 +147,7 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
     _terminate_on_sigterm(task)
     try:
         with use_context(context):
-            result = task.execute(context)
+            result = deferral.execute(task, context)
         if task.do_xcom_push and result is not None:
             to_json(result)
             client.call(Call.RESULT, value=result)
