@@ -25,6 +25,9 @@ class BaseAsset:
     def iter_assets(self) -> Iterator["Asset"]:
         raise NotImplementedError
 
+    def iter_aliases(self) -> Iterator["AssetAlias"]:
+        return iter(())
+
     def evaluate(self, updated: Mapping[str, bool]) -> bool:
         """Whether the condition holds, given which asset URIs were updated."""
         raise NotImplementedError
@@ -87,6 +90,59 @@ class Asset(BaseAsset):
                           "extra": self.extra}}
 
 
+class AssetAlias(BaseAsset):
+    """A name a task attaches assets to at run time (`outlet_events[alias].add(asset)`):
+    a DAG scheduled on it runs when an event comes through it, and from then on whenever
+    one of the assets it resolved to is updated, as in Airflow.
+
+    Parameters:
+      name: the alias's name.
+      group: a free label ("asset" by default).
+    """
+
+    def __init__(self, name: str, group: str = "asset") -> None:
+        self.name = _text("name", name)
+        self.group = group or "asset"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AssetAlias) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("alias", self.name))
+
+    def __repr__(self) -> str:
+        return f"AssetAlias({self.name!r})"
+
+    def iter_assets(self) -> Iterator["Asset"]:
+        return iter(())
+
+    def iter_aliases(self) -> Iterator["AssetAlias"]:
+        yield self
+
+    def evaluate(self, updated: Mapping[str, bool]) -> bool:
+        return bool(updated.get(alias_key(self.name)))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"alias": {"name": self.name, "group": self.group}}
+
+
+def alias_key(name: str) -> str:
+    """How an alias's updates are named where URIs name assets' (no URI contains it)."""
+    return f"\0alias:{name}"
+
+
+class Metadata:
+    """What a task yields to put extra data on an asset's event (and attach it through an
+    alias): `yield Metadata(asset, {"rows": 10}, alias=...)`."""
+
+    def __init__(self, asset: Asset, extra: dict[str, Any] | None = None,
+                 alias: AssetAlias | str | None = None) -> None:
+        if not isinstance(asset, Asset):
+            raise TypeError(f"Metadata needs an Asset, got {asset!r}")
+        self.asset, self.extra = asset, dict(extra or {})
+        self.alias = AssetAlias(alias) if isinstance(alias, str) else alias
+
+
 class Dataset(Asset):
     """Airflow 2's name for an asset: `Dataset(uri, extra=None)`."""
 
@@ -113,6 +169,10 @@ class _Combined(BaseAsset):
                 if asset.uri not in seen:
                     seen.add(asset.uri)
                     yield asset
+
+    def iter_aliases(self) -> Iterator["AssetAlias"]:
+        for obj in self.objects:
+            yield from obj.iter_aliases()
 
     def as_json(self) -> dict[str, Any]:
         return {self.kind: [o.as_json() for o in self.objects]}
@@ -147,7 +207,7 @@ class AssetAny(_Combined):
         return any(o.evaluate(updated) for o in self.objects)
 
 
-DatasetAll, DatasetAny = AssetAll, AssetAny
+DatasetAll, DatasetAny, DatasetAlias = AssetAll, AssetAny, AssetAlias
 
 
 def from_json(data: dict[str, Any]) -> BaseAsset:
@@ -155,6 +215,8 @@ def from_json(data: dict[str, Any]) -> BaseAsset:
     if "asset" in data:
         a = data["asset"]
         return Asset(a["name"], a["uri"], group=a.get("group"), extra=a.get("extra"))
+    if "alias" in data:
+        return AssetAlias(data["alias"]["name"], data["alias"].get("group") or "asset")
     kind, parts = next(iter(data.items()))
     cls = {"all": AssetAll, "any": AssetAny}[kind]
     return cls(*(from_json(p) for p in parts))
@@ -175,17 +237,17 @@ def condition_of(schedule: Any) -> BaseAsset | None:
     return None
 
 
-def outlet_assets(owner: str, values: Any, what: str = "outlets") -> list[Asset]:
-    """A task's `outlets` / `inlets` as assets; anything else is refused by name."""
+def outlet_assets(owner: str, values: Any, what: str = "outlets") -> list[Asset | AssetAlias]:
+    """A task's `outlets` / `inlets` as assets and aliases; anything else is refused."""
     if values is None:
         return []
     if isinstance(values, BaseAsset) or not isinstance(values, (list, tuple, set)):
         values = [values]
     out = []
     for value in values:
-        if not isinstance(value, Asset):
-            raise DagDefinitionError(f"{owner}: {what} must be Assets or Datasets (chordflow "
-                                     f"has no other lineage objects), got {value!r}")
+        if not isinstance(value, (Asset, AssetAlias)):
+            raise DagDefinitionError(f"{owner}: {what} must be Assets, Datasets or AssetAliases "
+                                     f"(chordflow has no other lineage objects), got {value!r}")
         out.append(value)
     return out
 
@@ -204,4 +266,4 @@ def _text(what: str, value: Any) -> str:
     return value
 
 
-__all__ = ["Asset", "AssetAll", "AssetAny", "BaseAsset", "Dataset", "DatasetAll", "DatasetAny"]
+__all__ = ["Asset", "AssetAlias", "DatasetAlias", "Metadata", "AssetAll", "AssetAny", "BaseAsset", "Dataset", "DatasetAll", "DatasetAny"]

@@ -163,14 +163,17 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.timetables.events": ("cluster.timetables:EventsTimetable",),
     "airflow.timetables.simple": ("cluster.timetables:NullTimetable,OnceTimetable,"
                                   "AssetTriggeredTimetable,DatasetTriggeredTimetable",),
-    "airflow.datasets": ("cluster.assets:Dataset,DatasetAll,DatasetAny",),
-    "airflow.sdk.definitions.asset": ("cluster.assets:Asset,AssetAll,AssetAny,BaseAsset",),
+    "airflow.datasets": ("cluster.assets:Dataset,DatasetAll,DatasetAny,DatasetAlias",),
+    "airflow.datasets.metadata": ("cluster.assets:Metadata",),
+    "airflow.sdk.definitions.asset": ("cluster.assets:Asset,AssetAll,AssetAny,BaseAsset,"
+                                      "AssetAlias",),
+    "airflow.sdk.definitions.asset.metadata": ("cluster.assets:Metadata",),
 }
 # Airflow 3's task SDK offers the built-in timetables too.
 MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
                            "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
                            "EventsTimetable,MultipleCronTriggerTimetable",
-                           "cluster.assets:Asset,AssetAll,AssetAny")
+                           "cluster.assets:Asset,AssetAll,AssetAny,AssetAlias,Metadata")
 _EXTRA: dict[str, dict[str, Any]] = {}
 for _module, _sources in SURFACE.items():
     MODULES[_module] = tuple(MODULES.get(_module, ())) + _sources

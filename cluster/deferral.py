@@ -39,7 +39,19 @@ class TaskSkippedEvent(TaskSuccessEvent):
 
 
 def execute(operator: Any, context: dict[str, Any]) -> Any:
-    """`operator.execute(context)`, following its deferrals to the end."""
+    """The try's work, as Airflow's task runner does it: `pre_execute`, `execute` (following
+    its deferrals to the end), `post_execute` with the result."""
+    hook = getattr(operator, "pre_execute", None)
+    if hook is not None:
+        hook(context)
+    result = _follow(operator, context)
+    hook = getattr(operator, "post_execute", None)
+    if hook is not None:
+        hook(context, result)
+    return result
+
+
+def _follow(operator: Any, context: dict[str, Any]) -> Any:
     try:
         return operator.execute(context)
     except TaskDeferred as deferred:

@@ -21,6 +21,7 @@ from celery import Celery
 
 from . import canvas, inflight, reaper, trigger_rules
 from . import timetable_questions as questions
+from .assets import alias_key
 from .config import Settings
 from .dag_schedule import interval_of
 from .discovery import Discovery
@@ -59,6 +60,12 @@ def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
                         paused_at_creation=limits.dags_are_paused_at_creation)
     asset_store.register(store, assets_named(parsed.serialized.values()))
     return parsed
+
+
+def with_aliases(updated: dict[str, bool], resolution: dict[str, list[str]]) -> dict[str, bool]:
+    """The updated URIs, plus each alias that one of its resolved assets updated."""
+    return {**updated, **{alias_key(alias): any(updated.get(u) for u in uris)
+                          for alias, uris in resolution.items()}}
 
 
 def assets_named(serialized: Any) -> list[dict[str, Any]]:
@@ -162,9 +169,14 @@ class Scheduler:
 
     def _asset_triggered_run(self, dag_id: str, data: dict[str, Any]) -> int:
         condition = stored_timetable(data).asset_condition  # type: ignore[union-attr]
+        # an alias stands for the assets attached through it so far (none: not yet)
+        resolution = asset_store.resolved_aliases(
+            self.store, {a.name for a in condition.iter_aliases()})
+        uris = [a.uri for a in condition.iter_assets()]
+        uris += [u for resolved in resolution.values() for u in resolved if u not in uris]
         made = asset_store.create_triggered_run(
-            self.store, dag_id, [a.uri for a in condition.iter_assets()], condition.evaluate,
-            data.get("max_active_runs") or 16)
+            self.store, dag_id, uris, lambda updated: condition.evaluate(
+                with_aliases(updated, resolution)), data.get("max_active_runs") or 16)
         if made is not None:
             log.info("DAG %s: run %s created by asset events", dag_id, made)
         return made is not None

@@ -55,7 +55,8 @@ def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dic
         if with_setups:  # only what is set, so other DAGs keep their digest
             tasks[-1].update(setup_teardown.spec_fields(dag, task))
         if getattr(task, "outlets", None):  # only then, so other DAGs keep their digest
-            tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets]
+            tasks[-1]["outlets"] = [a.as_json()["asset"] for a in task.outlets
+                                    if "asset" in a.as_json()]
         # Only when set, so that DAGs without them keep their digest.
         extra = {"max_active_tis_per_dagrun": getattr(task, "max_active_tis_per_dagrun", None),
                  "start_date": _iso(getattr(task, "start_date", None)),

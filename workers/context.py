@@ -56,9 +56,11 @@ def asset_context(store: Store, task: Any, run_pk: int) -> dict[str, Any]:
     from cluster.store import assets as asset_store
 
     triggering = AssetEventsByAsset(lambda: asset_store.run_events(store, run_pk))
-    inlets = [a.uri for a in getattr(task, "inlets", None) or ()]
+    inlets = [a.uri for a in getattr(task, "inlets", None) or () if hasattr(a, "uri")]
+    aliases = [a.name for a in getattr(task, "inlets", None) or () if not hasattr(a, "uri")]
     inlet_events = AssetEventsByAsset(
-        lambda: [e for uri in inlets for e in asset_store.events_of(store, uri)])
+        lambda: [e for uri in inlets for e in asset_store.events_of(store, uri)],
+        lambda: {name: asset_store.events_through(store, name) for name in aliases})
     return {"triggering_asset_events": triggering, "triggering_dataset_events": triggering,
             "inlet_events": inlet_events}
 

@@ -278,7 +278,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     check_pending = task_id in data["_closers"] or bool(skip)
     try:
         return _record(rt, data, spec, delivery, try_number, map_index, writer, state, start,
-                       error, xcoms, next_retry_at, retry_in, check_pending)
+                       error, xcoms, next_retry_at, retry_in, check_pending,
+                       context.get("outlet_events") if context else None)
     finally:
         rt.running.pop(key, None)
 
@@ -286,8 +287,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
 def _record(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], delivery: Any,
             try_number: int, map_index: int, writer: TaskLogWriter, state: TaskState,
             start: dt.datetime, error: str | None, xcoms: dict[str, str],
-            next_retry_at: dt.datetime | None, retry_in: float | None, check_pending: bool
-            ) -> tuple[TaskState, float | None, bool]:
+            next_retry_at: dt.datetime | None, retry_in: float | None, check_pending: bool,
+            outlet_events: Any = None) -> tuple[TaskState, float | None, bool]:
     """Record a try's end (or, when the store refuses it, its failure)."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
     try:
@@ -312,9 +313,11 @@ def _record(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deliv
         log.warning("%s.%s try %s: the store no longer expects this try; result dropped",
                     delivery.dag_id, task_id, try_number)
         return TaskState(state), None, True
-    if state is TaskState.SUCCESS and spec.get("outlets"):
-        asset_store.record_events(rt.store, spec["outlets"], delivery.dag_id, task_id,
-                                  delivery.run_id, map_index)
+    reported = outlet_events.as_json() if outlet_events is not None else {}
+    if state is TaskState.SUCCESS and (spec.get("outlets") or reported.get("aliases")):
+        asset_store.record_events(rt.store, spec.get("outlets") or [], delivery.dag_id, task_id,
+                                  delivery.run_id, map_index, reported.get("extras"),
+                                  reported.get("aliases"))
     return state, retry_in, pending
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Protocol
 
+from cluster.asset_events import OutletEventAccessors
 from cluster.errors import UnsupportedFeatureError
 from cluster.params import values as param_values
 from cluster.templating import template_context
@@ -115,6 +116,7 @@ def make_context(dag: Any, task: Any, facts: Any, try_number: int, upstream: Ite
         "dag_run": DagRunContext(facts), "run_id": facts.run_id,
         "params": params, "try_number": try_number, "map_index": map_index,
         "test_mode": False, "conf": {},
+        "outlet_events": OutletEventAccessors(getattr(task, "outlets", None)),
         **(asset_events or {}),
     }
 

@@ -1,6 +1,8 @@
 """`chordflow assets ...` (also `datasets`): assets, their events, producers and consumers."""
 from __future__ import annotations
 
+import json
+
 import click
 
 from .. import services
@@ -30,8 +32,9 @@ def assets_list(ctx: click.Context) -> None:
 def assets_events(ctx: click.Context, uri: str, limit: int) -> None:
     """The latest events of the asset URI, oldest first."""
     rows = [(e.id, when(e.timestamp), e.source_dag_id or "-", e.source_task_id or "-",
-             e.source_run_id or "-") for e in services.asset_events(open_cluster(ctx), uri, limit)]
-    click.echo(table(["id", "timestamp", "dag_id", "task_id", "run_id"], rows))
+             e.source_run_id or "-", json.dumps(e.extra, sort_keys=True) if e.extra else "-")
+            for e in services.asset_events(open_cluster(ctx), uri, limit)]
+    click.echo(table(["id", "timestamp", "dag_id", "task_id", "run_id", "extra"], rows))
 
 
 cli.add_command(assets, "datasets")

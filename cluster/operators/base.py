@@ -120,6 +120,8 @@ class BaseOperator(SetupTeardownMixin):
         on_execute_callback: Callable | None = None,
         on_skipped_callback: Callable | None = None,
         executor_config: dict[str, Any] | None = None,
+        pre_execute: Callable | None = None,
+        post_execute: Callable | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - _IGNORED_ARGS)
@@ -183,6 +185,10 @@ class BaseOperator(SetupTeardownMixin):
         self.start_date = _task_date(task_id, "start_date", start_date)
         self.end_date = _task_date(task_id, "end_date", end_date)
         self.on_execute_callback = on_execute_callback
+        for name, hook in (("pre_execute", pre_execute), ("post_execute", post_execute)):
+            if hook is not None and not callable(hook):
+                raise DagDefinitionError(f"task {task_id!r}: {name} must be callable")
+        self._pre_execute_hook, self._post_execute_hook = pre_execute, post_execute
         self.on_skipped_callback = on_skipped_callback
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
@@ -227,6 +233,16 @@ class BaseOperator(SetupTeardownMixin):
 
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
+
+    def pre_execute(self, context: dict[str, Any]) -> None:
+        """Right before `execute`: the `pre_execute=` callable, as in Airflow."""
+        if self._pre_execute_hook is not None:
+            self._pre_execute_hook(context)
+
+    def post_execute(self, context: dict[str, Any], result: Any = None) -> None:
+        """Right after a successful `execute`: the `post_execute=` callable (context, result)."""
+        if self._post_execute_hook is not None:
+            self._post_execute_hook(context, result)
 
     def defer(self, *, trigger: Any, method_name: str, kwargs: dict[str, Any] | None = None,
               timeout: dt.timedelta | float | None = None) -> None:

@@ -5,6 +5,7 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from ..asset_events import run_generator
 from ..context_var import get_current_context  # noqa: F401  (Airflow offers it here)
 from ..dag import current_dag
 from ..task_group import current_group
@@ -58,8 +59,8 @@ class PythonOperator(BaseOperator):
         args = resolve_xcom_args(self.op_args, context)
         kwargs = resolve_xcom_args(self.op_kwargs, context)
         context = {**context, "templates_dict": self.templates_dict}
-        result = self.python_callable(*args, **context_kwargs(self.python_callable, context,
-                                                              kwargs))
+        result = run_generator(self.python_callable, context.get("outlet_events"), args,
+                               context_kwargs(self.python_callable, context, kwargs))
         if self.show_return_value_in_logs:
             self.log.info("Done. Returned value was: %s", result)
         else:

@@ -51,14 +51,21 @@ def _ensure(s: Session, assets: Mapping[str, Mapping[str, Any]]) -> dict[str, in
 @retrying
 def record_events(store: Store, assets: list[Mapping[str, Any]], dag_id: str, task_id: str,
                   run_id: str, map_index: int = -1,
-                  extras: Mapping[str, dict[str, Any]] | None = None) -> list[int]:
-    """An event for each asset a successful task instance lists in its outlets."""
+                  extras: Mapping[str, dict[str, Any]] | None = None,
+                  through_aliases: list[Mapping[str, Any]] | None = None) -> list[int]:
+    """An event for each asset a successful task instance lists in its outlets (with the
+    extra it set on it), and one for each asset it attached through an alias
+    (`{"alias": name, "asset": {...}, "extra": {...}}`)."""
     now = utcnow()
+    through_aliases = list(through_aliases or ())
     with store.session() as s:
-        ids = _ensure(s, {a["uri"]: a for a in assets})
+        ids = _ensure(s, {a["uri"]: a for a in [*assets, *(t["asset"] for t in through_aliases)]})
+        source = {"source_dag_id": dag_id, "source_task_id": task_id, "source_run_id": run_id,
+                  "source_map_index": map_index, "timestamp": now}
         rows = [{"asset_id": ids[a["uri"]], "extra": dict((extras or {}).get(a["uri"]) or {}),
-                 "source_dag_id": dag_id, "source_task_id": task_id, "source_run_id": run_id,
-                 "source_map_index": map_index, "timestamp": now} for a in assets]
+                 "source_alias": None, **source} for a in assets]
+        rows += [{"asset_id": ids[t["asset"]["uri"]], "extra": dict(t.get("extra") or {}),
+                  "source_alias": t["alias"], **source} for t in through_aliases]
         if not rows:
             return []
         return list(s.scalars(insert(AssetEvent).returning(AssetEvent.id), rows))
@@ -148,6 +155,29 @@ def events_of(store: Store, uri: str, limit: int = 50) -> list[EventRecord]:
         rows = s.execute(select(*_EVENT_COLUMNS).join(Asset, Asset.id == AssetEvent.asset_id)
                          .where(Asset.uri == uri).order_by(AssetEvent.id.desc()).limit(limit))
         return [_record(r) for r in reversed(list(rows))]
+
+
+def events_through(store: Store, alias: str, limit: int = 50) -> list[EventRecord]:
+    """The latest events that came through an alias, oldest first."""
+    with store.session() as s:
+        rows = s.execute(select(*_EVENT_COLUMNS).join(Asset, Asset.id == AssetEvent.asset_id)
+                         .where(AssetEvent.source_alias == alias)
+                         .order_by(AssetEvent.id.desc()).limit(limit))
+        return [_record(r) for r in reversed(list(rows))]
+
+
+def resolved_aliases(store: Store, aliases: Iterable[str]) -> dict[str, list[str]]:
+    """alias name -> the URIs of the assets attached through it so far."""
+    aliases = list(aliases)
+    out: dict[str, list[str]] = {a: [] for a in aliases}
+    if not aliases:
+        return out
+    with store.session() as s:
+        for alias, uri in s.execute(select(AssetEvent.source_alias, Asset.uri).distinct()
+                                    .join(Asset, Asset.id == AssetEvent.asset_id)
+                                    .where(AssetEvent.source_alias.in_(aliases))):
+            out[alias].append(uri)
+    return out
 
 
 def list_assets(store: Store) -> list[tuple[Asset, int, dt.datetime | None]]:

@@ -244,7 +244,8 @@ class AssetEvent(Base):
     """One update of an asset: a task listing it in `outlets` succeeded."""
 
     __tablename__ = "asset_event"
-    __table_args__ = (Index("ix_asset_event_asset", "asset_id", "id"),)
+    __table_args__ = (Index("ix_asset_event_asset", "asset_id", "id"),
+                      Index("ix_asset_event_alias", "source_alias", "id"))
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"))
@@ -254,6 +255,8 @@ class AssetEvent(Base):
     source_run_id: Mapped[str | None] = mapped_column(String(250))
     source_map_index: Mapped[int] = mapped_column(Integer, default=-1)
     timestamp: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # the AssetAlias the task attached the asset through, if it did
+    source_alias: Mapped[str | None] = mapped_column(String(1500))
 
 
 class AssetDagCursor(Base):

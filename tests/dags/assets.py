@@ -1,5 +1,7 @@
 """DAGs the asset tests use: producers that update assets through `outlets`, and DAGs
-scheduled on them (all of two, any of two), in Airflow 2 and 3 spellings."""
+scheduled on them (all of two, any of two), in Airflow 2 and 3 spellings; extra data on
+events (`outlet_events`, `yield Metadata`, a `post_execute` hook) and an AssetAlias that
+a task resolves at run time."""
 import datetime as dt
 import json
 
@@ -7,7 +9,7 @@ from airflow import DAG
 from airflow.datasets import Dataset
 from airflow.operators.bash import BashOperator
 from airflow.operators.python import PythonOperator
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetAlias, Metadata, task
 
 from _record import mark
 
@@ -42,3 +44,49 @@ with DAG("as_wait_both", schedule=[RAW, TABLE], start_date=dt.datetime(2024, 1, 
 
 with DAG("as_wait_either", schedule=(RAW | TABLE), start_date=dt.datetime(2024, 1, 1)) as either:
     PythonOperator(task_id="report", python_callable=report)
+
+
+ALIAS = AssetAlias("as-alias")
+ALIASED = "s3://bucket/aliased.csv"
+EXTRAS = Asset("s3://bucket/extras.csv")
+
+
+def attach(outlet_events=None):
+    outlet_events[ALIAS].add(Asset(ALIASED), extra={"rows": 3})
+
+
+with DAG("as_alias_producer", schedule=None, start_date=dt.datetime(2024, 1, 1)):
+    PythonOperator(task_id="attach", python_callable=attach, outlets=[ALIAS])
+
+
+def report_alias(dag_run=None, triggering_asset_events=None, inlet_events=None):
+    report = json.dumps({
+        "run_type": dag_run.run_id.split("__")[0],
+        "triggering": {uri: [e.extra for e in events]
+                       for uri, events in triggering_asset_events.items()},
+        "through_alias": [[e.uri, e.extra] for e in inlet_events[ALIAS]]}, sort_keys=True)
+    print("report:", report)
+    mark(f"{dag_run.dag_id}.txt", report)
+
+
+with DAG("as_alias_consumer", schedule=[ALIAS], start_date=dt.datetime(2024, 1, 1)):
+    PythonOperator(task_id="report", python_callable=report_alias, inlets=[ALIAS])
+
+
+def set_extra_after(context, result):
+    context["outlet_events"][EXTRAS].extra = {"by": "post_execute", "output": result}
+
+
+with DAG("as_extras", schedule=None, start_date=dt.datetime(2024, 1, 1)):
+    @task(outlets=[EXTRAS])
+    def by_yield():
+        yield Metadata(EXTRAS, {"by": "yield"})
+        return "returned"
+
+    @task(outlets=[EXTRAS])
+    def by_context(outlet_events=None):
+        outlet_events[EXTRAS].extra = {"by": "context"}
+
+    by_yield() >> by_context() >> BashOperator(
+        task_id="by_hook", bash_command="echo hooked", outlets=[EXTRAS],
+        post_execute=set_extra_after)

@@ -48,11 +48,10 @@ OUTSIDE = {
 # They count against the load figure; a file here that loads fails the test, so the
 # list stays true.
 GAPS = {
-    "example_asset_alias.py": "AssetAlias", "example_asset_alias_with_no_taskflow.py": "AssetAlias",
     "example_asset_allow_teams.py": "AssetAccessControl (teams of multi-team mode)",
     "example_asset_decorator.py": "@asset",
     "example_asset_partition.py": "asset partitions",
-    "example_assets.py": "AssetOrTimeSchedule", "example_outlet_event_extra.py": "Metadata (outlet events)",
+    "example_assets.py": "AssetOrTimeSchedule",
     "example_dynamic_task_mapping.py": "mapped task groups",
     "example_retry_policy.py": "retry policies (Airflow 3.3)",
     "tutorial_taskflow_api_virtualenv.py": "@task.virtualenv(serializer='dill')",

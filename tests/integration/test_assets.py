@@ -81,3 +81,29 @@ def test_a_failed_task_records_no_event_and_the_cli_lists_assets(assets_cluster)
     assert "as_make_table" in events and "write_table" in events
     bad = c.cli("assets", "events", "s3://nowhere")
     assert bad.returncode == 2 and bad.stderr.strip() == "chordflow: error: no asset with URI 's3://nowhere'"
+
+
+def test_events_carry_extra_and_an_alias_resolves_at_run_time(assets_cluster):
+    c = assets_cluster
+    # extra data: yielded Metadata, outlet_events in the context, a post_execute hook
+    ok(c.cli("trigger", "as_extras", "--wait"))
+    extras = [json.loads(e) for e, in query(
+        c, "SELECT CAST(e.extra AS TEXT) FROM asset_event e JOIN asset a ON a.id = e.asset_id "
+           "WHERE a.uri = :u ORDER BY e.id", u="s3://bucket/extras.csv")]
+    assert extras == [{"by": "yield"}, {"by": "context"},
+                      {"by": "post_execute", "output": "hooked"}]
+    # the returned value of a generator task is its XCom
+    xcom = query(c, "SELECT value FROM xcom WHERE task_id = 'by_yield' AND key = 'return_value'")
+    assert [json.loads(v) for v, in xcom] == ["returned"]
+    # an alias: the consumer runs on the event that came through it
+    ok(c.cli("dags", "unpause", "as_alias_consumer"))
+    wait_for(lambda: query(c, "SELECT 1 FROM asset_dag_cursor WHERE dag_id = 'as_alias_consumer'"),
+             30, what="the alias-scheduled DAG to be seen")
+    ok(c.cli("trigger", "as_alias_producer", "--wait"))
+    wait_for(lambda: done(c, "as_alias_consumer", 1), 60, what="the alias consumer's run")
+    [seen] = reports(c, "as_alias_consumer")
+    assert seen == {"run_type": "asset_triggered",
+                    "triggering": {"s3://bucket/aliased.csv": [{"rows": 3}]},
+                    "through_alias": [["s3://bucket/aliased.csv", {"rows": 3}]]}
+    events = ok(c.cli("assets", "events", "s3://bucket/aliased.csv"))
+    assert "as_alias_producer" in events and "attach" in events and '{"rows": 3}' in events

@@ -37,8 +37,7 @@ UNSUPPORTED = {
         "'ContinuousTimetable' of 'airflow.timetables.simple'",
     "import airflow.timetables.datasets": "'airflow.timetables.datasets'",
     "from airflow.models import DagBagOfTricks": "'DagBagOfTricks' of 'airflow.models'",
-    "from airflow.datasets import DatasetAlias": "'DatasetAlias' of 'airflow.datasets'",
-    "from airflow.sdk import AssetAlias": "'AssetAlias' of 'airflow.sdk'",
+    "from airflow.sdk import AssetWatcher": "'AssetWatcher' of 'airflow.sdk'",
 }
 
 

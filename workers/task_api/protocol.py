@@ -16,6 +16,7 @@ class Call(str, enum.Enum):
     XCOM_PULL = "xcom_pull"
     XCOM_PUSH = "xcom_push"
     RESULT = "result"
+    OUTLET_EVENTS = "outlet_events"
     SIGNAL = "signal"
     VARIABLE_GET = "variable_get"
     VARIABLE_SET = "variable_set"

@@ -65,6 +65,7 @@ class TaskApi:
             Call.XCOM_PULL: self._xcom_pull,
             Call.XCOM_PUSH: self._xcom_push,
             Call.RESULT: self._result,
+            Call.OUTLET_EVENTS: self._outlet_events,
             Call.SIGNAL: self._signal,
             Call.VARIABLE_GET: lambda g, body: {"value": secrets.get_variable(_text(body, "key"))},
             Call.VARIABLE_SET: self._variable_set,
@@ -141,6 +142,15 @@ class TaskApi:
 
     def _result(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
         grant.result, grant.has_result = body.get("value"), True
+        return {}
+
+    def _outlet_events(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(body.get("extras", {}), dict) or \
+                not isinstance(body.get("aliases", []), list):
+            raise ApiRefusal(Status.BAD_REQUEST, "outlet events: extras must be an object, "
+                           "aliases a list")
+        grant.outlet_events = {"extras": body.get("extras") or {},
+                               "aliases": body.get("aliases") or []}
         return {}
 
     def _signal(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:

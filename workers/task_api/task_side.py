@@ -87,11 +87,16 @@ def asset_events_of(data: dict[str, Any]) -> dict[str, Any]:
     """The asset events the worker put in the try's context, as the context offers them."""
     from cluster.asset_events import AssetEventRecord, AssetEventsByAsset
 
-    out = {}
-    for name in ("triggering_asset_events", "inlet_events"):
-        rows = (data.get("asset_events") or {}).get(name) or []
-        out[name] = AssetEventsByAsset(
-            lambda rows=rows: [AssetEventRecord.from_json(r) for r in rows])
+    def records(rows: list[dict[str, Any]]) -> list[AssetEventRecord]:
+        return [AssetEventRecord.from_json(r) for r in rows]
+
+    given = data.get("asset_events") or {}
+    aliases = data.get("inlet_alias_events") or {}
+    out = {"triggering_asset_events": AssetEventsByAsset(
+               lambda: records(given.get("triggering_asset_events") or [])),
+           "inlet_events": AssetEventsByAsset(
+               lambda: records(given.get("inlet_events") or []),
+               lambda: {name: records(rows) for name, rows in aliases.items()})}
     out["triggering_dataset_events"] = out["triggering_asset_events"]
     return out
 
@@ -148,6 +153,10 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
     try:
         with use_context(context):
             result = deferral.execute(task, context)
+        events = context.get("outlet_events")
+        reported = events.as_json() if events is not None else {}
+        if reported:
+            client.call(Call.OUTLET_EVENTS, **reported)
         if task.do_xcom_push and result is not None:
             to_json(result)
             client.call(Call.RESULT, value=result)

@@ -45,6 +45,10 @@ def try_context(dags_folder: Any, context: dict[str, Any]) -> dict[str, Any]:
                  getattr(dag.timetable, "asset_condition", None) is not None),
                 ("inlet_events", bool(getattr(task, "inlets", None))))
             if wanted and name in context},
+        "inlet_alias_events": {
+            name: [e.as_json() for e in events]
+            for name, events in (context["inlet_events"].alias_events().items()
+                                 if "inlet_events" in context else ())},
         # a mapped task's child: which one, and its values (set again on the task side)
         "map_index": context.get("map_index", -1),
         "mapped_values": json_safe(getattr(task, "_mapped_values", None)),
@@ -71,6 +75,9 @@ def granted(api: TaskApi, dags_folder: Any, context: dict[str, Any],
         yield grant
     finally:
         api.grants.revoke(grant.token)
+        if grant.outlet_events and context.get("outlet_events") is not None:
+            # what the try set on its outlets' events, for the worker to record
+            context["outlet_events"].load(grant.outlet_events)
 
 
 class TryFailed(AirflowException):
