@@ -161,6 +161,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.timetables.trigger": ("cluster.timetables:CronTriggerTimetable,"
                                    "DeltaTriggerTimetable,MultipleCronTriggerTimetable",),
     "airflow.timetables.events": ("cluster.timetables:EventsTimetable",),
+    "airflow.timetables.assets": ("cluster.timetables:AssetOrTimeSchedule",),
+    "airflow.timetables.datasets": ("cluster.timetables:AssetOrTimeSchedule",),
     "airflow.timetables.simple": ("cluster.timetables:NullTimetable,OnceTimetable,"
                                   "AssetTriggeredTimetable,DatasetTriggeredTimetable",),
     "airflow.datasets": ("cluster.assets:Dataset,DatasetAll,DatasetAny,DatasetAlias",),
@@ -172,7 +174,7 @@ MODULES: dict[str, tuple[str, ...]] = {
 # Airflow 3's task SDK offers the built-in timetables too.
 MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
                            "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
-                           "EventsTimetable,MultipleCronTriggerTimetable",
+                           "EventsTimetable,MultipleCronTriggerTimetable,AssetOrTimeSchedule",
                            "cluster.assets:Asset,AssetAll,AssetAny,AssetAlias,Metadata")
 _EXTRA: dict[str, dict[str, Any]] = {}
 for _module, _sources in SURFACE.items():
@@ -180,6 +182,9 @@ for _module, _sources in SURFACE.items():
 for _module, _values in VALUES.items():
     MODULES.setdefault(_module, ())
     _EXTRA.setdefault(_module, {}).update(_values)
+# Airflow 2's name for it
+_EXTRA.setdefault("airflow.timetables.datasets", {})["DatasetOrTimeSchedule"] = \
+    importlib.import_module("cluster.timetables").AssetOrTimeSchedule
 
 
 def register(module: str, sources: tuple[str, ...] = (), **names: Any) -> None:

@@ -28,6 +28,7 @@ from .discovery import Discovery
 from .parsing import ParsedFolder, ask_timetable, parse_folder
 from .repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
 from .timetable_questions import due_runs, stored_timetable
+from .timetables.codec import ASSET_TIMETABLES
 from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
 from .serialization import run_plan
 from .states import RunState, TaskState
@@ -77,7 +78,7 @@ def assets_named(serialized: Any) -> list[dict[str, Any]]:
         for task in data["tasks"]:
             out.extend(task.get("outlets") or ())
         timetable = data.get("timetable") or {}
-        if timetable.get("type") == "AssetTriggeredTimetable":
+        if timetable.get("type") in ASSET_TIMETABLES:
             condition = from_json(timetable["data"]["asset_condition"])
             out.extend(a.as_json()["asset"] for a in condition.iter_assets())
     return out
@@ -151,9 +152,11 @@ class Scheduler:
         for dag_id, version_id, last, active in run_store.scheduling_candidates(self.store):
             try:
                 data = dag_store.version_data(self.store, version_id)
-                if data.get("timetable", {}).get("type") == "AssetTriggeredTimetable":
+                kind = data.get("timetable", {}).get("type")
+                if kind in ASSET_TIMETABLES:
                     created += self._asset_triggered_run(dag_id, data)
-                    continue
+                    if kind == "AssetTriggeredTimetable":
+                        continue  # AssetOrTimeSchedule: its timetable's runs too
                 if not self._due(data, last, active, now):
                     continue
                 made = run_store.create_scheduled_runs(

@@ -399,6 +399,7 @@ def list_assets(cluster: Cluster) -> list[AssetSummary]:
     """Every asset: its events, the tasks that update it and the DAGs that wait for it."""
     from .assets import from_json
     from .store import assets as asset_store
+    from .timetables.codec import ASSET_TIMETABLES
 
     producers: dict[str, list[str]] = {}
     consumers: dict[str, list[str]] = {}
@@ -410,7 +411,7 @@ def list_assets(cluster: Cluster) -> list[AssetSummary]:
             for asset in task.get("outlets") or ():
                 producers.setdefault(asset["uri"], []).append(f"{dag.dag_id}.{task['task_id']}")
         timetable = data.get("timetable") or {}
-        if timetable.get("type") == "AssetTriggeredTimetable":
+        if timetable.get("type") in ASSET_TIMETABLES:
             for asset in from_json(timetable["data"]["asset_condition"]).iter_assets():
                 consumers.setdefault(asset.uri, []).append(dag.dag_id)
     return [AssetSummary(a.uri, a.group, n, last, sorted(producers.get(a.uri, [])),

@@ -9,7 +9,8 @@ import hashlib
 import inspect
 import json
 import os
-import pickle
+import importlib
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,8 @@ _PASSABLE_CONTEXT = frozenset({
     "try_number", "map_index", "test_mode",
 })
 _SCRIPT = '''\
-import json, pickle, sys
+import json, sys
+import {serializer} as pickle
 virtualenv_string_args = {string_args!r}
 {source}
 with open(sys.argv[1], "rb") as fh:
@@ -59,11 +61,19 @@ class _ExternalInterpreterOperator(PythonOperator):
         name = f"{type(self).__name__}({kwargs.get('task_id')!r})"
         if not inspect.isfunction(python_callable) or python_callable.__name__ == "<lambda>":
             raise DagDefinitionError(f"{name}: only supports functions for python_callable")
-        if use_dill or serializer not in (None, "pickle"):
+        serializer = "dill" if use_dill and serializer in (None, "dill") else serializer
+        if use_dill and serializer != "dill":
+            raise DagDefinitionError(f"{name}: use_dill=True and serializer={serializer!r} "
+                                     "contradict each other")
+        if serializer not in (None, "pickle", "dill"):
             raise DagDefinitionError(
-                f"{name}: serializer={serializer or 'dill'!r} is not supported by chordflow "
-                "(arguments travel with pickle, the return value as JSON)")
+                f"{name}: serializer={serializer!r} is not supported by chordflow (pickle or "
+                "dill carry the arguments; the return value comes back as JSON)")
+        if serializer == "dill" and importlib.util.find_spec("dill") is None:
+            raise DagDefinitionError(f"{name}: serializer='dill' needs the dill package "
+                                     "next to chordflow (pip install dill)")
         super().__init__(python_callable=python_callable, **kwargs)
+        self.serializer = serializer or "pickle"
         self.string_args = list(string_args or [])
         if skip_on_exit_code is None:
             skip_on_exit_code = ()
@@ -88,12 +98,15 @@ class _ExternalInterpreterOperator(PythonOperator):
             script = folder / "script.py"
             script.write_text(_SCRIPT.format(source=callable_source(self.python_callable),
                                              name=self.python_callable.__name__,
-                                             string_args=self.string_args))
+                                             string_args=self.string_args,
+                                             serializer=self.serializer))
+            serializer = importlib.import_module(self.serializer)
             try:
-                (folder / "input.pkl").write_bytes(pickle.dumps((list(args), kwargs)))
+                (folder / "input.pkl").write_bytes(serializer.dumps((list(args), kwargs)))
             except Exception as exc:
                 raise TypeError(f"the arguments of {self.python_callable.__name__} cannot be "
-                                f"pickled for another interpreter: {exc}") from None
+                                f"serialized ({self.serializer}) for another interpreter: "
+                                f"{exc}") from None
             code = _stream([python, str(script), str(folder / "input.pkl"),
                             str(folder / "output.json")], cwd=tmp)
             if code in self.skip_on_exit_code:
@@ -139,6 +152,10 @@ class PythonVirtualenvOperator(_ExternalInterpreterOperator):
             requirements = [r.strip() for r in requirements.splitlines()]
         self.requirements = sorted({r for r in (requirements or []) if r and
                                     not r.startswith("#")})
+        if self.serializer == "dill" and not any(
+                r.split("=")[0].split("<")[0].split(">")[0].strip().lower() == "dill"
+                for r in self.requirements):
+            self.requirements = sorted([*self.requirements, "dill"])  # as Airflow adds it
         self.python_version = str(python_version) if python_version else None
         self.system_site_packages = system_site_packages
         self.pip_install_options = list(pip_install_options or [])

@@ -1,4 +1,5 @@
 """Timetables: what decides when a DAG runs (Airflow's `airflow.timetables`)."""
+from .asset_or_time import AssetOrTimeSchedule
 from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
 from .events import EventsTimetable
 from .interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
@@ -11,4 +12,5 @@ __all__ = [
     "CronDataIntervalTimetable", "DeltaDataIntervalTimetable", "NullTimetable",
     "OnceTimetable", "CronTriggerTimetable", "DeltaTriggerTimetable",
     "MultipleCronTriggerTimetable", "AssetTriggeredTimetable", "DatasetTriggeredTimetable",
+    "AssetOrTimeSchedule",
 ]

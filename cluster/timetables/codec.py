@@ -14,13 +14,16 @@ from ..errors import DagDefinitionError
 from .base import Timetable
 from .events import EventsTimetable
 from .interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
+from .asset_or_time import AssetOrTimeSchedule
 from .simple import AssetTriggeredTimetable, NullTimetable, OnceTimetable
 from .trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
 
 BUILTIN: dict[str, type[Timetable]] = {cls.__name__: cls for cls in (
     CronDataIntervalTimetable, DeltaDataIntervalTimetable, CronTriggerTimetable,
     DeltaTriggerTimetable, MultipleCronTriggerTimetable, EventsTimetable, NullTimetable,
-    OnceTimetable, AssetTriggeredTimetable)}
+    OnceTimetable, AssetTriggeredTimetable, AssetOrTimeSchedule)}
+# timetables whose DAGs get asset-triggered runs
+ASSET_TIMETABLES = ("AssetTriggeredTimetable", "AssetOrTimeSchedule")
 CUSTOM = "custom"
 
 

@@ -9,7 +9,8 @@ from airflow import DAG
 from airflow.datasets import Dataset
 from airflow.operators.bash import BashOperator
 from airflow.operators.python import PythonOperator
-from airflow.sdk import Asset, AssetAlias, Metadata, task
+from airflow.sdk import (Asset, AssetAlias, AssetOrTimeSchedule, CronTriggerTimetable,
+                         Metadata, task)
 
 from _record import mark
 
@@ -90,3 +91,15 @@ with DAG("as_extras", schedule=None, start_date=dt.datetime(2024, 1, 1)):
     by_yield() >> by_context() >> BashOperator(
         task_id="by_hook", bash_command="echo hooked", outlets=[EXTRAS],
         post_execute=set_extra_after)
+
+
+TIMED = Asset("s3://bucket/timed.csv")
+
+with DAG("as_make_timed", schedule=None, start_date=dt.datetime(2024, 1, 1)):
+    BashOperator(task_id="write_timed", bash_command="echo timed", outlets=[TIMED])
+
+# runs every day at midnight (the latest one at once when unpaused) and on each update
+with DAG("as_or_time", start_date=dt.datetime(2024, 1, 1), schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 0 * * *", timezone="UTC", run_immediately=True),
+        assets=TIMED)):
+    BashOperator(task_id="run", bash_command="echo {{ dag_run.run_type }}")

@@ -47,3 +47,16 @@ with DAG("venv_dag", schedule=None, start_date=START):
                            python_callable=which_python, op_args=["ran by "])
     PythonVirtualenvOperator(task_id="skip_code", python_callable=leave, op_args=[5],
                              skip_on_exit_code=5)
+
+
+with DAG("venv_dill", schedule=None, start_date=START):
+    # Airflow adds dill to the virtualenv's requirements and passes the arguments with it
+    @task.virtualenv(serializer="dill", system_site_packages=False)
+    def dilled(value):
+        import sys
+
+        return {"doubled": value * 2, "dill_loaded": "dill" in sys.modules}
+
+    dilled(21)
+    PythonVirtualenvOperator(task_id="use_dill", python_callable=which_python,
+                             op_args=["dill: "], use_dill=True)

@@ -51,10 +51,8 @@ GAPS = {
     "example_asset_allow_teams.py": "AssetAccessControl (teams of multi-team mode)",
     "example_asset_decorator.py": "@asset",
     "example_asset_partition.py": "asset partitions",
-    "example_assets.py": "AssetOrTimeSchedule",
     "example_dynamic_task_mapping.py": "mapped task groups",
     "example_retry_policy.py": "retry policies (Airflow 3.3)",
-    "tutorial_taskflow_api_virtualenv.py": "@task.virtualenv(serializer='dill')",
 }
 # file -> the run state it is written to reach
 RUNS = {"process": {"example_simplest_dag.py": "success", "example_xcom.py": "success",

@@ -107,3 +107,19 @@ def test_events_carry_extra_and_an_alias_resolves_at_run_time(assets_cluster):
                     "through_alias": [["s3://bucket/aliased.csv", {"rows": 3}]]}
     events = ok(c.cli("assets", "events", "s3://bucket/aliased.csv"))
     assert "as_alias_producer" in events and "attach" in events and '{"rows": 3}' in events
+
+
+def test_asset_or_time_schedule_runs_on_its_timetable_and_on_updates(assets_cluster):
+    c = assets_cluster
+    ok(c.cli("dags", "unpause", "as_or_time"))
+    # run_immediately: the latest midnight's scheduled run comes at once
+    wait_for(lambda: [r.run_type for r in runs_of(c, "as_or_time")] == ["scheduled"]
+             and done(c, "as_or_time", 1), 60, what="the timetable's run")
+    wait_for(lambda: query(c, "SELECT 1 FROM asset_dag_cursor WHERE dag_id = 'as_or_time'"),
+             30, what="the DAG's asset cursor")
+    ok(c.cli("trigger", "as_make_timed", "--wait"))
+    wait_for(lambda: done(c, "as_or_time", 2), 60, what="the asset-triggered run")
+    assert [r.run_type for r in runs_of(c, "as_or_time")] == ["scheduled", "asset_triggered"]
+    listed = ok(c.cli("assets", "list"))
+    row = next(l for l in listed.splitlines() if l.startswith("s3://bucket/timed.csv"))
+    assert "as_or_time" in row  # listed as a consumer

@@ -31,3 +31,12 @@ def test_callables_run_in_a_cached_virtualenv_and_an_external_python(venvs):
     assert run.state == "success"
     again = ok(venvs.cli("tasks", "logs", str(run.id), "table"))
     assert "using the cached virtualenv" in again and "creating a virtualenv" not in again
+
+
+def test_dill_carries_the_arguments_into_the_virtualenv(venvs):
+    done, run, tis, xcoms = run_dag(venvs, "venv_dill")
+    assert run.state == "success", done.stdout + done.stderr
+    assert xcoms[("dilled", "return_value")] == {"doubled": 42, "dill_loaded": True}
+    assert xcoms[("use_dill", "return_value")].startswith("dill: ")
+    log = ok(venvs.cli("tasks", "logs", str(run.id), "dilled"))
+    assert "creating a virtualenv" in log and "dill" in log

@@ -35,7 +35,7 @@ SUPPORTED = {
 UNSUPPORTED = {
     "from airflow.timetables.simple import ContinuousTimetable":
         "'ContinuousTimetable' of 'airflow.timetables.simple'",
-    "import airflow.timetables.datasets": "'airflow.timetables.datasets'",
+    "import airflow.timetables.partitioned": "'airflow.timetables.partitioned'",
     "from airflow.models import DagBagOfTricks": "'DagBagOfTricks' of 'airflow.models'",
     "from airflow.sdk import AssetWatcher": "'AssetWatcher' of 'airflow.sdk'",
 }

@@ -70,9 +70,12 @@ def test_refusals_name_the_argument():
             TriggerDagRunOperator(task_id="t2", trigger_dag_id="x", allowed_states=["nope"])
         with pytest.raises(DagDefinitionError, match="only supports functions"):
             PythonVirtualenvOperator(task_id="v", python_callable=lambda: 1)
-        with pytest.raises(DagDefinitionError, match="serializer='dill'"):
+        with pytest.raises(DagDefinitionError, match="serializer='cloudpickle'"):
             PythonVirtualenvOperator(task_id="v2", python_callable=test_refusals_name_the_argument,
-                                     serializer="dill")
+                                     serializer="cloudpickle")
+        with pytest.raises(DagDefinitionError, match="contradict"):
+            PythonVirtualenvOperator(task_id="v3", python_callable=test_refusals_name_the_argument,
+                                     use_dill=True, serializer="pickle")
         with pytest.raises(DagDefinitionError, match="recursion_depth"):
             ExternalTaskMarker(task_id="m", external_dag_id="x", external_task_id="y",
                                recursion_depth=0)
