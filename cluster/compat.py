@@ -170,12 +170,14 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.sdk.definitions.asset": ("cluster.assets:Asset,AssetAll,AssetAny,BaseAsset,"
                                       "AssetAlias",),
     "airflow.sdk.definitions.asset.metadata": ("cluster.assets:Metadata",),
+    "airflow.sdk.definitions.asset.decorators": ("cluster.asset_decorator",),
 }
 # Airflow 3's task SDK offers the built-in timetables too.
 MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
                            "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
                            "EventsTimetable,MultipleCronTriggerTimetable,AssetOrTimeSchedule",
-                           "cluster.assets:Asset,AssetAll,AssetAny,AssetAlias,Metadata")
+                           "cluster.assets:Asset,AssetAll,AssetAny,AssetAlias,Metadata",
+                           "cluster.asset_decorator:asset")
 _EXTRA: dict[str, dict[str, Any]] = {}
 for _module, _sources in SURFACE.items():
     MODULES[_module] = tuple(MODULES.get(_module, ())) + _sources

@@ -49,7 +49,6 @@ OUTSIDE = {
 # list stays true.
 GAPS = {
     "example_asset_allow_teams.py": "AssetAccessControl (teams of multi-team mode)",
-    "example_asset_decorator.py": "@asset",
     "example_asset_partition.py": "asset partitions",
     "example_dynamic_task_mapping.py": "mapped task groups",
     "example_retry_policy.py": "retry policies (Airflow 3.3)",
