@@ -171,13 +171,14 @@ MODULES: dict[str, tuple[str, ...]] = {
                                       "AssetAlias",),
     "airflow.sdk.definitions.asset.metadata": ("cluster.assets:Metadata",),
     "airflow.sdk.definitions.asset.decorators": ("cluster.asset_decorator",),
+    "airflow.sdk.definitions.retry_policy": ("cluster.retry_policy",),
 }
 # Airflow 3's task SDK offers the built-in timetables too.
 MODULES["airflow.sdk"] += ("cluster.timetables:CronDataIntervalTimetable,"
                            "CronTriggerTimetable,DeltaDataIntervalTimetable,DeltaTriggerTimetable,"
                            "EventsTimetable,MultipleCronTriggerTimetable,AssetOrTimeSchedule",
                            "cluster.assets:Asset,AssetAll,AssetAny,AssetAlias,Metadata",
-                           "cluster.asset_decorator:asset")
+                           "cluster.asset_decorator:asset", "cluster.retry_policy")
 _EXTRA: dict[str, dict[str, Any]] = {}
 for _module, _sources in SURFACE.items():
     MODULES[_module] = tuple(MODULES.get(_module, ())) + _sources

@@ -17,7 +17,7 @@ from celery import Celery
 from celery.exceptions import Retry
 from sqlalchemy.exc import OperationalError
 
-from cluster import canvas, trigger_rules
+from cluster import canvas, retry_policy, trigger_rules
 from cluster.operators import branch
 from cluster.serialization import downstream_map
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
@@ -35,7 +35,7 @@ from cluster.xcom_arg import RETURN_KEY
 from .callbacks import run_execute_callback, run_task_callback
 from . import chord_keys, mapping, past
 from .context import build_context, to_json
-from .logs import TaskLogWriter, first_line, storable
+from .logs import TaskLogWriter, capture, first_line, storable
 from .rendered import render_and_record
 from .runners import get_runner
 from .runtime import WorkerRuntime, runtime
@@ -206,6 +206,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     reschedule_at = None
     task = context = failure = None
     skip: list[str] = []
+    policy_delay: float | None = None  # a retry policy's delay for the next try
     try:
         if spec.get("is_empty"):
             writer.line("EmptyOperator: nothing to run")
@@ -248,11 +249,20 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
         state, failure = TaskState.FAILED, exc
         if isinstance(exc, TryFailed):  # raised in the try's own process, which printed it
             error, no_retry, failure = exc.error, exc.final, exc.as_raised()
+            policy_delay = exc.retry_delay  # and asked the retry policy there
         else:
             error = f"{type(exc).__name__}: {exc}"
             # isinstance: subclasses too (AirflowSensorTimeout), which a name check misses
             no_retry = isinstance(exc, AirflowFailException)
             writer.write("".join(traceback.format_exception(exc)))
+            with capture(writer):
+                decision = retry_policy.decide(task, exc, try_number, context) \
+                    if task is not None else None
+            no_retry = no_retry or (decision is not None and
+                                    decision.action is retry_policy.RetryAction.FAIL)
+            if decision is not None and decision.action is retry_policy.RetryAction.RETRY \
+                    and decision.retry_delay is not None:
+                policy_delay = decision.retry_delay.total_seconds()
         writer.line(f"failed: {error}")
     retry_in = None
     next_retry_at = None
@@ -262,7 +272,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     max_tries = max(delivery.max_tries, spec.get("retries", 0))
     again_in = next_retry_in(spec, try_number, delivery.max_tries)
     if state is TaskState.FAILED and again_in is not None and not no_retry:
-        retry_in = again_in
+        retry_in = again_in if policy_delay is None else policy_delay
         next_retry_at = utcnow() + dt.timedelta(seconds=retry_in)
         state = TaskState.UP_FOR_RETRY
         writer.line(f"up for retry in {retry_in:g}s (try {try_number + 1} of {max_tries + 1})")

@@ -15,6 +15,7 @@ from ..assets import outlet_assets
 from ..dag import DAG, check_id, current_dag
 from ..deferral import default_resume
 from ..errors import DagDefinitionError, UnsupportedFeatureError
+from ..retry_policy import RetryPolicy
 from ..setup_teardown import SetupTeardownMixin
 from ..task_group import TaskGroup, current_group, group_default_args
 from ..trigger_rules import TriggerRule
@@ -120,6 +121,7 @@ class BaseOperator(SetupTeardownMixin):
         on_execute_callback: Callable | None = None,
         on_skipped_callback: Callable | None = None,
         executor_config: dict[str, Any] | None = None,
+        retry_policy: RetryPolicy | None = None,
         pre_execute: Callable | None = None,
         post_execute: Callable | None = None,
         **kwargs: Any,
@@ -189,6 +191,10 @@ class BaseOperator(SetupTeardownMixin):
             if hook is not None and not callable(hook):
                 raise DagDefinitionError(f"task {task_id!r}: {name} must be callable")
         self._pre_execute_hook, self._post_execute_hook = pre_execute, post_execute
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise DagDefinitionError(f"task {task_id!r}: retry_policy must be a RetryPolicy "
+                                     f"(e.g. ExceptionRetryPolicy), got {retry_policy!r}")
+        self.retry_policy = retry_policy
         self.on_skipped_callback = on_skipped_callback
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()

@@ -51,7 +51,6 @@ GAPS = {
     "example_asset_allow_teams.py": "AssetAccessControl (teams of multi-team mode)",
     "example_asset_partition.py": "asset partitions",
     "example_dynamic_task_mapping.py": "mapped task groups",
-    "example_retry_policy.py": "retry policies (Airflow 3.3)",
 }
 # file -> the run state it is written to reach
 RUNS = {"process": {"example_simplest_dag.py": "success", "example_xcom.py": "success",

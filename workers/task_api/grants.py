@@ -34,6 +34,7 @@ class Grant:
     has_result: bool = False
     signal: Signal | None = None
     signal_message: str = ""
+    retry_delay: float | None = None  # a retry policy's delay for the next try
     outlet_events: dict[str, Any] = dataclasses.field(default_factory=dict)
     calls: int = 0
 

@@ -156,6 +156,11 @@ class TaskApi:
     def _signal(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
         grant.signal = Signal(body.get("kind"))
         grant.signal_message = str(body.get("message") or "")
+        delay = body.get("retry_delay")
+        if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
+                                  or delay < 0):
+            raise ApiRefusal(Status.BAD_REQUEST, "signal: retry_delay must be seconds")
+        grant.retry_delay = None if delay is None else float(delay)
         return {}
 
     def _variable_set(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cluster import compat, deferral, secrets
+from cluster import compat, deferral, retry_policy, secrets
 from cluster.connection import Connection
 from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
@@ -168,8 +168,16 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
     except BaseException as exc:  # a task may raise anything: print, report, exit 1
         traceback.print_exc()
         kind = Signal.FAIL if isinstance(exc, AirflowFailException) else Signal.ERROR
+        decision = retry_policy.decide(task, exc, int(context["ti"].try_number), context)
+        extra: dict[str, Any] = {}
+        if decision is not None and decision.action is retry_policy.RetryAction.FAIL:
+            kind = Signal.FAIL
+        elif decision is not None and decision.action is retry_policy.RetryAction.RETRY \
+                and decision.retry_delay is not None:
+            extra["retry_delay"] = decision.retry_delay.total_seconds()
         try:
-            client.call(Call.SIGNAL, kind=kind.value, message=f"{type(exc).__name__}: {exc}")
+            client.call(Call.SIGNAL, kind=kind.value, message=f"{type(exc).__name__}: {exc}",
+                        **extra)
         except Exception:  # the API is gone: the exit status still says it failed
             pass
         return 1

@@ -84,9 +84,9 @@ class TryFailed(AirflowException):
     """The try raised: `error` is what it raised ("Type: message", as the try saw it; the
     try printed its traceback into the log), `final` whether retries are barred."""
 
-    def __init__(self, error: str, final: bool) -> None:
+    def __init__(self, error: str, final: bool, retry_delay: float | None = None) -> None:
         super().__init__(error)
-        self.error, self.final = error, final
+        self.error, self.final, self.retry_delay = error, final, retry_delay
 
     def as_raised(self) -> BaseException:
         """The exception as the try raised it, for callbacks' `context["exception"]`, when
@@ -108,7 +108,8 @@ def conclude(grant: Grant, exit_code: int, what: str) -> Any:
     if grant.signal is Signal.RESCHEDULE:
         raise AirflowRescheduleException(dt.datetime.fromisoformat(grant.signal_message))
     if grant.signal in (Signal.FAIL, Signal.ERROR):
-        raise TryFailed(grant.signal_message, final=grant.signal is Signal.FAIL)
+        raise TryFailed(grant.signal_message, final=grant.signal is Signal.FAIL,
+                        retry_delay=grant.retry_delay)
     if exit_code != 0:  # ended without a word (killed, out of memory, os._exit)
         how = (f"was killed by {_signal_name(-exit_code)}" if exit_code < 0
                else f"exited with code {exit_code}")
