@@ -59,7 +59,9 @@ RUNS = {"process": {"example_simplest_dag.py": "success", "example_xcom.py": "su
                     "tutorial_taskflow_api.py": "success", "example_failed_dag.py": "failed",
                     "example_sensor_decorator.py": "success",
                     "example_setup_teardown.py": "success",
-                    "example_setup_teardown_taskflow.py": "success"},
+                    "example_setup_teardown_taskflow.py": "success",
+                    "example_time_delta_sensor_async.py": "success",
+                    "example_sensors.py": "success"},
         "docker": {"example_xcom.py": "success", "tutorial_taskflow_api.py": "success"}}
 
 
