@@ -125,7 +125,9 @@ class PokeTrigger(BaseTrigger):
         self.check, self.poke_interval, self.payload = check, poke_interval, payload
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        while not await asyncio.to_thread(self.check):
+        # checked on the loop's own thread: it is the only trigger of its loop, and the
+        # try's output capture follows this thread
+        while not self.check():
             await asyncio.sleep(self.poke_interval)
         yield TriggerEvent(self.payload)
 

@@ -8,6 +8,7 @@ from airflow.sdk import DAG, BaseOperator, task
 from airflow.providers.standard.sensors.time_delta import TimeDeltaSensor
 from airflow.providers.standard.sensors.filesystem import FileSensor
 from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -65,3 +66,6 @@ with DAG("ft_deferral", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), sche
     WaitForever(task_id="forever")
     FileSensor(task_id="soft", filepath=FLAG + ".missing", deferrable=True, timeout=1,
                poke_interval=0.2, soft_fail=True)
+    # its trigger looks the other DAG's run up every poll_interval; none comes: skipped
+    ExternalTaskSensor(task_id="other_dag", external_dag_id="ft_deferral_absent", deferrable=True,
+                       poll_interval=0.2, timeout=1, soft_fail=True)

@@ -20,7 +20,8 @@ def test_deferred_tasks_resume_with_the_trigger_event(tmp_path):
               if len(line.split()) > 2 and not line.startswith(("run", "task", "-"))}
     assert states == {"added": "success", "show": "success", "delta": "success",
                       "moment": "success", "land": "success", "file": "success",
-                      "forever": "failed", "soft": "skipped"}, done.stdout + shown
+                      "forever": "failed", "soft": "skipped", "other_dag": "skipped"},\
+        done.stdout + shown
     assert done.returncode == 1  # `forever` failed the run
 
     def log(task):
@@ -34,3 +35,5 @@ def test_deferred_tasks_resume_with_the_trigger_event(tmp_path):
     forever = log("forever")
     assert "TaskDeferralTimeout" in forever and "never here" not in forever, forever
     assert "(soft_fail)" in log("soft")
+    other = log("other_dag")
+    assert "deferred to PokeTrigger" in other and other.count("poking for DAG") >= 2, other
