@@ -12,12 +12,10 @@ import dataclasses
 import datetime as dt
 import enum
 import importlib
-import logging
 from typing import Any
 
 from .errors import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
-log = logging.getLogger(__name__)
 
 
 class RetryAction(enum.Enum):
