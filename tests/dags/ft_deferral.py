@@ -1,7 +1,6 @@
 """Deferrable operators and sensors, written the Airflow 3 way (the try waits for the trigger)."""
 import asyncio
 import datetime as dt
-import os
 
 import pendulum
 from airflow.sdk import DAG, BaseOperator, task
@@ -12,7 +11,7 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-FLAG = os.path.join(os.environ.get("DEFER_OUT", "/tmp"), "flag")
+FLAG = "/nonexistent/flag"
 
 
 class Never(BaseTrigger):
@@ -58,11 +57,8 @@ with DAG("ft_deferral", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), sche
     TimeDeltaSensor(task_id="delta", delta=dt.timedelta(seconds=-3600), deferrable=True)
     DateTimeSensorAsync(task_id="moment", target_time="{{ macros.datetime.utcnow() }}")
 
-    @task
-    def land():
-        open(FLAG, "w").write("x")
-
-    land() >> FileSensor(task_id="file", filepath=FLAG, deferrable=True, poke_interval=0.2)
+    # a file there at the first poke, on the worker and in a task container alike
+    FileSensor(task_id="file", filepath="/etc/passwd", deferrable=True, poke_interval=0.2)
     WaitForever(task_id="forever")
     FileSensor(task_id="soft", filepath=FLAG + ".missing", deferrable=True, timeout=1,
                poke_interval=0.2, soft_fail=True)

@@ -3,21 +3,21 @@
 import shutil
 from pathlib import Path
 
-from tests.integration.test_airflow_runtime import run_cli
+from tests.integration.test_airflow_runtime import run_cli, runner  # noqa: F401 (fixture)
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 
 
-def test_an_asset_function_is_a_dag_whose_task_updates_it(tmp_path):
+def test_an_asset_function_is_a_dag_whose_task_updates_it(tmp_path, runner):
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(DAGS / "ft_asset_decorator.py", dags)
     file = str(dags / "ft_asset_decorator.py")
     first = run_cli(tmp_path, dags, "run", file, "--dag-id", "raw_orders",
-                    CHORDFLOW_RUNNER="process")
+                    CHORDFLOW_RUNNER=runner)
     assert first.returncode == 0, first.stdout + first.stderr
     second = run_cli(tmp_path, dags, "run", file, "--dag-id", "clean_orders",
-                     CHORDFLOW_RUNNER="process")
+                     CHORDFLOW_RUNNER=runner)
     assert second.returncode == 0, second.stdout + second.stderr
     log = run_cli(tmp_path, dags, "tasks", "logs", "1", "raw_orders").stdout
     assert "producing s3://bucket/raw_orders in run manual__" in log, log
