@@ -69,6 +69,12 @@ class Settings:
     # result_chord_expires); a running member of the chord keeps them alive.
     chord_expires: float = 7 * 86400.0
     log_level: str = "INFO"
+    # A try's own output is stored up to this many bytes, then cut with a line saying so
+    # (0: no limit); Kubernetes' default container log size.
+    task_log_max_bytes: int = 10 * 1024 * 1024
+    # Finished runs (with their task instances, XComs, logs) older than this many days are
+    # deleted by the scheduler, as `chordflow db clean --older-than` does (0: kept for ever).
+    retention_days: float = 0.0
     fernet_key: str = ""
     # Airflow's [core] settings of the same names: new DAGs wait to be unpaused, and a
     # DAG that says nothing about catchup runs only its latest interval (Airflow 3).
@@ -153,6 +159,10 @@ class Settings:
                 "LOG_LEVEL", get("LOG_LEVEL", "INFO").upper(),
                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
             ),
+            task_log_max_bytes=int(_number("TASK_LOG_MAX_BYTES", get("TASK_LOG_MAX_BYTES"),
+                                           cls.task_log_max_bytes, zero_is_off=True)),
+            retention_days=_number("RETENTION_DAYS", get("RETENTION_DAYS"), cls.retention_days,
+                                   zero_is_off=True),
             fernet_key=_check_fernet_key(get("FERNET_KEY")),
             dags_are_paused_at_creation=_flag("DAGS_ARE_PAUSED_AT_CREATION",
                                               get("DAGS_ARE_PAUSED_AT_CREATION")) is not False,
@@ -245,13 +255,16 @@ def _check_fernet_key(text: str) -> str:
     return text
 
 
-def _number(name: str, text: str, default: float) -> float:
+def _number(name: str, text: str, default: float, zero_is_off: bool = False) -> float:
     if not text:
         return default
     try:
         value = float(text)
     except ValueError:
         raise ConfigError(f"{PREFIX}{name}={text!r} is not a number") from None
+    if value == 0 and zero_is_off:
+        return value
     if value <= 0 or value != value or value == float("inf"):
-        raise ConfigError(f"{PREFIX}{name}={text!r} must be a positive number")
+        raise ConfigError(f"{PREFIX}{name}={text!r} must be a positive number"
+                          + (" (or 0: off)" if zero_is_off else ""))
     return value

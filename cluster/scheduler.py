@@ -37,6 +37,7 @@ from .store import assets as asset_store
 from .store import dags as dag_store
 from .store import runs as run_store
 from .store import mapped as mapped_store
+from .store import retention
 from .store import tasks as ti_store
 from .store.models import utcnow
 
@@ -98,6 +99,7 @@ def _date(text: str | None) -> dt.datetime | None:
 
 
 _ANSWER_TTL = 5.0
+_RETENTION_EVERY = 3600.0  # seconds between two retention passes
 
 
 def last_interval_of(timetable: Timetable | None,
@@ -125,6 +127,7 @@ class Scheduler:
         # a zombie threshold to write again (a restart of PostgreSQL must not get live
         # tries run twice).
         self._store_up_since: float | None = None
+        self._last_clean: float | None = None
 
     def parse(self) -> ParsedFolder | None:
         try:
@@ -336,6 +339,22 @@ class Scheduler:
         self.schedule_runs()
         self.start_queued_runs()
         self.repair()
+        self.apply_retention()
+
+    def apply_retention(self) -> dict[str, int] | None:
+        """With CHORDFLOW_RETENTION_DAYS set: `db clean --older-than DAYS` of every table,
+        when the scheduler starts and then every hour."""
+        days = self.settings.retention_days
+        if not days or (self._last_clean is not None and
+                        time.monotonic() - self._last_clean < _RETENTION_EVERY):
+            return None
+        before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+        found = retention.clean(self.store, before, list(retention.TABLES), dry_run=False)
+        self._last_clean = time.monotonic()
+        if any(found.values()):
+            log.info("retention (%g days): deleted %s", days,
+                     ", ".join(f"{n} {t}" for t, n in found.items() if n))
+        return found
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()

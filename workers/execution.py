@@ -195,7 +195,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     whether the run still has pending task instances (looked up for leaves only)."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
     start = utcnow()
-    writer = TaskLogWriter(rt.store, run_pk, task_id, try_number, map_index)
+    writer = TaskLogWriter(rt.store, run_pk, task_id, try_number, map_index,
+                           max_bytes=rt.settings.task_log_max_bytes)
     key = (run_pk, task_id, map_index, try_number)
     rt.running[key] = writer
     rt.start_heartbeat()
