@@ -60,6 +60,9 @@ class Settings:
     # dagbag_import_timeout; the memory limit is the child's address space).
     dag_file_processor_timeout: float = 30.0
     dag_file_memory_limit_mb: int = 4096
+    # Airflow's [scheduler] standalone_dag_processor: schedulers leave parsing to a
+    # `chordflow dag-processor` process instead of a thread of their own.
+    standalone_dag_processor: bool = False
     heartbeat_interval: float = 5.0
     # Six missed heartbeats: a SIGKILLed worker's try counts as failed (and is retried)
     # half a minute after its last beat instead of a minute.
@@ -145,6 +148,8 @@ class Settings:
             dag_file_memory_limit_mb=int(_number(
                 "DAG_FILE_MEMORY_LIMIT_MB", get("DAG_FILE_MEMORY_LIMIT_MB"),
                 cls.dag_file_memory_limit_mb)),
+            standalone_dag_processor=bool(_flag("STANDALONE_DAG_PROCESSOR",
+                                                get("STANDALONE_DAG_PROCESSOR"))),
             heartbeat_interval=_number(
                 "HEARTBEAT_INTERVAL", get("HEARTBEAT_INTERVAL"), cls.heartbeat_interval
             ),

@@ -23,8 +23,8 @@ from . import canvas, inflight, reaper, trigger_rules
 from . import timetable_questions as questions
 from .config import Settings
 from .dag_schedule import interval_of
-from .discovery import Discovery
-from .parsing import ParsedFolder, ask_timetable, parse_folder
+from .dag_processor import DagProcessor, assets_named, sync_dags  # noqa: F401  (re-exported)
+from .parsing import ParsedFolder, ask_timetable
 from .repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
 from .timetable_questions import due_runs, stored_timetable
 from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
@@ -44,37 +44,6 @@ from .store.models import utcnow
 log = logging.getLogger("chordflow.scheduler")
 START_BATCH = 16  # queued runs of one DAG looked at per step
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
-
-
-def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
-              settings: Settings | None = None) -> ParsedFolder:
-    """Parse a DAGs folder (or one file), each file in a limited child process, and record
-    DAGs, versions and import errors."""
-    limits = settings or Settings  # the class holds the defaults
-    parsed = parse_folder(folder, dags_folder, timeout=limits.dag_file_processor_timeout,
-                          memory_mb=limits.dag_file_memory_limit_mb,
-                          discovery=Discovery.of(limits))
-    dag_store.sync_dags(store, list(parsed.serialized.values()), parsed.digests,
-                        parsed.import_errors, parsed.files,
-                        deactivate_missing=folder == dags_folder or dags_folder is None,
-                        paused_at_creation=limits.dags_are_paused_at_creation)
-    asset_store.register(store, assets_named(parsed.serialized.values()))
-    return parsed
-
-
-def assets_named(serialized: Any) -> list[dict[str, Any]]:
-    """The assets DAG versions name: tasks' outlets and asset schedules."""
-    from .assets import from_json
-
-    out = []
-    for data in serialized:
-        for task in data["tasks"]:
-            out.extend(task.get("outlets") or ())
-        timetable = data.get("timetable") or {}
-        if timetable.get("type") == "AssetTriggeredTimetable":
-            condition = from_json(timetable["data"]["asset_condition"])
-            out.extend(a.as_json()["asset"] for a in condition.iter_assets())
-    return out
 
 
 def start_run(store: Store, app: Celery, run_pk: int) -> bool:
@@ -121,6 +90,11 @@ class Scheduler:
     def __init__(self, settings: Settings, store: Store, app: Celery) -> None:
         self.settings, self.store, self.app = settings, store, app
         self._last_parse = 0.0
+        self.processor = DagProcessor(settings, store)
+        # A step parses the folder when it is due unless a DAG processor does it apart
+        # (`run_forever` starts one in a thread; CHORDFLOW_STANDALONE_DAG_PROCESSOR: a
+        # `chordflow dag-processor` process of its own).
+        self.parses_in_step = True
         self._answers: dict[str, tuple[float, list[DagRunInfo]]] = {}
         # Since when the store has answered without a break. While it was unreachable no
         # worker could heartbeat, so stale heartbeats mean nothing until workers have had
@@ -130,12 +104,8 @@ class Scheduler:
         self._last_clean: float | None = None
 
     def parse(self) -> ParsedFolder | None:
-        try:
-            bag = sync_dags(self.store, self.settings.dags_folder, self.settings.dags_folder,
-                            self.settings)
-        except Exception as exc:  # a vanished folder must not stop running DAGs
-            log.error("cannot parse the DAGs folder: %s", exc)
-            return None
+        """Parse the DAGs folder now, in this thread (what the DAG processor does)."""
+        bag = self.processor.parse()
         self._last_parse = time.monotonic()
         return bag
 
@@ -334,7 +304,8 @@ class Scheduler:
                     (now - as_utc(run.start_date)).total_seconds() > timeout)
 
     def step(self) -> None:
-        if time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
+        if self.parses_in_step and \
+                time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
             self.parse()
         self.schedule_runs()
         self.start_queued_runs()
@@ -359,8 +330,15 @@ class Scheduler:
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()
         listener = self.store.listener(RUNS_CHANNEL)
-        log.info("scheduler started: DAGs folder %s, store %s", self.settings.dags_folder,
-                 self.store)
+        self.parses_in_step = False
+        if self.settings.standalone_dag_processor:
+            where = "parsed by a standalone DAG processor"
+        else:  # a file that takes its whole timeout to parse must not stall the loop
+            where = "parsed in a thread of its own"
+            threading.Thread(target=self.processor.run_forever, args=(stop,),
+                             name="dag-processor", daemon=True).start()
+        log.info("scheduler started: DAGs folder %s (%s), store %s", self.settings.dags_folder,
+                 where, self.store)
         try:
             while not stop.is_set():
                 try:

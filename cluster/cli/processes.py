@@ -9,6 +9,7 @@ import threading
 import click
 
 from ..errors import ConfigError
+from ..dag_processor import DagProcessor
 from ..scheduler import Scheduler
 from ..store import Store, retention
 from ..timezones import as_utc
@@ -70,6 +71,21 @@ def scheduler(ctx: click.Context) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     Scheduler(cluster.settings, cluster.store, cluster.app).run_forever(stop)
+
+
+@cli.command("dag-processor")
+@click.pass_context
+def dag_processor(ctx: click.Context) -> None:
+    """Parse the DAGs folder every CHORDFLOW_DAG_DIR_LIST_INTERVAL and record DAGs and
+    import errors (run with CHORDFLOW_STANDALONE_DAG_PROCESSOR=true on the schedulers)."""
+    cluster = open_cluster(ctx)
+    logging.getLogger("chordflow").setLevel(cluster.settings.log_level)
+    logging.basicConfig(level=cluster.settings.log_level,
+                        format="[%(asctime)s: %(levelname)s/dag-processor] %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    DagProcessor(cluster.settings, cluster.store).run_forever(stop)
 
 
 @cli.group("db")
