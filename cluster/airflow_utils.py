@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import inspect
 import logging
+import pkgutil
 from typing import Any, Callable, Mapping, TypeVar
 
 import pendulum
 
 from .airflow_exceptions import TaskDeferred
+from .errors import AirflowException
 from .datetimes import to_pendulum
 from .operators.base import _tasks_of
 
@@ -134,6 +137,47 @@ class TriggerEvent:
         return f"TriggerEvent<{self.payload!r}>"
 
 
+class SkipMixin:
+    """Airflow's skip helpers for operators that skip their downstream themselves.
+
+    chordflow skips by what a branching operator returns (`branches`), not by a call from
+    inside the try, so calling these is refused, naming the call.
+    """
+
+    def skip(self, *args: Any, **kwargs: Any) -> None:
+        raise AirflowException("chordflow does not support SkipMixin.skip(): a branching "
+                               "operator returns the task ids to follow instead")
+
+    def skip_all_except(self, *args: Any, **kwargs: Any) -> None:
+        raise AirflowException("chordflow does not support SkipMixin.skip_all_except(): "
+                               "a branching operator returns the task ids to follow instead")
+
+
+# airflow.sdk.module_loading / airflow.utils.module_loading
+def import_string(dotted_path: str) -> Any:
+    """The attribute a dotted path names (`package.module.Name`), as Airflow's."""
+    module_path, _, attr = dotted_path.rpartition(".")
+    if not module_path:
+        raise ImportError(f"{dotted_path} doesn't look like a module path")
+    module = importlib.import_module(module_path)
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ImportError(f'Module "{module_path}" does not define a "{attr}" attribute')
+
+
+def qualname(obj: Any) -> str:
+    """`module.QualifiedName` of a class, function or instance."""
+    if not isinstance(obj, type) and not callable(obj):
+        obj = type(obj)
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def iter_namespace(namespace: Any) -> Any:
+    """The modules of a package, as `pkgutil.iter_modules` gives them, with full names."""
+    return pkgutil.iter_modules(namespace.__path__, namespace.__name__ + ".")
+
+
 # airflow.utils.timezone / airflow.sdk.timezone
 utc = pendulum.UTC
 TIMEZONE = pendulum.UTC
@@ -200,4 +244,5 @@ TIMEZONE_NAMES = ["utc", "utcnow", "datetime", "parse", "is_localized", "is_naiv
 
 __all__ = ["Context", "apply_defaults", "merge_dicts", "determine_kwargs", "to_boolean", "LoggingMixin",
            "chain_linear", "AirflowParsingContext", "get_parsing_context", "ArgNotSet", "NOTSET",
-           "BaseTrigger", "BaseEventTrigger", "TriggerEvent", *TIMEZONE_NAMES]
+           "BaseTrigger", "BaseEventTrigger", "TriggerEvent", "SkipMixin",
+           "import_string", "qualname", "iter_namespace", *TIMEZONE_NAMES]
