@@ -81,6 +81,10 @@ class AirflowDagCycleException(DagCycleError, AirflowException):
 
 DuplicateTaskIdFound = DuplicateTaskIdError
 
+
+class DeserializingResultError(ValueError):
+    """A virtualenv task's result could not be read back."""
+
 __all__ = [
     "AirflowException", "AirflowFailException", "AirflowNotFoundException",
     "AirflowRescheduleException", "AirflowSensorTimeout", "AirflowSkipException",
@@ -89,4 +93,5 @@ __all__ = [
     "XComNotFound", "DownstreamTasksSkipped", "TaskDeferred", "TaskDeferralError",
     "DagNotFound", "DagRunNotFound", "TaskNotFound", "AirflowProviderDeprecationWarning",
     "RemovedInAirflow3Warning", "AirflowDagCycleException", "DuplicateTaskIdFound",
+    "DeserializingResultError",
 ]

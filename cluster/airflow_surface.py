@@ -35,6 +35,15 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.sdk.bases.sensor": ("cluster.sensors.base",),
     "airflow.sdk.bases.hook": ("cluster.hooks",),
     "airflow.sdk.bases.branch": ("cluster.operators.branch:BaseBranchOperator",),
+    "airflow.sdk.definitions._internal": (),
+    "airflow.sdk.definitions._internal.types": (
+        _UTILS + ":NOTSET,ArgNotSet,SET_DURING_EXECUTION,is_arg_set",),
+    "airflow.sdk.execution_time": (),
+    "airflow.sdk.execution_time.context": (_UTILS + ":context_to_airflow_vars,context_merge,"
+                                           "context_get_outlet_events",),
+    "airflow.sdk.execution_time.callback_runner": (_UTILS + ":create_executable_runner",),
+    "airflow.utils.hashlib_wrapper": (_UTILS + ":md5",),
+    "airflow.utils.file": (_UTILS + ":get_unique_dag_module_name",),
     "airflow.providers_manager": ("cluster.airflow_providers",),
     "airflow.sdk.module_loading": (_UTILS + ":import_string,qualname,iter_namespace",),
     "airflow.utils.module_loading": (_UTILS + ":import_string,qualname,iter_namespace",),
@@ -47,7 +56,7 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.sdk.definitions.variable": ("cluster.variable",),
     "airflow.sdk.definitions.xcom_arg": ("cluster.xcom_arg:XComArg",),
     "airflow.sdk.definitions.context": ("cluster.context_var",
-                                        _UTILS + ":Context,get_parsing_context"),
+                                        _UTILS + ":Context,get_parsing_context,context_merge"),
     "airflow.sdk.definitions.decorators": ("cluster.operators.python:task", "cluster.dag:dag"),
     "airflow.sdk.definitions.baseoperator": ("cluster.operators.base:BaseOperator,chain,"
                                              "cross_downstream",),
@@ -74,17 +83,21 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.utils.decorators": (_UTILS + ":apply_defaults",),
     "airflow.utils.helpers": (_UTILS + ":merge_dicts,chain_linear",),
     "airflow.utils.strings": (_UTILS + ":to_boolean",),
-    "airflow.utils.operator_helpers": (_UTILS + ":determine_kwargs",),
-    "airflow.sdk.bases.decorator": (_UTILS + ":determine_kwargs",),
+    "airflow.utils.operator_helpers": (_UTILS + ":determine_kwargs,context_to_airflow_vars,"
+                                       "KeywordParameters,ExecutionCallableRunner",),
+    "airflow.sdk.bases.decorator": (_UTILS + ":determine_kwargs,KeywordParameters",),
     "airflow.utils.timezone": (_TIMEZONE,),
-    "airflow.utils.types": (_UTILS + ":NOTSET,ArgNotSet",),
-    "airflow.utils.context": (_UTILS + ":Context", "cluster.context_var"),
+    "airflow.utils.types": (_UTILS + ":NOTSET,ArgNotSet,SET_DURING_EXECUTION",),
+    "airflow.utils.context": (_UTILS + ":Context,context_merge,context_get_outlet_events",
+                              "cluster.context_var"),
     "airflow.utils.edgemodifier": ("cluster.edges",),
     "airflow.sdk.definitions.edges": ("cluster.edges",),
     "airflow.utils.log": (),
     "airflow.utils.log.logging_mixin": (_UTILS + ":LoggingMixin",),
     "airflow.triggers": (),
-    "airflow.triggers.base": (_UTILS + ":BaseTrigger,BaseEventTrigger,TriggerEvent",),
+    "airflow.triggers.base": (_UTILS + ":BaseTrigger,BaseEventTrigger,TriggerEvent,"
+                              "StartTriggerArgs,TaskSuccessEvent,TaskFailedEvent,"
+                              "TaskSkippedEvent",),
     "airflow.decorators": ("cluster.operators.python:task",),
     "airflow.operators.python": ("cluster.context_var",),
     # Airflow 1.x names that Airflow 2 keeps as deprecated aliases

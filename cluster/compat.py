@@ -280,9 +280,19 @@ def _folders(name: str) -> list[str]:
 _TWO_PART = {"common", "apache", "cncf", "microsoft", "atlassian", "alibaba", "dbt"}
 
 
+# Stand-ins that stay chordflow's even with their provider installed: they work through
+# chordflow's own store and services (runs triggered, other runs read), which the provider's
+# versions reach through Airflow's database and API.
+KEEP_STANDIN = {
+    "airflow.providers.standard.operators.trigger_dagrun",
+    "airflow.providers.standard.operators.latest_only",
+    "airflow.providers.standard.sensors.external_task",
+}
+
+
 def _installed_provider(fullname: str) -> importlib.machinery.ModuleSpec | None:
     """The spec of an installed provider's module (a real file), which wins over a stand-in."""
-    if not fullname.startswith("airflow.providers."):
+    if not fullname.startswith("airflow.providers.") or fullname in KEEP_STANDIN:
         return None
     return _installed(fullname)
 

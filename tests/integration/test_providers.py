@@ -2,11 +2,15 @@
 chordflow's `airflow` namespace, each DAG run through the CLI as a user would: the http
 provider's HttpSensor and HttpOperator against a local HTTP server, common-sql's
 SQLExecuteQueryOperator and the postgres provider's PostgresHook against PostgreSQL, with
-chordflow connections. Each provider goes into a target folder of its own, on the
+chordflow connections, and the standard provider's operators and sensors in place of
+chordflow's stand-ins, with the process runner and, on a cluster, the docker runner in a
+runtime image built with the providers (`REQUIREMENTS=... bash images/build.sh runtime`,
+which .ci/images.sh runs). Each provider goes into a target folder of its own, on the
 PYTHONPATH of the run only, so nothing else on the machine sees it."""
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -15,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import missing
+from tests.servers import docker_client, missing
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("CHORDFLOW_PROVIDERS_CACHE",
@@ -52,6 +56,13 @@ SQL_REQUIREMENTS = ["sqlparse>=0.5.1", "more-itertools>=9.0.0", "methodtools>=0.
                     "deprecated>=1.2.13"]
 
 
+STANDARD = [PINNED["apache-airflow-providers-standard"], COMPAT]
+# what Airflow itself would bring and the standard provider imports
+STANDARD_REQUIREMENTS = ["lazy-object-proxy>=1.2.0", "deprecated>=1.2.13"]
+PROVIDERS_IMAGE = "chordflow/runtime:" + os.environ.get("CHORDFLOW_TEST_IMAGE_TAG",
+                                                        "latest") + "-providers"
+
+
 def install(target: Path, *requirements: str, no_deps: bool) -> None:
     if (target / ".done").exists():
         return
@@ -77,6 +88,15 @@ def sql_providers() -> Path:
     target = CACHE / "sql"
     install(target, *SQL, no_deps=True)
     install(target, *SQL_REQUIREMENTS, no_deps=False)
+    (target / ".done").touch()
+    return target
+
+
+@pytest.fixture(scope="module")
+def standard_provider() -> Path:
+    target = CACHE / "standard"
+    install(target, *STANDARD, no_deps=True)
+    install(target, *STANDARD_REQUIREMENTS, no_deps=False)
     (target / ".done").touch()
     return target
 
@@ -188,3 +208,75 @@ def test_sql_providers_operator_and_hook_run_against_postgres(sql_providers, pos
         assert rows[2] == (100, "hook")
     finally:
         postgres_server.drop_database(name)
+
+
+STANDARD_DAG = '''
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import BranchPythonOperator, PythonOperator
+from airflow.providers.standard.sensors.python import PythonSensor
+
+
+def double(n, ds=None):
+    print("double", n, "on", ds)
+    return n * 2
+
+
+with DAG("standard_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+    ready = PythonSensor(task_id="ready", python_callable=lambda: True, poke_interval=1)
+    calc = PythonOperator(task_id="calc", python_callable=double, op_args=[21])
+    shell = BashOperator(task_id="shell",
+                         bash_command="echo got {{ ti.xcom_pull(task_ids='calc') }} in $AIRFLOW_CTX_DAG_ID")
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "left")
+    left = EmptyOperator(task_id="left")
+    right = EmptyOperator(task_id="right")
+    ready >> calc >> shell >> pick >> [left, right]
+'''
+STANDARD_CLASSES = {"calc": "airflow.providers.standard.operators.python.PythonOperator",
+                    "shell": "airflow.providers.standard.hooks.subprocess.SubprocessHook",
+                    "pick": "airflow.providers.standard.operators.python.BranchPythonOperator"}
+
+
+def check_standard_run(states: dict[str, str], logs: dict[str, str]) -> None:
+    assert states == {"ready": "success", "calc": "success", "shell": "success",
+                      "pick": "success", "left": "success", "right": "skipped"}, (states, logs)
+    for task_id, name in STANDARD_CLASSES.items():  # the provider's code ran
+        assert name in logs[task_id], logs[task_id]
+    assert "Returned value was: 42" in logs["calc"] and "double 21 on 20" in logs["calc"]
+    assert "got 42 in standard_provider" in logs["shell"], logs["shell"]
+
+
+def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tmp_path):
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "standard_dag.py").write_text(STANDARD_DAG)
+    cli = cli_for(tmp_path, dags, standard_provider)
+    done = cli("run", str(dags / "standard_dag.py"))
+    logs = {t: cli("tasks", "logs", "1", t).stdout for t in STANDARD_CLASSES}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    states = dict(re.findall(r"^(\w+)\s+(success|skipped|failed|upstream_failed)\s",
+                             cli("runs", "show", "1").stdout, re.M))
+    check_standard_run(states, logs)
+
+
+def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
+        standard_provider, cluster_env, tmp_path):
+    docker_client([PROVIDERS_IMAGE])
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "standard_dag.py").write_text(STANDARD_DAG)
+    # the scheduler and the worker parse the DAG file: the providers are on their path;
+    # the task containers have them from the image only
+    path = {"CHORDFLOW_DAGS_FOLDER": str(dags), "PYTHONPATH": f"{ROOT}:{standard_provider}"}
+    cluster_env.env.update(path)
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=2, name="providers", CHORDFLOW_RUNNER="docker",
+                       CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE)
+    done, run, tis, _ = cluster_env.run_dag("standard_provider", timeout=300)
+    logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout for t in STANDARD_CLASSES}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    for task_id in STANDARD_CLASSES:
+        assert "with the docker runner" in logs[task_id], logs[task_id]
+    check_standard_run({t: ti.state for t, ti in tis.items()}, logs)
