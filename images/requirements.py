@@ -24,7 +24,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 # Airflow's own requirements that providers import without declaring them.
-AIRFLOW_BRINGS = ["deprecated>=1.2.13", "tenacity>=8.0.0"]
+AIRFLOW_BRINGS = ["deprecated>=1.2.13", "tenacity>=8.0.0", "lazy-object-proxy>=1.2.0"]
 
 
 def read_lines(path: Path) -> list[str]:

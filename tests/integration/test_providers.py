@@ -275,7 +275,8 @@ def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
     cluster_env.worker(concurrency=2, name="providers", CHORDFLOW_RUNNER="docker",
                        CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE)
     done, run, tis, _ = cluster_env.run_dag("standard_provider", timeout=300)
-    logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout for t in STANDARD_CLASSES}
+    logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+            for t in ("ready", *STANDARD_CLASSES)}
     assert done.returncode == 0, done.stdout + done.stderr + str(logs)
     for task_id in STANDARD_CLASSES:
         assert "with the docker runner" in logs[task_id], logs[task_id]
