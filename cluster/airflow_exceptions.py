@@ -40,6 +40,13 @@ class DownstreamTasksSkipped(AirflowException):
         self.tasks = tasks
 
 
+def skipped_task_ids(tasks: object) -> list[str]:
+    """The task ids a `DownstreamTasksSkipped` names: ids, or (task id, map index) pairs."""
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    return [t if isinstance(t, str) else str(list(t)[0]) for t in tasks or []]
+
+
 class TaskDeferred(AirflowException):
     """Deferral to a trigger: chordflow has no triggerer, so deferring fails the task."""
 

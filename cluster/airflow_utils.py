@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import pendulum
 
-from .airflow_exceptions import TaskDeferred
+from .airflow_exceptions import DownstreamTasksSkipped, TaskDeferred
 from .errors import AirflowException
 from .datetimes import to_pendulum
 from .operators.base import _tasks_of
@@ -270,19 +270,26 @@ class TaskSkippedEvent(TriggerEvent):
 
 
 class SkipMixin:
-    """Airflow's skip helpers for operators that skip their downstream themselves.
+    """Airflow's skip helpers for operators that skip their downstream themselves: as in
+    Airflow 3 they raise `DownstreamTasksSkipped`, which ends the try successfully and
+    skips those tasks (only tasks downstream of it; naming another fails the try)."""
 
-    chordflow skips by what a branching operator returns (`branches`), not by a call from
-    inside the try, so calling these is refused, naming the call.
-    """
+    def skip(self, ti: Any, tasks: Any) -> None:
+        ids = [getattr(t, "task_id", t) for t in tasks]
+        if ids:
+            raise DownstreamTasksSkipped(tasks=ids)
 
-    def skip(self, *args: Any, **kwargs: Any) -> None:
-        raise AirflowException("chordflow does not support SkipMixin.skip(): a branching "
-                               "operator returns the task ids to follow instead")
-
-    def skip_all_except(self, *args: Any, **kwargs: Any) -> None:
-        raise AirflowException("chordflow does not support SkipMixin.skip_all_except(): "
-                               "a branching operator returns the task ids to follow instead")
+    def skip_all_except(self, ti: Any, branch_task_ids: Any) -> None:
+        chosen = {branch_task_ids} if isinstance(branch_task_ids, str) else set(
+            branch_task_ids or ())
+        task = getattr(ti, "task", None) or self
+        followed = set(chosen)
+        for task_id in chosen:
+            if task.dag is not None and task_id in task.dag.task_dict:
+                followed |= task.dag.task_dict[task_id].get_flat_relative_ids()
+        ids = [t.task_id for t in task.get_direct_relatives() if t.task_id not in followed]
+        if ids:
+            raise DownstreamTasksSkipped(tasks=ids)
 
 
 # airflow.sdk.module_loading / airflow.utils.module_loading

@@ -215,7 +215,8 @@ import pendulum
 from airflow.sdk import DAG
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.providers.standard.operators.python import BranchPythonOperator, PythonOperator
+from airflow.providers.standard.operators.python import (BranchPythonOperator, PythonOperator,
+                                                        ShortCircuitOperator)
 from airflow.providers.standard.sensors.python import PythonSensor
 
 
@@ -232,16 +233,21 @@ with DAG("standard_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC")
     pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "left")
     left = EmptyOperator(task_id="left")
     right = EmptyOperator(task_id="right")
+    gate = ShortCircuitOperator(task_id="gate", python_callable=lambda: False)
+    after = EmptyOperator(task_id="after")
     ready >> calc >> shell >> pick >> [left, right]
+    left >> gate >> after
 '''
 STANDARD_CLASSES = {"calc": "airflow.providers.standard.operators.python.PythonOperator",
                     "shell": "airflow.providers.standard.hooks.subprocess.SubprocessHook",
-                    "pick": "airflow.providers.standard.operators.python.BranchPythonOperator"}
+                    "pick": "airflow.providers.standard.operators.python.BranchPythonOperator",
+                    "gate": "airflow.providers.standard.operators.python.ShortCircuitOperator"}
 
 
 def check_standard_run(states: dict[str, str], logs: dict[str, str]) -> None:
     assert states == {"ready": "success", "calc": "success", "shell": "success",
-                      "pick": "success", "left": "success", "right": "skipped"}, (states, logs)
+                      "pick": "success", "left": "success", "right": "skipped",
+                      "gate": "success", "after": "skipped"}, (states, logs)
     for task_id, name in STANDARD_CLASSES.items():  # the provider's code ran
         assert name in logs[task_id], logs[task_id]
     assert "Returned value was: 42" in logs["calc"] and "double 21 on 20" in logs["calc"]
