@@ -81,7 +81,8 @@ SURFACE: dict[str, tuple[str, ...]] = {
                               "NEW_SESSION",),
     "airflow.utils.db": ("cluster.airflow_models:provide_session,create_session",),
     "airflow.utils.decorators": (_UTILS + ":apply_defaults",),
-    "airflow.utils.helpers": (_UTILS + ":merge_dicts,chain_linear",),
+    "airflow.utils.helpers": (_UTILS + ":merge_dicts,chain_linear,exactly_one,at_most_one",),
+    "airflow.utils.platform": (_UTILS + ":getuser",),
     "airflow.utils.strings": (_UTILS + ":to_boolean",),
     "airflow.utils.operator_helpers": (_UTILS + ":determine_kwargs,context_to_airflow_vars,"
                                        "KeywordParameters,ExecutionCallableRunner",),

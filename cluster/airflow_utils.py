@@ -149,6 +149,25 @@ def context_to_airflow_vars(context: Mapping[str, Any], in_env_var_format: bool 
     return found
 
 
+def exactly_one(*args: Any) -> bool:
+    """Exactly one of the arguments is truthy (`airflow.utils.helpers.exactly_one`)."""
+    return sum(map(bool, args)) == 1
+
+
+def at_most_one(*args: Any) -> bool:
+    """At most one of the arguments is truthy and not NOTSET."""
+    return sum(bool(a) and not isinstance(a, ArgNotSet) for a in args) <= 1
+
+
+def getuser() -> str:
+    """The name of the user running the process (`airflow.utils.platform.getuser`)."""
+    import getpass
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid without a passwd entry, as in many containers
+        return str(os.getuid())
+
+
 def to_boolean(value: Any) -> bool:
     """Airflow's `to_boolean`: 't', 'true', 'y', 'yes', '1' (any case) are true."""
     return str(value).strip().lower() in ("t", "true", "y", "yes", "1") if value is not None \
@@ -384,7 +403,7 @@ TIMEZONE_NAMES = ["utc", "utcnow", "datetime", "parse", "is_localized", "is_naiv
 __all__ = ["Context", "apply_defaults", "merge_dicts", "determine_kwargs", "to_boolean", "LoggingMixin",
            "chain_linear", "AirflowParsingContext", "get_parsing_context", "ArgNotSet", "NOTSET",
            "BaseTrigger", "BaseEventTrigger", "TriggerEvent", "StartTriggerArgs",
-           "TaskSuccessEvent", "TaskFailedEvent", "TaskSkippedEvent", "SkipMixin", "KeywordParameters", "context_get_outlet_events",
+           "TaskSuccessEvent", "TaskFailedEvent", "TaskSkippedEvent", "SkipMixin", "exactly_one", "at_most_one", "getuser", "KeywordParameters", "context_get_outlet_events",
            "create_executable_runner", "ExecutionCallableRunner", "md5", "get_unique_dag_module_name", "context_merge", "context_to_airflow_vars",
            "SET_DURING_EXECUTION", "is_arg_set",
            "import_string", "qualname", "iter_namespace", *TIMEZONE_NAMES]

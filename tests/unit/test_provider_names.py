@@ -124,3 +124,10 @@ def test_a_requirements_file_naming_airflow_itself_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="stands in for Apache Airflow"):
         helper.main(requirements, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_helpers_the_ssh_and_slack_providers_import():
+    from cluster.airflow_utils import NOTSET, at_most_one, exactly_one, getuser
+    assert exactly_one(None, "x", 0) and not exactly_one("a", "b") and not exactly_one()
+    assert at_most_one(NOTSET, None, "x") and not at_most_one("a", "b")
+    assert getuser()
