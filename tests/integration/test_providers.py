@@ -2,7 +2,7 @@
 chordflow's `airflow` namespace, each DAG run through the CLI as a user would: the http
 provider's HttpSensor and HttpOperator against a local HTTP server, common-sql's
 SQLExecuteQueryOperator and the postgres provider's PostgresHook against PostgreSQL, with
-chordflow connections, and the standard provider's operators and sensors in place of
+chordflow connections (under the docker runner too), and the standard provider's operators and sensors in place of
 chordflow's stand-ins, with the process runner and, on a cluster, the docker runner in a
 runtime image built with the providers (`REQUIREMENTS=... bash images/build.sh runtime`,
 which .ci/images.sh runs). Each provider goes into a target folder of its own, on the
@@ -179,6 +179,21 @@ with DAG("sql_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), sch
 '''
 
 
+def check_sql_run(url: str, logs: dict[str, str]) -> None:
+    # the provider's own classes ran, not chordflow's stand-ins
+    assert "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator" in logs["load"]
+    assert "hook airflow.providers.postgres.hooks.postgres.PostgresHook 163" in logs["report"]
+    assert "pushed [[63, 2]]" in logs["report"], logs["report"]
+    import psycopg2
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT n, day FROM sales ORDER BY n")
+        rows = cur.fetchall()
+    conn.close()
+    assert rows[:2] == [(21, rows[0][1]), (42, rows[0][1])] and rows[0][1].startswith("20")
+    assert rows[2] == (100, "hook")
+
+
 def test_sql_providers_operator_and_hook_run_against_postgres(sql_providers, postgres_server,
                                                               tmp_path):
     name = "cf_sqlprov_" + uuid.uuid4().hex[:8]
@@ -194,18 +209,7 @@ def test_sql_providers_operator_and_hook_run_against_postgres(sql_providers, pos
         done = cli("run", str(dags / "sql_dag.py"))
         logs = {t: cli("tasks", "logs", "1", t).stdout for t in ("load", "total", "report")}
         assert done.returncode == 0, done.stdout + done.stderr + str(logs)
-        # the provider's own classes ran, not chordflow's stand-ins
-        assert "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator" in logs["load"]
-        assert "hook airflow.providers.postgres.hooks.postgres.PostgresHook 163" in logs["report"]
-        assert "pushed [[63, 2]]" in logs["report"], logs["report"]
-        import psycopg2
-        conn = psycopg2.connect(url)
-        with conn.cursor() as cur:
-            cur.execute("SELECT n, day FROM sales ORDER BY n")
-            rows = cur.fetchall()
-        conn.close()
-        assert rows[:2] == [(21, rows[0][1]), (42, rows[0][1])] and rows[0][1].startswith("20")
-        assert rows[2] == (100, "hook")
+        check_sql_run(url, logs)
     finally:
         postgres_server.drop_database(name)
 
@@ -267,19 +271,29 @@ def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tm
     check_standard_run(states, logs)
 
 
-def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
-        standard_provider, cluster_env, tmp_path):
+@pytest.fixture(scope="module")
+def docker_providers_cluster(standard_provider, sql_providers, cluster_env, tmp_path_factory):
+    """A scheduler and a docker-runner worker whose task containers run the image built
+    with tests/providers/requirements.txt, on the host's network (to reach PostgreSQL on
+    127.0.0.1; the task API is a socket either way)."""
     docker_client([PROVIDERS_IMAGE])
-    dags = tmp_path / "dags"
-    dags.mkdir()
+    dags = tmp_path_factory.mktemp("providers") / "dags"
+    dags.mkdir()  # readable by the containers' user (pytest's own folders are not)
     (dags / "standard_dag.py").write_text(STANDARD_DAG)
-    # the scheduler and the worker parse the DAG file: the providers are on their path;
+    (dags / "sql_dag.py").write_text(SQL_DAG)
+    # the scheduler and the worker parse the DAG files: the providers are on their path;
     # the task containers have them from the image only
-    path = {"CHORDFLOW_DAGS_FOLDER": str(dags), "PYTHONPATH": f"{ROOT}:{standard_provider}"}
-    cluster_env.env.update(path)
+    cluster_env.env.update({"CHORDFLOW_DAGS_FOLDER": str(dags),
+                            "PYTHONPATH": f"{ROOT}:{standard_provider}:{sql_providers}"})
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2, name="providers", CHORDFLOW_RUNNER="docker",
-                       CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE)
+                       CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE, CHORDFLOW_TASK_NETWORK="host")
+    return cluster_env
+
+
+def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
+        docker_providers_cluster):
+    cluster_env = docker_providers_cluster
     done, run, tis, _ = cluster_env.run_dag("standard_provider", timeout=300)
     logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
             for t in ("ready", *STANDARD_CLASSES)}
@@ -287,3 +301,23 @@ def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
     for task_id in STANDARD_CLASSES:
         assert "with the docker runner" in logs[task_id], logs[task_id]
     check_standard_run({t: ti.state for t, ti in tis.items()}, logs)
+
+
+def test_sql_providers_run_under_the_docker_runner_from_a_built_image(
+        docker_providers_cluster, postgres_server):
+    cluster_env = docker_providers_cluster
+    name = "cf_sqlprov_" + uuid.uuid4().hex[:8]
+    url = postgres_server.create_database(name)
+    try:
+        added = cluster_env.cli("connections", "add", "warehouse",
+                                "--conn-uri", url.replace("postgresql://", "postgres://", 1))
+        assert added.returncode == 0, added.stdout + added.stderr
+        done, run, tis, _ = cluster_env.run_dag("sql_provider", timeout=300)
+        logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+                for t in ("create", "load", "total", "report")}
+        assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+        assert all("with the docker runner" in text for text in logs.values()), logs
+        check_sql_run(url, logs)
+    finally:
+        cluster_env.cli("connections", "delete", "warehouse")
+        postgres_server.drop_database(name)
