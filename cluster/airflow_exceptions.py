@@ -40,6 +40,13 @@ class DownstreamTasksSkipped(AirflowException):
         self.tasks = tasks
 
 
+def skipped_task_ids(tasks: object) -> list[str]:
+    """The task ids a `DownstreamTasksSkipped` names: ids, or (task id, map index) pairs."""
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    return [t if isinstance(t, str) else str(list(t)[0]) for t in tasks or []]
+
+
 class TaskDeferred(AirflowException):
     """Deferral to a trigger: chordflow has no triggerer, so deferring fails the task."""
 
@@ -81,6 +88,10 @@ class AirflowDagCycleException(DagCycleError, AirflowException):
 
 DuplicateTaskIdFound = DuplicateTaskIdError
 
+
+class DeserializingResultError(ValueError):
+    """A virtualenv task's result could not be read back."""
+
 __all__ = [
     "AirflowException", "AirflowFailException", "AirflowNotFoundException",
     "AirflowRescheduleException", "AirflowSensorTimeout", "AirflowSkipException",
@@ -89,4 +100,5 @@ __all__ = [
     "XComNotFound", "DownstreamTasksSkipped", "TaskDeferred", "TaskDeferralError",
     "DagNotFound", "DagRunNotFound", "TaskNotFound", "AirflowProviderDeprecationWarning",
     "RemovedInAirflow3Warning", "AirflowDagCycleException", "DuplicateTaskIdFound",
+    "DeserializingResultError",
 ]

@@ -9,6 +9,7 @@ signals go back as calls, never as output: whatever the task prints is log text 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import signal
 import sys
@@ -21,7 +22,7 @@ from cluster.connection import Connection
 from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException, NotFoundError)
-from cluster.airflow_exceptions import AirflowTaskTerminated
+from cluster.airflow_exceptions import AirflowTaskTerminated, DownstreamTasksSkipped, skipped_task_ids
 from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.mapping import unmap
 from cluster.templating import render_fields
@@ -153,6 +154,9 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
             client.call(Call.RESULT, value=result)
     except AirflowSkipException as exc:
         client.call(Call.SIGNAL, kind=Signal.SKIP.value, message=str(exc))
+    except DownstreamTasksSkipped as exc:  # SkipMixin.skip(): the try succeeded
+        client.call(Call.SIGNAL, kind=Signal.SKIP_DOWNSTREAM.value,
+                    message=json.dumps(skipped_task_ids(exc.tasks)))
     except AirflowRescheduleException as exc:
         client.call(Call.SIGNAL, kind=Signal.RESCHEDULE.value,
                     message=exc.reschedule_date.isoformat())
