@@ -19,6 +19,7 @@ kills its process group, so a try lost with its worker never finishes beside its
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import itertools
@@ -197,6 +198,7 @@ def serve(sock: socket.socket, life: int) -> None:
         output = fds[0]
         folder = Path(request["dags_folder"])
         loaded = files.get(folder, folder / request["dag_file"])
+        gc.freeze()  # the child's collections skip the template's objects: no page copied
         try:
             pid = os.fork()
         except OSError as exc:
