@@ -5,3 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/docker.sh
 bash images/build.sh
+# the runtime image of the docker-runner provider test, built the way users add their own
+# requirements (README, "Airflow providers")
+REQUIREMENTS=tests/providers/requirements.txt IMAGE_TAG="${CHORDFLOW_TEST_IMAGE_TAG:-latest}-providers" \
+  bash images/build.sh runtime

@@ -24,6 +24,11 @@ TEMPLATE = '''import time
 
 from cluster import DAG, EmptyOperator, PythonOperator, chain
 
+try:  # imported with the file, as the floor's task module does (a try is a fresh process)
+    import redis
+except ImportError:  # a task image without it: no spans, the store's timestamps count
+    redis = None
+
 _redis = None
 
 
@@ -33,8 +38,6 @@ def noop(**context):
     start = time.time()
     try:
         if _redis is None:
-            import redis
-
             _redis = redis.Redis.from_url({broker!r}, socket_connect_timeout=1)
         _redis.hset("cfspan:" + context["run_id"], context["ti"].task_id,
                     f"{{start:.6f}},{{time.time():.6f}}")

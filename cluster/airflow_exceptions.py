@@ -43,6 +43,13 @@ class DownstreamTasksSkipped(AirflowException):
         self.tasks = tasks
 
 
+def skipped_task_ids(tasks: object) -> list[str]:
+    """The task ids a `DownstreamTasksSkipped` names: ids, or (task id, map index) pairs."""
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    return [t if isinstance(t, str) else str(list(t)[0]) for t in tasks or []]
+
+
 class TaskDeferred(BaseException):
     """An operator defers to a trigger (`self.defer(...)`): the try waits for the trigger's
     first event, then resumes in `method_name(context, event=..., **kwargs)`.
@@ -98,6 +105,10 @@ class AirflowDagCycleException(DagCycleError, AirflowException):
 
 DuplicateTaskIdFound = DuplicateTaskIdError
 
+
+class DeserializingResultError(ValueError):
+    """A virtualenv task's result could not be read back."""
+
 __all__ = [
     "AirflowException", "AirflowFailException", "AirflowNotFoundException",
     "AirflowRescheduleException", "AirflowSensorTimeout", "AirflowSkipException",
@@ -106,4 +117,5 @@ __all__ = [
     "XComNotFound", "DownstreamTasksSkipped", "TaskDeferred", "TaskDeferralError", "TaskDeferralTimeout",
     "DagNotFound", "DagRunNotFound", "TaskNotFound", "AirflowProviderDeprecationWarning",
     "RemovedInAirflow3Warning", "AirflowDagCycleException", "DuplicateTaskIdFound",
+    "DeserializingResultError",
 ]

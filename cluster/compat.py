@@ -291,9 +291,19 @@ def _folders(name: str) -> list[str]:
 _TWO_PART = {"common", "apache", "cncf", "microsoft", "atlassian", "alibaba", "dbt"}
 
 
+# Stand-ins that stay chordflow's even with their provider installed: they work through
+# chordflow's own store and services (runs triggered, other runs read), which the provider's
+# versions reach through Airflow's database and API.
+KEEP_STANDIN = {
+    "airflow.providers.standard.operators.trigger_dagrun",
+    "airflow.providers.standard.operators.latest_only",
+    "airflow.providers.standard.sensors.external_task",
+}
+
+
 def _installed_provider(fullname: str) -> importlib.machinery.ModuleSpec | None:
     """The spec of an installed provider's module (a real file), which wins over a stand-in."""
-    if not fullname.startswith("airflow.providers."):
+    if not fullname.startswith("airflow.providers.") or fullname in KEEP_STANDIN:
         return None
     return _installed(fullname)
 
@@ -306,23 +316,34 @@ def _installed(fullname: str) -> importlib.machinery.ModuleSpec | None:
     return spec
 
 
-def provider_hook_class(conn_type: str) -> type | None:
-    """The hook class an installed provider declares for a connection type, if any."""
-    if not conn_type or _FINDER not in sys.meta_path:
-        return None
+def provider_infos() -> Iterator[dict[str, Any]]:
+    """What each installed provider declares (its `get_provider_info()`), package by package."""
+    if _FINDER not in sys.meta_path:
+        return
+    seen: set[str] = set()
     for folder in _folders("airflow.providers"):
         for info in sorted(Path(folder).glob("**/get_provider_info.py")):
             package = ".".join(("airflow", "providers",
                                 *info.parent.relative_to(folder).parts))
+            if package in seen:
+                continue
+            seen.add(package)
             try:
                 provided = importlib.import_module(package + ".get_provider_info")
-                types_ = provided.get_provider_info().get("connection-types", [])
-            except Exception:  # a broken provider must not break every connection
+                yield provided.get_provider_info()
+            except Exception:  # a broken provider must not break the others
                 continue
-            for entry in types_:
-                if entry.get("connection-type") == conn_type:
-                    module, _, name = entry["hook-class-name"].rpartition(".")
-                    return getattr(importlib.import_module(module), name)
+
+
+def provider_hook_class(conn_type: str) -> type | None:
+    """The hook class an installed provider declares for a connection type, if any."""
+    if not conn_type:
+        return None
+    for provided in provider_infos():
+        for entry in provided.get("connection-types", []):
+            if entry.get("connection-type") == conn_type:
+                module, _, name = entry["hook-class-name"].rpartition(".")
+                return getattr(importlib.import_module(module), name)
     return None
 
 

@@ -60,6 +60,9 @@ class Settings:
     # dagbag_import_timeout; the memory limit is the child's address space).
     dag_file_processor_timeout: float = 30.0
     dag_file_memory_limit_mb: int = 4096
+    # Airflow's [scheduler] standalone_dag_processor: schedulers leave parsing to a
+    # `chordflow dag-processor` process instead of a thread of their own.
+    standalone_dag_processor: bool = False
     heartbeat_interval: float = 5.0
     # Six missed heartbeats: a SIGKILLed worker's try counts as failed (and is retried)
     # half a minute after its last beat instead of a minute.
@@ -69,6 +72,12 @@ class Settings:
     # result_chord_expires); a running member of the chord keeps them alive.
     chord_expires: float = 7 * 86400.0
     log_level: str = "INFO"
+    # A try's own output is stored up to this many bytes, then cut with a line saying so
+    # (0: no limit); Kubernetes' default container log size.
+    task_log_max_bytes: int = 10 * 1024 * 1024
+    # Finished runs (with their task instances, XComs, logs) older than this many days are
+    # deleted by the scheduler, as `chordflow db clean --older-than` does (0: kept for ever).
+    retention_days: float = 0.0
     fernet_key: str = ""
     # Airflow's [core] settings of the same names: new DAGs wait to be unpaused, and a
     # DAG that says nothing about catchup runs only its latest interval (Airflow 3).
@@ -139,6 +148,8 @@ class Settings:
             dag_file_memory_limit_mb=int(_number(
                 "DAG_FILE_MEMORY_LIMIT_MB", get("DAG_FILE_MEMORY_LIMIT_MB"),
                 cls.dag_file_memory_limit_mb)),
+            standalone_dag_processor=bool(_flag("STANDALONE_DAG_PROCESSOR",
+                                                get("STANDALONE_DAG_PROCESSOR"))),
             heartbeat_interval=_number(
                 "HEARTBEAT_INTERVAL", get("HEARTBEAT_INTERVAL"), cls.heartbeat_interval
             ),
@@ -153,6 +164,10 @@ class Settings:
                 "LOG_LEVEL", get("LOG_LEVEL", "INFO").upper(),
                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
             ),
+            task_log_max_bytes=int(_number("TASK_LOG_MAX_BYTES", get("TASK_LOG_MAX_BYTES"),
+                                           cls.task_log_max_bytes, zero_is_off=True)),
+            retention_days=_number("RETENTION_DAYS", get("RETENTION_DAYS"), cls.retention_days,
+                                   zero_is_off=True),
             fernet_key=_check_fernet_key(get("FERNET_KEY")),
             dags_are_paused_at_creation=_flag("DAGS_ARE_PAUSED_AT_CREATION",
                                               get("DAGS_ARE_PAUSED_AT_CREATION")) is not False,
@@ -245,13 +260,16 @@ def _check_fernet_key(text: str) -> str:
     return text
 
 
-def _number(name: str, text: str, default: float) -> float:
+def _number(name: str, text: str, default: float, zero_is_off: bool = False) -> float:
     if not text:
         return default
     try:
         value = float(text)
     except ValueError:
         raise ConfigError(f"{PREFIX}{name}={text!r} is not a number") from None
+    if value == 0 and zero_is_off:
+        return value
     if value <= 0 or value != value or value == float("inf"):
-        raise ConfigError(f"{PREFIX}{name}={text!r} must be a positive number")
+        raise ConfigError(f"{PREFIX}{name}={text!r} must be a positive number"
+                          + (" (or 0: off)" if zero_is_off else ""))
     return value

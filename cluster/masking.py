@@ -31,9 +31,26 @@ def should_hide_value_for_key(name: Any) -> bool:
 class Masker:
     """Replaces registered secret values with `***` in text and in nested structures."""
 
-    def __init__(self) -> None:
-        self.secrets: set[str] = set()
+    def __init__(self, limit: int = 10000) -> None:
+        # Registered secrets, the most recently registered last. A long-lived worker meets
+        # ever new values (rotated tokens): past `limit` the longest unused go first.
+        self._secrets: dict[str, None] = {}
+        self.limit = limit
+        self._sorted: list[str] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def secrets(self) -> set[str]:
+        with self._lock:
+            return set(self._secrets)
+
+    def _register(self, text: str) -> None:
+        with self._lock:
+            self._secrets.pop(text, None)
+            self._secrets[text] = None
+            while len(self._secrets) > self.limit:
+                del self._secrets[next(iter(self._secrets))]
+            self._sorted = None
 
     def add(self, value: object) -> None:
         """Register a secret; short values (under 3 characters) would mask too much."""
@@ -47,12 +64,10 @@ class Masker:
             return
         text = str(value) if value is not None else ""
         if len(text) >= 3:
-            with self._lock:
-                self.secrets.add(text)
+            self._register(text)
             for line in text.splitlines():  # multi-line secrets are printed line by line
                 if len(line.strip()) >= 3 and line != text:
-                    with self._lock:
-                        self.secrets.add(line)
+                    self._register(line)
 
     def add_for_key(self, key: str, value: object) -> None:
         """Register `value` when `key` names something sensitive (or nested keys do)."""
@@ -64,7 +79,9 @@ class Masker:
 
     def __call__(self, text: str) -> str:
         with self._lock:
-            secrets = sorted(self.secrets, key=len, reverse=True)
+            if self._sorted is None:  # longest first: a secret inside another is masked too
+                self._sorted = sorted(self._secrets, key=len, reverse=True)
+            secrets = self._sorted
         for secret in secrets:
             if secret in text:
                 text = text.replace(secret, MASK)

@@ -121,8 +121,15 @@ def _in_child(target: Any, args: tuple[Any, ...], timeout: float, memory_mb: int
     return kind, body
 
 
-def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: Connection) -> None:
+def _child_signals() -> None:
+    """A forked child inherits its parent's handlers: Ctrl-C is the parent's to handle, and
+    SIGTERM (the parent stopping, or terminating its children at exit) ends the child."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: Connection) -> None:
+    _child_signals()
     if memory_mb > 0:
         import resource
 
@@ -161,7 +168,7 @@ def _ask_in_child(file: str, dag_id: str, question: dict[str, Any], memory_mb: i
                   send: Connection) -> None:
     from .timetable_questions import answer
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _child_signals()
     if memory_mb > 0:
         import resource
 

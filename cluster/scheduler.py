@@ -24,8 +24,8 @@ from . import timetable_questions as questions
 from .assets import alias_key
 from .config import Settings
 from .dag_schedule import interval_of
-from .discovery import Discovery
-from .parsing import ParsedFolder, ask_timetable, parse_folder
+from .dag_processor import DagProcessor, assets_named, sync_dags  # noqa: F401  (re-exported)
+from .parsing import ParsedFolder, ask_timetable
 from .repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
 from .timetable_questions import due_runs, stored_timetable
 from .timetables.codec import ASSET_TIMETABLES
@@ -39,6 +39,7 @@ from .store import assets as asset_store
 from .store import dags as dag_store
 from .store import runs as run_store
 from .store import mapped as mapped_store
+from .store import retention
 from .store import tasks as ti_store
 from .store.models import utcnow
 
@@ -47,41 +48,10 @@ START_BATCH = 16  # queued runs of one DAG looked at per step
 _WAITING = {TaskState.UP_FOR_RETRY.value, TaskState.UP_FOR_RESCHEDULE.value}
 
 
-def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
-              settings: Settings | None = None) -> ParsedFolder:
-    """Parse a DAGs folder (or one file), each file in a limited child process, and record
-    DAGs, versions and import errors."""
-    limits = settings or Settings  # the class holds the defaults
-    parsed = parse_folder(folder, dags_folder, timeout=limits.dag_file_processor_timeout,
-                          memory_mb=limits.dag_file_memory_limit_mb,
-                          discovery=Discovery.of(limits))
-    dag_store.sync_dags(store, list(parsed.serialized.values()), parsed.digests,
-                        parsed.import_errors, parsed.files,
-                        deactivate_missing=folder == dags_folder or dags_folder is None,
-                        paused_at_creation=limits.dags_are_paused_at_creation)
-    asset_store.register(store, assets_named(parsed.serialized.values()))
-    return parsed
-
-
 def with_aliases(updated: dict[str, bool], resolution: dict[str, list[str]]) -> dict[str, bool]:
     """The updated URIs, plus each alias that one of its resolved assets updated."""
     return {**updated, **{alias_key(alias): any(updated.get(u) for u in uris)
                           for alias, uris in resolution.items()}}
-
-
-def assets_named(serialized: Any) -> list[dict[str, Any]]:
-    """The assets DAG versions name: tasks' outlets and asset schedules."""
-    from .assets import from_json
-
-    out = []
-    for data in serialized:
-        for task in data["tasks"]:
-            out.extend(task.get("outlets") or ())
-        timetable = data.get("timetable") or {}
-        if timetable.get("type") in ASSET_TIMETABLES:
-            condition = from_json(timetable["data"]["asset_condition"])
-            out.extend(a.as_json()["asset"] for a in condition.iter_assets())
-    return out
 
 
 def start_run(store: Store, app: Celery, run_pk: int) -> bool:
@@ -106,6 +76,7 @@ def _date(text: str | None) -> dt.datetime | None:
 
 
 _ANSWER_TTL = 5.0
+_RETENTION_EVERY = 3600.0  # seconds between two retention passes
 
 
 def last_interval_of(timetable: Timetable | None,
@@ -127,20 +98,22 @@ class Scheduler:
     def __init__(self, settings: Settings, store: Store, app: Celery) -> None:
         self.settings, self.store, self.app = settings, store, app
         self._last_parse = 0.0
+        self.processor = DagProcessor(settings, store)
+        # A step parses the folder when it is due unless a DAG processor does it apart
+        # (`run_forever` starts one in a thread; CHORDFLOW_STANDALONE_DAG_PROCESSOR: a
+        # `chordflow dag-processor` process of its own).
+        self.parses_in_step = True
         self._answers: dict[str, tuple[float, list[DagRunInfo]]] = {}
         # Since when the store has answered without a break. While it was unreachable no
         # worker could heartbeat, so stale heartbeats mean nothing until workers have had
         # a zombie threshold to write again (a restart of PostgreSQL must not get live
         # tries run twice).
         self._store_up_since: float | None = None
+        self._last_clean: float | None = None
 
     def parse(self) -> ParsedFolder | None:
-        try:
-            bag = sync_dags(self.store, self.settings.dags_folder, self.settings.dags_folder,
-                            self.settings)
-        except Exception as exc:  # a vanished folder must not stop running DAGs
-            log.error("cannot parse the DAGs folder: %s", exc)
-            return None
+        """Parse the DAGs folder now, in this thread (what the DAG processor does)."""
+        bag = self.processor.parse()
         self._last_parse = time.monotonic()
         return bag
 
@@ -346,17 +319,41 @@ class Scheduler:
                     (now - as_utc(run.start_date)).total_seconds() > timeout)
 
     def step(self) -> None:
-        if time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
+        if self.parses_in_step and \
+                time.monotonic() - self._last_parse >= self.settings.dag_dir_list_interval:
             self.parse()
         self.schedule_runs()
         self.start_queued_runs()
         self.repair()
+        self.apply_retention()
+
+    def apply_retention(self) -> dict[str, int] | None:
+        """With CHORDFLOW_RETENTION_DAYS set: `db clean --older-than DAYS` of every table,
+        when the scheduler starts and then every hour."""
+        days = self.settings.retention_days
+        if not days or (self._last_clean is not None and
+                        time.monotonic() - self._last_clean < _RETENTION_EVERY):
+            return None
+        before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+        found = retention.clean(self.store, before, list(retention.TABLES), dry_run=False)
+        self._last_clean = time.monotonic()
+        if any(found.values()):
+            log.info("retention (%g days): deleted %s", days,
+                     ", ".join(f"{n} {t}" for t, n in found.items() if n))
+        return found
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()
         listener = self.store.listener(RUNS_CHANNEL)
-        log.info("scheduler started: DAGs folder %s, store %s", self.settings.dags_folder,
-                 self.store)
+        self.parses_in_step = False
+        if self.settings.standalone_dag_processor:
+            where = "parsed by a standalone DAG processor"
+        else:  # a file that takes its whole timeout to parse must not stall the loop
+            where = "parsed in a thread of its own"
+            threading.Thread(target=self.processor.run_forever, args=(stop,),
+                             name="dag-processor", daemon=True).start()
+        log.info("scheduler started: DAGs folder %s (%s), store %s", self.settings.dags_folder,
+                 where, self.store)
         try:
             while not stop.is_set():
                 try:

@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from celery import Celery
 
@@ -359,8 +359,9 @@ def list_runs(cluster: Cluster, dag_id: str | None = None, limit: int = 50) -> l
 
 
 def task_logs(cluster: Cluster, ref: str | int, task_id: str, try_number: int | None = None,
-              map_index: int = -1) -> list[tuple[int, str]]:
-    """(try, text) log chunks of one task instance (`map_index` >= 0: a mapped child)."""
+              map_index: int = -1) -> Iterator[tuple[int, str]]:
+    """(try, text) log chunks of one task instance (`map_index` >= 0: a mapped child),
+    streamed from the store as they are read."""
     run, tis = run_details(cluster, ref)
     if not any(t.task_id == task_id for t in tis):
         raise NotFoundError(f"run {run.id} of {run.dag_id} has no task {task_id!r}")

@@ -17,6 +17,12 @@
 # and an unchanged tree rebuilds from Docker's layer cache in seconds.
 # IMAGE_TAG (default latest) sets the tag of the images built; PYTHON (default python3,
 # must be a Python 3.11 like the images') builds the wheels.
+# REQUIREMENTS=path/to/requirements.txt adds your DAGs' own packages to the runtime and
+# cluster images (tasks run in the first, DAG files are parsed in the second), Airflow
+# providers included: `apache-airflow-providers-*` lines are installed without their
+# dependencies (which name Airflow itself) plus their own third-party requirements
+# (images/requirements.py). Their wheels are fetched on the host, like the wheelhouse.
+#   REQUIREMENTS=dags/requirements.txt IMAGE_TAG=mine bash images/build.sh runtime cluster
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG=${IMAGE_TAG:-latest}
@@ -91,6 +97,17 @@ if ! "${PIP[@]}" wheel -q --no-deps --no-index --find-links "$wheels" -w "$dist"
   exit 1
 fi
 
+# The user's requirements (empty when REQUIREMENTS is unset, so the images' layers stay cached)
+requirements=build/requirements
+if [ -n "${REQUIREMENTS:-}" ]; then
+  [ -f "$REQUIREMENTS" ] || { echo "REQUIREMENTS=$REQUIREMENTS: no such file" >&2; exit 2; }
+  echo "fetching the wheels of $REQUIREMENTS"
+  "$PYTHON" images/requirements.py "$REQUIREMENTS" "$requirements"
+else
+  rm -rf "$requirements" && mkdir -p "$requirements/providers" "$requirements/wheels"
+  : >"$requirements/requirements.txt"
+fi
+
 context() {  # name, source dir: a fresh build context under build/images
   rm -rf "${ctx:?}/$1" && mkdir -p "$ctx/$1"
   cp -r "$2"/. "$ctx/$1/"
@@ -121,6 +138,7 @@ for name in "${names[@]}"; do
       context "$name" "images/$name"
       link_wheels "$name" '*.whl'
       mkdir -p "$ctx/$name/dist" && cp "$dist"/chordflow-*.whl "$ctx/$name/dist/"
+      cp -r "$requirements" "$ctx/$name/requirements"
       if [ "$name" = cluster ]; then
         cp -r dagdefs "$ctx/$name/dags"
         find "$ctx/$name/dags" \( -name __pycache__ -o -name '*.pyc' \) -prune -exec rm -rf {} +

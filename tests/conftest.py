@@ -60,19 +60,19 @@ class Proc:
         wait_for(ready, timeout, what=f"{marker!r} in {self.log_path.name}")
         return self
 
-    def kill(self, sig: int = signal.SIGKILL) -> None:
+    def kill(self, sig: int = signal.SIGKILL, wait: float = 60) -> None:
         try:
             os.killpg(self.proc.pid, sig)
         except ProcessLookupError:
             pass
-        self.proc.wait(60)
+        self.proc.wait(wait)
         self.fh.close()
 
     def stop(self) -> None:
+        """SIGTERM to the process group; SIGKILL when it has not ended 30 s later."""
         if self.proc.poll() is None:
-            self.kill(signal.SIGTERM)
             try:
-                self.proc.wait(30)
+                self.kill(signal.SIGTERM, wait=30)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -131,8 +131,16 @@ class ClusterUnderTest:
         return done, run, {t.task_id: t for t in tis}, xcoms
 
     def stop(self) -> None:
+        """Stop every process, even when one of them will not stop (that one fails the
+        teardown after the rest are gone: a leftover worker would eat later tests' messages)."""
+        errors = []
         for proc in reversed(self.procs):
-            proc.stop()
+            try:
+                proc.stop()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
 
 
 def base_env(tmp: Path, database_url: str, broker_url: str | None) -> dict[str, str]:

@@ -85,6 +85,14 @@ ROWS: list[tuple[str, str, tuple[str, ...]]] = [
       "tests/integration/test_compose.py::test_compose_cluster_runs_a_dag",
       "tests/integration/test_flower_credentials.py::",
       "tests/unit/test_helm_chart.py::test_flower_without_credentials")),
+    ("A DAG file that hangs while it loads; a standalone DAG processor",
+     "runs start and finish while it loads; the processor parses for the schedulers",
+     ("tests/integration/test_dag_processor.py::",)),
+    ("Old runs, logs and XComs; a try printing without end",
+     "db clean and the retention setting delete only what is over and old; a try's log is "
+     "cut at the cap with a line saying so", ("tests/integration/test_db_clean.py::",
+                                              "tests/unit/test_retention.py::",
+                                              "tests/integration/test_embedded.py::test_a_try_log_is_cut")),
 ]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from cluster import canvas, retry_policy, trigger_rules
 from cluster.operators import branch
 from cluster.serialization import downstream_map
+from cluster.airflow_exceptions import DownstreamTasksSkipped, skipped_task_ids
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.states import FINAL_TASK_STATE_VALUES, RunState, TaskState
@@ -195,7 +196,8 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
     whether the run still has pending task instances (looked up for leaves only)."""
     run_pk, task_id = delivery.run_pk, spec["task_id"]
     start = utcnow()
-    writer = TaskLogWriter(rt.store, run_pk, task_id, try_number, map_index)
+    writer = TaskLogWriter(rt.store, run_pk, task_id, try_number, map_index,
+                           max_bytes=rt.settings.task_log_max_bytes)
     key = (run_pk, task_id, map_index, try_number)
     rt.running[key] = writer
     rt.start_heartbeat()
@@ -236,6 +238,17 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
                 if task.multiple_outputs and isinstance(result, dict):
                     for k, v in result.items():
                         xcoms[str(k)] = to_json(v)
+            writer.line("done: success")
+    except DownstreamTasksSkipped as exc:  # SkipMixin.skip(): a success that skips others
+        below = _downstream(data, task_id)[1]
+        skip = skipped_task_ids(exc.tasks)
+        outside = sorted(set(skip) - set(below))
+        if outside:
+            state, error = TaskState.FAILED, (f"AirflowException: cannot skip {', '.join(outside)}:"
+                                              f" not downstream of {task_id}")
+            writer.line(f"failed: {error}")
+            skip = []
+        else:
             writer.line("done: success")
     except AirflowSkipException as exc:
         state, error = TaskState.SKIPPED, str(exc) or "skipped"

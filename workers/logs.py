@@ -19,10 +19,14 @@ _local = threading.local()
 
 
 class TaskLogWriter(io.TextIOBase):
-    """A file-like sink for one try: buffered, flushed to the store every half second."""
+    """A file-like sink for one try: buffered, flushed to the store every half second.
+
+    The task's own output is kept up to `max_bytes` (0: no limit); past it one line says
+    the log was cut, and the rest is dropped. chordflow's own lines about the try (its end,
+    its error) are always kept."""
 
     def __init__(self, store: Store, run_pk: int, task_id: str, try_number: int,
-                 map_index: int = -1, echo: bool = False) -> None:
+                 map_index: int = -1, echo: bool = False, max_bytes: int = 0) -> None:
         self.store, self.run_pk, self.task_id = store, run_pk, task_id
         self.try_number, self.map_index = try_number, map_index
         self._buf: list[str] = []
@@ -30,21 +34,46 @@ class TaskLogWriter(io.TextIOBase):
         self._lock = threading.Lock()
         self._last = time.monotonic()
         self.echo = echo
+        self.max_bytes = max_bytes
+        self._room = max_bytes   # bytes of output still kept
+        self.dropped = 0         # bytes of output past the cap
 
     def write(self, text: str) -> int:  # type: ignore[override]
         if not text:
             return 0
+        written = len(text)
+        if self.max_bytes:
+            text = self._within_cap(text)
+        if text:
+            self._append(text)
+        return written
+
+    def _within_cap(self, text: str) -> str:
+        data = text.encode("utf-8", "backslashreplace")
+        with self._lock:
+            if len(data) <= self._room:
+                self._room -= len(data)
+                return text
+            kept, self._room, first = data[:self._room], 0, self.dropped == 0
+            self.dropped += len(data) - len(kept)
+        if not first:
+            return ""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        return (kept.decode("utf-8", "ignore") + f"\n[{stamp}] this try's log reached "
+                f"CHORDFLOW_TASK_LOG_MAX_BYTES ({self.max_bytes} bytes): the rest of its "
+                "output is not stored\n")
+
+    def _append(self, text: str) -> None:
         with self._lock:
             self._buf.append(text)
             self._size += len(text)
         if self._size > 16384:
             self.flush()
-        return len(text)
 
     def line(self, text: str) -> None:
-        """A line from chordflow itself about this try (start, end, errors)."""
+        """A line from chordflow itself about this try (start, end, errors); never cut."""
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-        self.write(f"[{stamp}] {text}\n")
+        self._append(f"[{stamp}] {text}\n")
 
     def take(self) -> str:
         """The text not yet written, masked and storable; the caller stores it (with the

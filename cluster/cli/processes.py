@@ -1,6 +1,7 @@
 """Long-running processes and setup: worker, scheduler, db, config."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -8,8 +9,10 @@ import threading
 import click
 
 from ..errors import ConfigError
+from ..dag_processor import DagProcessor
 from ..scheduler import Scheduler
-from ..store import Store
+from ..store import Store, retention
+from ..timezones import as_utc
 from .app import cli, open_cluster, settings
 
 
@@ -70,6 +73,21 @@ def scheduler(ctx: click.Context) -> None:
     Scheduler(cluster.settings, cluster.store, cluster.app).run_forever(stop)
 
 
+@cli.command("dag-processor")
+@click.pass_context
+def dag_processor(ctx: click.Context) -> None:
+    """Parse the DAGs folder every CHORDFLOW_DAG_DIR_LIST_INTERVAL and record DAGs and
+    import errors (run with CHORDFLOW_STANDALONE_DAG_PROCESSOR=true on the schedulers)."""
+    cluster = open_cluster(ctx)
+    logging.getLogger("chordflow").setLevel(cluster.settings.log_level)
+    logging.basicConfig(level=cluster.settings.log_level,
+                        format="[%(asctime)s: %(levelname)s/dag-processor] %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    DagProcessor(cluster.settings, cluster.store).run_forever(stop)
+
+
 @cli.group("db")
 def db() -> None:
     """The database schema."""
@@ -101,6 +119,66 @@ def db_upgrade(ctx: click.Context, wait_s: float) -> None:
     finally:
         store.dispose()
     click.echo(f"database {store} is up to date")
+
+
+def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None
+               ) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time, "
+                                 "e.g. 2026-11-01 or 2026-11-01T00:00:00+00:00") from None
+    return as_utc(when)  # a time without a zone is UTC, Airflow's default zone
+
+
+def _tables(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()] if value else list(retention.TABLES)
+    unknown = [n for n in names if n not in retention.TABLES]
+    if unknown:
+        raise click.BadParameter(f"no table {', '.join(unknown)} to clean "
+                                 f"(known: {', '.join(retention.TABLES)})")
+    return names
+
+
+@db.command("clean")
+@click.option("--clean-before-timestamp", "before", callback=_timestamp,
+              help="Delete what is older than this ISO 8601 time (UTC unless it has a zone).")
+@click.option("--older-than", "days", type=click.FloatRange(0, min_open=True), metavar="DAYS",
+              help="Delete what is older than this many days (instead of a timestamp).")
+@click.option("-t", "--tables", callback=_tables,
+              help=f"Comma-separated tables (default: all of {', '.join(retention.TABLES)}).")
+@click.option("--dry-run", is_flag=True, help="Count the rows that would go; delete nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def db_clean(ctx: click.Context, before: dt.datetime | None, days: float | None,
+             tables: list[str], dry_run: bool, yes: bool) -> None:
+    """Delete old runs, logs, XComs, import errors and asset events (not archived).
+
+    Runs still queued or running, each DAG's latest scheduled run and asset events a DAG
+    has yet to take into account are kept whatever their age."""
+    if (before is None) == (days is None):
+        raise click.UsageError("give one of --clean-before-timestamp TIME or --older-than DAYS")
+    if days is not None:
+        before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+    assert before is not None
+    if not dry_run and not yes:
+        question = f"Delete {', '.join(tables)} rows older than {before.isoformat()}?"
+        try:
+            confirmed = click.confirm(question, err=True)
+        except click.Abort:  # no answer (stdin closed)
+            confirmed = False
+        if not confirmed:
+            raise click.ClickException("nothing deleted (pass --yes to clean without asking)")
+    store = Store(settings(ctx).database_url)
+    try:
+        found = retention.clean(store, before, tables, dry_run)
+    finally:
+        store.dispose()
+    verb = "would delete" if dry_run else "deleted"
+    for name, rows in found.items():
+        click.echo(f"{name}: {verb} {rows} row{'s' if rows != 1 else ''}")
 
 
 @cli.group("config")

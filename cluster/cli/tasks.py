@@ -24,13 +24,13 @@ def tasks_logs(ctx: click.Context, run_ref: str, task_id: str, try_number: int |
     """The captured output of TASK_ID in run RUN_REF, every try unless --try."""
     cluster = open_cluster(ctx)
     chunks = services.task_logs(cluster, run_ref, task_id, try_number, map_index)
-    current = None
+    current = None  # the chunks are streamed: a long log is printed as it is read
     for number, text in chunks:
         if number != current:
             click.echo(f"--- try {number} ---")
             current = number
         click.echo(text, nl=False)
-    if not chunks:
+    if current is None:
         click.echo("(no log yet)")
 
 

@@ -317,6 +317,27 @@ class BaseOperator(SetupTeardownMixin):
         return self
 
     # -- helpers operators use -------------------------------------------------
+    def get_direct_relatives(self, upstream: bool = False) -> list["BaseOperator"]:
+        """The tasks directly upstream (or downstream) of this one, as Airflow's."""
+        ids = self.upstream_task_ids if upstream else self.downstream_task_ids
+        return [self.dag.task_dict[t] for t in sorted(ids)] if self.dag is not None else []
+
+    def get_flat_relative_ids(self, upstream: bool = False) -> set[str]:
+        """Every task id upstream (or downstream) of this one, however far."""
+        found: set[str] = set()
+        todo = [self]
+        while todo:
+            for task in todo.pop().get_direct_relatives(upstream):
+                if task.task_id not in found:
+                    found.add(task.task_id)
+                    todo.append(task)
+        return found
+
+    def get_flat_relatives(self, upstream: bool = False) -> list["BaseOperator"]:
+        if self.dag is None:
+            return []
+        return [self.dag.task_dict[t] for t in sorted(self.get_flat_relative_ids(upstream))]
+
     def xcom_push(self, context: dict[str, Any], key: str, value: Any) -> None:
         context["ti"].xcom_push(key=key, value=value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import (and_, bindparam, case, delete, exists, insert, select, tuple_,
                         update)
@@ -328,14 +328,24 @@ def append_log(store: Store, run_pk: int, task_id: str, try_number: int, text: s
 
 
 def read_log(store: Store, run_pk: int, task_id: str, try_number: int | None = None,
-             map_index: int = -1) -> list[tuple[int, str]]:
-    """(try_number, text) chunks in the order they were written."""
-    with store.engine.connect() as conn:
-        q = select(TaskLog.try_number, TaskLog.text).where(
-            TaskLog.run_pk == run_pk, TaskLog.task_id == task_id, TaskLog.map_index == map_index)
-        if try_number is not None:
-            q = q.where(TaskLog.try_number == try_number)
-        return [(r[0], r[1]) for r in conn.execute(q.order_by(TaskLog.try_number, TaskLog.id))]
+             map_index: int = -1, page: int = 256) -> Iterator[tuple[int, str]]:
+    """(try_number, text) chunks in the order they were written, read `page` chunks at a
+    time: a long log is streamed, never held whole."""
+    q = select(TaskLog.id, TaskLog.try_number, TaskLog.text).where(
+        TaskLog.run_pk == run_pk, TaskLog.task_id == task_id, TaskLog.map_index == map_index)
+    if try_number is not None:
+        q = q.where(TaskLog.try_number == try_number)
+    after: tuple[int, int] | None = None
+    while True:
+        paged = q if after is None else q.where(tuple_(TaskLog.try_number, TaskLog.id) >
+                                                tuple_(*after))
+        with store.engine.connect() as conn:
+            rows = conn.execute(paged.order_by(TaskLog.try_number, TaskLog.id).limit(page)).all()
+        for _, number, text in rows:
+            yield number, text
+        if len(rows) < page:
+            return
+        after = (rows[-1][1], rows[-1][0])
 
 
 # -- what the scheduler repairs ---------------------------------------------------------

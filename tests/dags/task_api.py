@@ -113,3 +113,17 @@ with DAG("t_task_token", start_date=START, schedule=None, catchup=False) as toke
 
 with DAG("t_process_slow", start_date=START, schedule=None, catchup=False) as slow_dag:
     BashOperator(task_id="slow", bash_command="echo started; sleep 30; echo woke")
+
+
+_TRIES_HERE = []  # what earlier tries in this process left behind: nothing, in a fresh one
+
+
+def fresh_process(ti):
+    _TRIES_HERE.append(ti.task_id)
+    print(f"fresh: pid={os.getpid()} tries-here={len(_TRIES_HERE)}", flush=True)
+
+
+with DAG("t_process_fresh", start_date=START, schedule=None, catchup=False) as fresh_dag:
+    first_try = PythonOperator(task_id="one", python_callable=fresh_process)
+    first_try >> PythonOperator(task_id="two", python_callable=fresh_process) \
+        >> PythonOperator(task_id="three", python_callable=fresh_process)

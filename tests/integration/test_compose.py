@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.browser import browser, click, css, shot, states, text, wait_css  # noqa: F401
 from tests.servers import docker_client, free_port, http_json, http_status, missing, wait_for
 
 IMAGES = ["chordflow/cluster:latest", "chordflow/runtime:latest", "chordflow/movielens-api:latest",
@@ -170,6 +171,47 @@ def test_the_web_server_serves_the_ui_and_the_api_behind_a_login(compose):
     assert "example_etl" in [d["dag_id"] for d in dags["dags"]]
     with urllib.request.urlopen(web + "/", timeout=10) as page:
         assert b"<title>chordflow</title>" in page.read()
+
+
+def test_a_browser_logs_in_triggers_a_run_and_watches_it_end_on_the_compose_cluster(
+        compose, browser, tmp_path):
+    """The web UI as a user meets it after `docker compose up`: tasks run in containers."""
+    run, _, _ = compose
+    web = run.web_url
+    wait_for(lambda: http_status(web + "/api/v2/monitor/health") == 200, 180, interval=1,
+             what="the web server in compose")
+    browser.get(web + "/")
+    form = wait_css(browser, "#login-form")
+    form.find_element("id", "username").send_keys("admin")
+    form.find_element("id", "password").send_keys("web-pass-9")
+    form.find_element("css selector", "button").click()
+    wait_css(browser, '#dag-list tr[data-dag="example_etl"]', 60, what="example_etl listed")
+    shot(browser, "compose-dag-list", tmp_path)
+
+    browser.get(web + "/#/dags/example_etl/trigger")
+    orders = wait_css(browser, "#param-orders")
+    orders.clear()
+    orders.send_keys("57")
+    shot(browser, "compose-trigger", tmp_path)
+    browser.find_element("id", "trigger-submit").click()
+    wait_css(browser, "#run-state", what="the run page")
+    wait_for(lambda: css(browser, '#run-state [data-state="success"]'), 300,
+             what="the run to turn green on screen")
+    wait_for(lambda: set(states(browser, "#task-table .ti-state .state")) == {"success"}, 30,
+             what="every task green in the table")
+    wait_css(browser, '#run-graph g.node[data-state="success"]', what="the run's graph")
+    shot(browser, "compose-run", tmp_path)
+    click(browser, '#task-table tr[data-task="report"] a')
+    wait_for(lambda: ": 57 orders, total " in text(browser, "#log"), 60,
+             what="the report task's log, written in its container")
+    assert "with the docker runner" in text(browser, "#log")
+    shot(browser, "compose-task-log", tmp_path)
+    browser.get(web + "/#/dags/example_etl")
+    wait_css(browser, "#grid .cell.s-success", what="the grid")
+    shot(browser, "compose-grid", tmp_path)
+    browser.get(web + "/#/dags/example_etl/graph")
+    wait_css(browser, '#graph g.node[data-state="success"]', what="the graph")
+    shot(browser, "compose-graph", tmp_path)
 
 
 def test_compose_refuses_a_web_server_without_credentials(tmp_path):

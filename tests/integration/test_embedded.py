@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import RUNTIME_IMAGE
+from tests.servers import docker_client
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,3 +58,46 @@ def test_run_says_when_auto_falls_back_to_the_process_runner(tmp_path):
     done = run_cli(tmp_path, "run", "tests/dags/failing.py", CHORDFLOW_RUNNER="auto",
                    DOCKER_HOST="tcp://127.0.0.1:9")
     assert "tasks in this process (no Docker engine with the image" in done.stdout, done.stdout
+
+
+NOISY = '''
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+from airflow.operators.python import PythonOperator
+
+
+def noisy():
+    for i in range(2000):
+        print(f"line {i:04d} " + "x" * 40)
+
+
+with DAG("noisy_logs", schedule=None):
+    PythonOperator(task_id="python", python_callable=noisy)
+    BashOperator(task_id="bash", bash_command="for i in $(seq 1 2000); do echo bash $i; done")
+'''
+
+
+@pytest.mark.parametrize("runner", ["process", "docker"])
+def test_a_try_log_is_cut_at_the_limit_with_a_line_saying_so(tmp_path, runner):
+    env = {"CHORDFLOW_TASK_LOG_MAX_BYTES": "3000"}
+    if runner == "docker":
+        docker_client([RUNTIME_IMAGE])
+        env.update(CHORDFLOW_RUNNER="docker", CHORDFLOW_RUNTIME_IMAGE=RUNTIME_IMAGE)
+    (tmp_path / "noisy.py").write_text(NOISY)
+    # the task containers' user (uid 1000) reads the DAG file: pytest's folders are private
+    for path in (tmp_path, tmp_path / "noisy.py"):
+        path.chmod(0o755)
+    done = run_cli(tmp_path, "run", str(tmp_path / "noisy.py"), **env)
+    assert done.returncode == 0 and ": success" in done.stdout, \
+        done.stdout + done.stderr + run_cli(tmp_path, "tasks", "logs", "1", "bash").stdout[-2000:]
+    for task_id, first, unseen in (("python", "line 0000 ", "line 1999 "),
+                                   ("bash", "bash 1\n", "bash 2000\n")):
+        logs = run_cli(tmp_path, "tasks", "logs", "1", task_id)
+        assert logs.returncode == 0, logs.stderr
+        text = logs.stdout
+        assert first in text and unseen not in text, text[-500:]
+        assert text.count("reached CHORDFLOW_TASK_LOG_MAX_BYTES (3000 bytes)") == 1, text[-800:]
+        # what chordflow says about the try's end is kept past the limit
+        cut = text.index("reached CHORDFLOW_TASK_LOG_MAX_BYTES")
+        assert "success" in text[cut:].lower() or "exit" in text[cut:].lower(), text[cut:]
+        assert len(text.encode()) < 3000 + 2000, len(text.encode())

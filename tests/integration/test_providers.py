@@ -1,23 +1,34 @@
-"""An Airflow provider installed without Airflow (`pip install --no-deps`) runs through
-chordflow's `airflow` namespace: the http provider's HttpSensor and HttpOperator against a
-local HTTP server, with a connection. The provider goes into a target folder of its own,
-on the PYTHONPATH of the run only, so nothing else on the machine sees it."""
+"""Airflow providers installed without Airflow (`pip install --no-deps`) run through
+chordflow's `airflow` namespace, each DAG run through the CLI as a user would: the http
+provider's HttpSensor and HttpOperator against a local HTTP server, common-sql's
+SQLExecuteQueryOperator and the postgres provider's PostgresHook against PostgreSQL, with
+chordflow connections (under the docker runner too), and the standard provider's operators and sensors in place of
+chordflow's stand-ins, with the process runner and, on a cluster, the docker runner in a
+runtime image built with the providers (`REQUIREMENTS=... bash images/build.sh runtime`,
+which .ci/images.sh runs). Each provider goes into a target folder of its own, on the
+PYTHONPATH of the run only, so nothing else on the machine sees it."""
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.servers import missing
+from tests.servers import docker_client, missing
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("CHORDFLOW_PROVIDERS_CACHE",
                             Path.home() / ".cache" / "chordflow" / "providers"))
-HTTP = ["apache-airflow-providers-http==6.3.0", "apache-airflow-providers-common-compat==1.23.0"]
+PINNED = {line.split("==")[0]: line for line in
+          (ROOT / "tests" / "providers" / "requirements.txt").read_text().split()
+          if line.startswith("apache-airflow-providers-")}
+COMPAT = PINNED["apache-airflow-providers-common-compat"]
+HTTP = [PINNED["apache-airflow-providers-http"], COMPAT]
 # the http provider's own requirements, and tenacity, which Airflow itself would bring
 HTTP_REQUIREMENTS = ["requests-toolbelt>=1.0", "aiohttp>=3.9", "asgiref>=3.5", "tenacity>=8",
                      "pydantic>=2.6"]
@@ -35,6 +46,21 @@ with DAG("http_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), sc
                        method="GET", response_filter=lambda r: r.json()["path"])
     ready >> get
 '''
+
+
+SQL = [PINNED["apache-airflow-providers-common-sql"], PINNED["apache-airflow-providers-postgres"],
+       COMPAT]
+# common-sql's own requirements and deprecated, which Airflow itself would bring; the
+# postgres provider's driver, psycopg2, is chordflow's too
+SQL_REQUIREMENTS = ["sqlparse>=0.5.1", "more-itertools>=9.0.0", "methodtools>=0.4.7",
+                    "deprecated>=1.2.13"]
+
+
+STANDARD = [PINNED["apache-airflow-providers-standard"], COMPAT]
+# what Airflow itself would bring and the standard provider imports
+STANDARD_REQUIREMENTS = ["lazy-object-proxy>=1.2.0", "deprecated>=1.2.13"]
+PROVIDERS_IMAGE = "chordflow/runtime:" + os.environ.get("CHORDFLOW_TEST_IMAGE_TAG",
+                                                        "latest") + "-providers"
 
 
 def install(target: Path, *requirements: str, no_deps: bool) -> None:
@@ -55,6 +81,37 @@ def http_provider() -> Path:
     install(target, *HTTP_REQUIREMENTS, no_deps=False)
     (target / ".done").touch()
     return target
+
+
+@pytest.fixture(scope="module")
+def sql_providers() -> Path:
+    target = CACHE / "sql"
+    install(target, *SQL, no_deps=True)
+    install(target, *SQL_REQUIREMENTS, no_deps=False)
+    (target / ".done").touch()
+    return target
+
+
+@pytest.fixture(scope="module")
+def standard_provider() -> Path:
+    target = CACHE / "standard"
+    install(target, *STANDARD, no_deps=True)
+    install(target, *STANDARD_REQUIREMENTS, no_deps=False)
+    (target / ".done").touch()
+    return target
+
+
+def cli_for(tmp_path: Path, dags: Path, *folders: Path, **extra: str):
+    """The chordflow CLI as a user runs it, with the providers' folders on its path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
+    env.update({"CHORDFLOW_HOME": str(tmp_path / "state"), "CHORDFLOW_RUNNER": "process",
+                "CHORDFLOW_DAGS_FOLDER": str(dags),
+                "PYTHONPATH": ":".join([str(ROOT), *map(str, folders)]), **extra})
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "cluster.cli", *args], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=300)
+    return cli
 
 
 @pytest.fixture
@@ -84,17 +141,183 @@ def test_http_provider_operator_and_sensor_run(http_provider, http_server, tmp_p
     dags = tmp_path / "dags"
     dags.mkdir()
     (dags / "http_dag.py").write_text(DAG)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
-    env.update({"CHORDFLOW_HOME": str(tmp_path / "state"), "CHORDFLOW_RUNNER": "process",
-                "CHORDFLOW_DAGS_FOLDER": str(dags), "CHORDFLOW_CONN_LOCAL_HTTP": url,
-                "PYTHONPATH": f"{ROOT}:{http_provider}"})
-
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "cluster.cli", *args], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=300)
-
+    cli = cli_for(tmp_path, dags, http_provider, CHORDFLOW_CONN_LOCAL_HTTP=url)
     done = cli("run", str(dags / "http_dag.py"))
     assert done.returncode == 0, done.stdout + done.stderr + cli("tasks", "logs", "1", "get").stdout
     assert "/health" in seen and any(p.startswith("/items/20") for p in seen), seen
     logs = cli("tasks", "logs", "1", "get").stdout
     assert "airflow.providers.http.operators.http.HttpOperator" in logs, logs
+
+
+SQL_DAG = '''
+import pendulum
+from airflow.sdk import DAG, task
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+with DAG("sql_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+    create = SQLExecuteQueryOperator(
+        task_id="create", conn_id="warehouse",
+        sql=["DROP TABLE IF EXISTS sales", "CREATE TABLE sales (n int, day text)"])
+    load = SQLExecuteQueryOperator(
+        task_id="load", conn_id="warehouse",
+        sql="INSERT INTO sales VALUES (%(n)s, '{{ ds }}'), (%(n)s * 2, '{{ ds }}')",
+        parameters={"n": 21})
+    total = SQLExecuteQueryOperator(task_id="total", conn_id="warehouse",
+                                    sql="SELECT sum(n), count(*) FROM sales")
+
+    @task
+    def report(rows):
+        hook = PostgresHook(postgres_conn_id="warehouse")
+        hook.insert_rows("sales", [(100, "hook")], target_fields=["n", "day"])
+        print("hook", type(hook).__module__ + "." + type(hook).__name__,
+              hook.get_first("SELECT sum(n) FROM sales")[0], "pushed", rows)
+        return hook.get_records("SELECT n, day FROM sales ORDER BY n")
+
+    create >> load >> total
+    report(total.output)
+'''
+
+
+def check_sql_run(url: str, logs: dict[str, str]) -> None:
+    # the provider's own classes ran, not chordflow's stand-ins
+    assert "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator" in logs["load"]
+    assert "hook airflow.providers.postgres.hooks.postgres.PostgresHook 163" in logs["report"]
+    assert "pushed [[63, 2]]" in logs["report"], logs["report"]
+    import psycopg2
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT n, day FROM sales ORDER BY n")
+        rows = cur.fetchall()
+    conn.close()
+    assert rows[:2] == [(21, rows[0][1]), (42, rows[0][1])] and rows[0][1].startswith("20")
+    assert rows[2] == (100, "hook")
+
+
+def test_sql_providers_operator_and_hook_run_against_postgres(sql_providers, postgres_server,
+                                                              tmp_path):
+    name = "cf_sqlprov_" + uuid.uuid4().hex[:8]
+    url = postgres_server.create_database(name)
+    try:
+        dags = tmp_path / "dags"
+        dags.mkdir()
+        (dags / "sql_dag.py").write_text(SQL_DAG)
+        cli = cli_for(tmp_path, dags, sql_providers)
+        added = cli("connections", "add", "warehouse",
+                    "--conn-uri", url.replace("postgresql://", "postgres://", 1))
+        assert added.returncode == 0, added.stdout + added.stderr
+        done = cli("run", str(dags / "sql_dag.py"))
+        logs = {t: cli("tasks", "logs", "1", t).stdout for t in ("load", "total", "report")}
+        assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+        check_sql_run(url, logs)
+    finally:
+        postgres_server.drop_database(name)
+
+
+STANDARD_DAG = '''
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import (BranchPythonOperator, PythonOperator,
+                                                        ShortCircuitOperator)
+from airflow.providers.standard.sensors.python import PythonSensor
+
+
+def double(n, ds=None):
+    print("double", n, "on", ds)
+    return n * 2
+
+
+with DAG("standard_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+    ready = PythonSensor(task_id="ready", python_callable=lambda: True, poke_interval=1)
+    calc = PythonOperator(task_id="calc", python_callable=double, op_args=[21])
+    shell = BashOperator(task_id="shell",
+                         bash_command="echo got {{ ti.xcom_pull(task_ids='calc') }} in $AIRFLOW_CTX_DAG_ID")
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "left")
+    left = EmptyOperator(task_id="left")
+    right = EmptyOperator(task_id="right")
+    gate = ShortCircuitOperator(task_id="gate", python_callable=lambda: False)
+    after = EmptyOperator(task_id="after")
+    ready >> calc >> shell >> pick >> [left, right]
+    left >> gate >> after
+'''
+STANDARD_CLASSES = {"calc": "airflow.providers.standard.operators.python.PythonOperator",
+                    "shell": "airflow.providers.standard.hooks.subprocess.SubprocessHook",
+                    "pick": "airflow.providers.standard.operators.python.BranchPythonOperator",
+                    "gate": "airflow.providers.standard.operators.python.ShortCircuitOperator"}
+
+
+def check_standard_run(states: dict[str, str], logs: dict[str, str]) -> None:
+    assert states == {"ready": "success", "calc": "success", "shell": "success",
+                      "pick": "success", "left": "success", "right": "skipped",
+                      "gate": "success", "after": "skipped"}, (states, logs)
+    for task_id, name in STANDARD_CLASSES.items():  # the provider's code ran
+        assert name in logs[task_id], logs[task_id]
+    assert "Returned value was: 42" in logs["calc"] and "double 21 on 20" in logs["calc"]
+    assert "got 42 in standard_provider" in logs["shell"], logs["shell"]
+
+
+def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tmp_path):
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "standard_dag.py").write_text(STANDARD_DAG)
+    cli = cli_for(tmp_path, dags, standard_provider)
+    done = cli("run", str(dags / "standard_dag.py"))
+    logs = {t: cli("tasks", "logs", "1", t).stdout for t in STANDARD_CLASSES}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    states = dict(re.findall(r"^(\w+)\s+(success|skipped|failed|upstream_failed)\s",
+                             cli("runs", "show", "1").stdout, re.M))
+    check_standard_run(states, logs)
+
+
+@pytest.fixture(scope="module")
+def docker_providers_cluster(standard_provider, sql_providers, cluster_env, tmp_path_factory):
+    """A scheduler and a docker-runner worker whose task containers run the image built
+    with tests/providers/requirements.txt, on the host's network (to reach PostgreSQL on
+    127.0.0.1; the task API is a socket either way)."""
+    docker_client([PROVIDERS_IMAGE])
+    dags = tmp_path_factory.mktemp("providers") / "dags"
+    dags.mkdir()  # readable by the containers' user (pytest's own folders are not)
+    (dags / "standard_dag.py").write_text(STANDARD_DAG)
+    (dags / "sql_dag.py").write_text(SQL_DAG)
+    # the scheduler and the worker parse the DAG files: the providers are on their path;
+    # the task containers have them from the image only
+    cluster_env.env.update({"CHORDFLOW_DAGS_FOLDER": str(dags),
+                            "PYTHONPATH": f"{ROOT}:{standard_provider}:{sql_providers}"})
+    cluster_env.scheduler()
+    cluster_env.worker(concurrency=2, name="providers", CHORDFLOW_RUNNER="docker",
+                       CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE, CHORDFLOW_TASK_NETWORK="host")
+    return cluster_env
+
+
+def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
+        docker_providers_cluster):
+    cluster_env = docker_providers_cluster
+    done, run, tis, _ = cluster_env.run_dag("standard_provider", timeout=300)
+    logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+            for t in ("ready", *STANDARD_CLASSES)}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    for task_id in STANDARD_CLASSES:
+        assert "with the docker runner" in logs[task_id], logs[task_id]
+    check_standard_run({t: ti.state for t, ti in tis.items()}, logs)
+
+
+def test_sql_providers_run_under_the_docker_runner_from_a_built_image(
+        docker_providers_cluster, postgres_server):
+    cluster_env = docker_providers_cluster
+    name = "cf_sqlprov_" + uuid.uuid4().hex[:8]
+    url = postgres_server.create_database(name)
+    try:
+        added = cluster_env.cli("connections", "add", "warehouse",
+                                "--conn-uri", url.replace("postgresql://", "postgres://", 1))
+        assert added.returncode == 0, added.stdout + added.stderr
+        done, run, tis, _ = cluster_env.run_dag("sql_provider", timeout=300)
+        logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+                for t in ("create", "load", "total", "report")}
+        assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+        assert all("with the docker runner" in text for text in logs.values()), logs
+        check_sql_run(url, logs)
+    finally:
+        cluster_env.cli("connections", "delete", "warehouse")
+        postgres_server.drop_database(name)

@@ -258,3 +258,17 @@ def test_cancel_stops_a_process_runner_try_in_embedded_mode(tmp_path):
     assert run.returncode == 1, out
     log = run_embedded(tmp_path, "tasks", "logs", "1", "slow").stdout
     assert "TaskCancelled" in log and "woke" not in log, log
+
+
+def test_each_process_runner_try_is_a_fresh_process(tmp_path):
+    """Tries fork from a template process loaded ahead of them, yet each runs in a process
+    of its own, used once: no try sees what an earlier try left in its module."""
+    done = run_embedded(tmp_path, "run", "tests/dags/task_api.py", "--dag-id", "t_process_fresh")
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = {}
+    for task_id in ("one", "two", "three"):
+        log = run_embedded(tmp_path, "tasks", "logs", "1", task_id).stdout
+        line = next(l for l in log.splitlines() if l.startswith("fresh: "))
+        seen[task_id] = dict(part.split("=") for part in line.split()[1:])
+    assert [s["tries-here"] for s in seen.values()] == ["1", "1", "1"], seen
+    assert len({s["pid"] for s in seen.values()}) == 3, seen

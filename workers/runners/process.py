@@ -1,14 +1,15 @@
-"""The process runner: each try in a child process forked from the worker (embedded mode,
-tests), talking to the task API like a container does.
+"""The process runner: each try in a fresh child process (embedded mode, tests), talking
+to the task API like a container does.
 
-The child is forked from the already-imported worker, so a try costs a fork, not an
-interpreter start. It runs in a session of its own with a clean environment
-(workers/isolation.py), its stdout and stderr piped into the task log, and reaches
-variables, connections and XComs only through the task API with its try's token. The
-parent waits with the try's deadline: an execution_timeout, a cancel, clear or mark
-kills the child's whole process group (a BashOperator's children included), under any
-worker pool, threads too. Operators that drive their own container or read the store
-(DockerOperator, KubernetesPodOperator, ExternalTaskSensor) run in the worker itself
+The child is forked from the worker's template process (workers/runners/template.py), a
+small interpreter started once per worker process with a clean environment
+(workers/isolation.py), so a try costs the fork of a small process. It runs in a session
+of its own, its stdout and stderr piped into the task log, and runs as a task container
+does: its context, variables, connections and XComs come only through the task API with
+its try's token. The worker waits with the try's deadline: an execution_timeout, a cancel,
+clear or mark kills the child's whole process group (a BashOperator's children included),
+under any worker pool, threads too. Operators that drive their own container or read the
+store (DockerOperator, KubernetesPodOperator, ExternalTaskSensor) run in the worker itself
 (`InWorkerRunner`).
 """
 from __future__ import annotations
@@ -16,10 +17,7 @@ from __future__ import annotations
 import io
 import os
 import signal
-import sys
 import threading
-import time
-import traceback
 from typing import Any
 
 from cluster import deferral
@@ -30,14 +28,11 @@ from cluster.operators.virtualenv import VENV_CACHE_ENV
 from ..cancellation import TaskCancelled
 from ..isolation import task_environment
 from ..logs import TaskLogWriter, capture
-from ..task_api.client import TaskApiClient
 from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
 from ..task_api.tries import conclude, granted, try_key
+from .template import Child, Template, TemplateLost, kill_group
 
-_FORK_LOCK = threading.Lock()  # one fork at a time: no child inherits another try's pipe
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a stopped try's process group
-_RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGURG,
-                  signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 
 class TaskTimeout(AirflowException):
@@ -57,13 +52,15 @@ class InWorkerRunner:
 
 
 class ProcessRunner:
-    """Forks a child per try; see the module docstring."""
+    """Runs each try in a fresh child of the worker's template; see the module docstring."""
 
     name = "process"
     isolated = False
 
     def __init__(self) -> None:
         self._in_worker = InWorkerRunner()
+        self._template: Template | None = None
+        self._lock = threading.Lock()
 
     def execute(self, operator: Any, context: dict[str, Any], log: TaskLogWriter,
                 timeout: float | None) -> Any:
@@ -78,8 +75,7 @@ class ProcessRunner:
         with granted(api, rt.settings.dags_folder, context, timeout) as grant:
             env.update({ADDRESS_ENV: address, TOKEN_ENV: grant.token,
                         VENV_CACHE_ENV: str(rt.settings.home / "venvs")})
-            child = _Child.fork(operator, context, env, rt)
-            child.start_reading(log)
+            child = self._start(rt, env, grant.context, log)
             key = try_key(context)
             rt.cancellation.on_cancel(key, child.stop)
             try:
@@ -93,68 +89,61 @@ class ProcessRunner:
             finally:
                 rt.cancellation.on_cancel(key, None)
                 child.stop()
-                child.drain(log)
+                child.drain()
             return conclude(grant, child.exit_code, "the task's process")
 
+    def _start(self, rt: Any, env: dict[str, str], data: dict[str, Any],
+               log: TaskLogWriter) -> "_Try":
+        """Fork the try's child from this process's template (started, or started again
+        after it ended, here), its output read into `log`."""
+        read_fd, write_fd = os.pipe()
+        try:
+            child = self.template(rt.settings).fork(env, rt.settings.dags_folder, data, write_fd)
+        except TemplateLost as exc:
+            os.close(read_fd)
+            raise AirflowException(f"the try's process could not start: {exc}") from None
+        return _Try(child, read_fd, log)
 
-class _Child:
-    """One forked try: its pid (a process group of its own) and its output pipe."""
+    def template(self, settings: Any) -> Template:
+        """This worker process's template (a pool process forked from another worker
+        process starts its own)."""
+        with self._lock:
+            current = self._template
+            if current is None or not current.alive or current.owner != os.getpid():
+                current = self._template = Template(task_environment(settings))
+            return current
 
-    def __init__(self, pid: int, output: int) -> None:
-        self.pid, self.output = pid, output
-        self.exit_code = -1
-        self._ended = threading.Event()
-        self._reader: threading.Thread | None = None
-        self._chunks: list[bytes] = []
-        threading.Thread(target=self._reap, name=f"chordflow-try-{pid}", daemon=True).start()
 
-    @classmethod
-    def fork(cls, operator: Any, context: dict[str, Any], env: dict[str, str],
-             rt: Any) -> "_Child":
-        with _FORK_LOCK:
-            read_fd, write_fd = os.pipe()
-            parent = os.getpid()
-            pid = os.fork()
-            if pid == 0:  # the child: never returns
-                os.close(read_fd)
-                _child_main(write_fd, operator, context, env, rt, parent)
-            os.close(write_fd)
-        return cls(pid, read_fd)
+class _Try:
+    """One try's child as the runner handles it: wait, stop, its output into the log."""
 
-    def start_reading(self, log: TaskLogWriter) -> None:
-        self._reader = threading.Thread(target=_copy, args=(self.output, log), daemon=True,
+    def __init__(self, child: Child, output: int, log: TaskLogWriter) -> None:
+        self.child = child
+        self.pid = child.pid
+        self._reader = threading.Thread(target=_copy, args=(output, log), daemon=True,
                                         name=f"chordflow-try-output-{self.pid}")
         self._reader.start()
 
-    def _reap(self) -> None:
-        _, status = os.waitpid(self.pid, 0)
-        self.exit_code = os.waitstatus_to_exitcode(status)
-        self._ended.set()
+    @property
+    def exit_code(self) -> int:
+        return self.child.exit_code
 
     def wait(self, timeout: float | None) -> bool:
         """True when the child ended (by itself or stopped) within `timeout` seconds."""
-        return self._ended.wait(timeout)
+        return self.child.ended.wait(timeout)
 
     def stop(self) -> None:
         """End the child's process group: SIGTERM, then SIGKILL after a grace period."""
-        if self._ended.is_set():
-            _kill_group(self.pid, signal.SIGKILL)  # what the try left behind
+        if self.child.ended.is_set():
+            kill_group(self.pid, signal.SIGKILL)  # what the try left behind
             return
-        _kill_group(self.pid, signal.SIGTERM)
-        if not self._ended.wait(KILL_GRACE):
-            _kill_group(self.pid, signal.SIGKILL)
-            self._ended.wait()
+        kill_group(self.pid, signal.SIGTERM)
+        if not self.child.ended.wait(KILL_GRACE):
+            kill_group(self.pid, signal.SIGKILL)
+            self.child.ended.wait()
 
-    def drain(self, log: TaskLogWriter) -> None:
-        if self._reader is not None:
-            self._reader.join(10)
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+    def drain(self) -> None:
+        self._reader.join(10)
 
 
 def _copy(fd: int, log: TaskLogWriter) -> None:
@@ -171,77 +160,6 @@ def _copy(fd: int, log: TaskLogWriter) -> None:
                 log.write("".join(raw.decode("utf-8", errors="replace") + "\n" for raw in lines))
         if pending:
             log.write(pending.decode("utf-8", errors="replace"))
-
-
-def _child_main(write_fd: int, operator: Any, context: dict[str, Any], env: dict[str, str],
-                rt: Any, parent: int) -> None:
-    """The forked child: a session of its own, a clean environment, the API; exits."""
-    code = 1
-    try:
-        os.setsid()
-        _end_with(parent)
-        for sig in _RESET_SIGNALS:
-            signal.signal(sig, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        os.dup2(write_fd, 1)
-        os.dup2(write_fd, 2)
-        os.close(write_fd)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True,
-                                      errors="replace")
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
-                                      errors="replace")
-        os.environ.clear()
-        os.environ.update(env)
-        _forget_the_worker(rt)
-        from ..task_api.task_side import run_forked
-
-        client = TaskApiClient(env[ADDRESS_ENV], env[TOKEN_ENV])
-        code = run_forked(client, operator, context)
-    except BaseException:
-        try:
-            traceback.print_exc()
-        except BaseException:
-            pass
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
-
-
-PARENT_POLL = 0.1  # seconds between a try's looks at whether its worker still lives
-
-
-def _end_with(parent: int) -> None:
-    """When the worker process dies (SIGKILL, out of memory), the try's whole process group
-    goes too: the try was lost with its worker, is reaped as such and runs again, so it
-    must not go on and finish a second time beside its redelivery."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL)
-        os.killpg(0, signal.SIGKILL)
-
-    threading.Thread(target=watch, name="chordflow-parent-watch", daemon=True).start()
-
-
-_INHERITED: list[Any] = []
-
-
-def _forget_the_worker(rt: Any) -> None:
-    """Put away what the child inherited of the worker: its store and settings become
-    unreachable from the runtime, yet stay referenced, so the garbage collector never
-    finalizes the parent's database connections (a finalized PostgreSQL connection tells
-    the server goodbye, ending the parent's session); os._exit skips finalizers too. Locks
-    another thread may have held at the fork are made anew."""
-    from cluster.masking import MASKER
-
-    MASKER._lock = threading.Lock()
-    _INHERITED.append((rt.store, rt.settings))
-    rt.store = None
-    rt.settings = None
 
 
 class _deadline:

@@ -27,6 +27,7 @@ class Signal(str, enum.Enum):
     """How a try ends other than by returning or raising: Airflow's control exceptions."""
 
     SKIP = "skip"
+    SKIP_DOWNSTREAM = "skip_downstream"  # DownstreamTasksSkipped: the message lists task ids
     RESCHEDULE = "reschedule"
     FAIL = "fail"   # a failure that must not be retried (AirflowFailException and kin)
     ERROR = "error"  # any other exception: a failed try, retried by the task's retries

@@ -1,14 +1,15 @@
 """Inside a running try: its context, XComs, variables and connections through the task API.
 
-The same code runs a try in a task container or pod (`run_try`, from
-workers/container_entry.py) and in the process runner's child (`run_forked`): the
-context is built by workers/task_context.py, templates by cluster/templating.py, and
+The same code (`run_try`) runs a try in a task container or pod (from
+workers/container_entry.py) and in the process runner's child (workers/runners/template.py):
+the context is built by workers/task_context.py, templates by cluster/templating.py, and
 `Variable` / `BaseHook.get_connection` read through `ApiSecretsBackend`. Results and
 signals go back as calls, never as output: whatever the task prints is log text only.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import signal
 import sys
@@ -21,7 +22,7 @@ from cluster.connection import Connection
 from cluster.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException, NotFoundError)
-from cluster.airflow_exceptions import AirflowTaskTerminated
+from cluster.airflow_exceptions import AirflowTaskTerminated, DownstreamTasksSkipped, skipped_task_ids
 from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.mapping import unmap
 from cluster.templating import render_fields
@@ -101,14 +102,22 @@ def asset_events_of(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_try(client: TaskApiClient, dags_folder: Path) -> int:
-    """Run the try the client's token names: load, render, execute, report. Exit status."""
+def run_try(client: TaskApiClient, dags_folder: Path, data: dict[str, Any] | None = None,
+            loaded: list[Any] | None = None) -> int:
+    """Run the try the client's token names: load, render, execute, report. Exit status.
+
+    `data` is the answer of the `context` call when the worker handed it over already, and
+    `loaded` the DAGs of the try's file when they are in memory (the process runner's
+    template loaded them); else the try asks and loads them itself."""
     secrets.use_backend(ApiSecretsBackend(client))
     # The task's lazy imports of `airflow.*` and of its DAG folder's modules, as in Airflow.
     compat.install()
     add_to_sys_path(dags_folder)
-    data = client.call(Call.CONTEXT)
-    dags = {d.dag_id: d for d in load_dags_from_file(dags_folder / data["dag_file"])}
+    if data is None:
+        data = client.call(Call.CONTEXT)
+    if loaded is None:
+        loaded = load_dags_from_file(dags_folder / data["dag_file"])
+    dags = {d.dag_id: d for d in loaded}
     dag = dags[data["dag_id"]]
     task = dag.get_task(data["task_id"])
     if data.get("mapped_values") is not None:
@@ -121,14 +130,6 @@ def run_try(client: TaskApiClient, dags_folder: Path) -> int:
             setattr(task, field, value)
     else:
         render_fields(task, context)
-    _log_to_stderr()
-    return execute_and_report(client, task, context)
-
-
-def run_forked(client: TaskApiClient, task: Any, context: dict[str, Any]) -> int:
-    """In the process runner's child: the rendered task, its context bound to the API."""
-    secrets.use_backend(ApiSecretsBackend(client))
-    context["ti"].xcoms = ApiXComs(client)
     _log_to_stderr()
     return execute_and_report(client, task, context)
 
@@ -162,6 +163,9 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
             client.call(Call.RESULT, value=result)
     except AirflowSkipException as exc:
         client.call(Call.SIGNAL, kind=Signal.SKIP.value, message=str(exc))
+    except DownstreamTasksSkipped as exc:  # SkipMixin.skip(): the try succeeded
+        client.call(Call.SIGNAL, kind=Signal.SKIP_DOWNSTREAM.value,
+                    message=json.dumps(skipped_task_ids(exc.tasks)))
     except AirflowRescheduleException as exc:
         client.call(Call.SIGNAL, kind=Signal.RESCHEDULE.value,
                     message=exc.reschedule_date.isoformat())

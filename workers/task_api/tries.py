@@ -105,6 +105,8 @@ def conclude(grant: Grant, exit_code: int, what: str) -> Any:
     """The try's value, or what it signalled raised here, or its failure."""
     if grant.signal is Signal.SKIP:
         raise AirflowSkipException(grant.signal_message or "skipped")
+    if grant.signal is Signal.SKIP_DOWNSTREAM:
+        raise airflow_exceptions.DownstreamTasksSkipped(tasks=json.loads(grant.signal_message))
     if grant.signal is Signal.RESCHEDULE:
         raise AirflowRescheduleException(dt.datetime.fromisoformat(grant.signal_message))
     if grant.signal in (Signal.FAIL, Signal.ERROR):
