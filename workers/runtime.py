@@ -21,6 +21,7 @@ from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo
 
 from . import chord_keys
+from .caches import Lru
 from .cancellation import Cancellation
 from .task_api.server import TaskApi
 
@@ -35,9 +36,10 @@ class WorkerRuntime:
         self.store = store or Store(settings.database_url, pool_size=2)
         self.hostname = socket.gethostname()
         self.pid = os.getpid()
-        self._runs: dict[int, RunInfo] = {}
-        self._plans: dict[int, Plan] = {}
-        self._files: dict[str, tuple[float, list[DAG]]] = {}
+        # bounded: a worker that lives for months meets ever new runs and DAG versions
+        self._runs: Lru[int, RunInfo] = Lru(10000)
+        self._plans: Lru[int, Plan] = Lru(256)
+        self._files: Lru[str, tuple[float, list[DAG]]] = Lru(256)
         self._lock = threading.Lock()
         self.running: dict[tuple[int, str, int, int], Any] = {}  # try key -> log writer
         self.chords: dict[tuple[int, str, int, int], tuple[Any, str]] = {}  # -> (app, group)
@@ -67,9 +69,7 @@ class WorkerRuntime:
             info = ti_store.run_info(self.store, run_pk)
             if info is None:
                 raise LookupError(f"no DAG run {run_pk}")
-            if len(self._runs) > 10000:
-                self._runs.clear()
-            self._runs[run_pk] = info
+            self._runs.put(run_pk, info)
         return info
 
     def run_version(self, run_pk: int) -> int:
@@ -79,7 +79,7 @@ class WorkerRuntime:
         plan = self._plans.get(version_id)
         if plan is None:
             plan = run_plan(data)
-            self._plans[version_id] = plan
+            self._plans.put(version_id, plan)
         return plan
 
     def dag(self, data: dict[str, Any]) -> DAG:
@@ -90,7 +90,7 @@ class WorkerRuntime:
             cached = self._files.get(str(path))
             if cached is None or cached[0] != mtime:
                 cached = (mtime, load_dags_from_file(path))
-                self._files[str(path)] = cached
+                self._files.put(str(path), cached)
         for dag in cached[1]:
             if dag.dag_id == data["dag_id"]:
                 return dag

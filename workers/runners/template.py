@@ -34,6 +34,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..caches import Lru
+
 MAX_MESSAGE = 1 << 20
 CONTEXT_INLINE = 64 * 1024  # a larger context is read by the try with the `context` call
 RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGURG,
@@ -218,7 +220,7 @@ class _DagFiles:
     file that fails to load here is loaded by the child, which reports the error."""
 
     def __init__(self) -> None:
-        self._files: dict[Path, tuple[float, list[Any]]] = {}
+        self._files: Lru[Path, tuple[float, list[Any]]] = Lru(256)
 
     def get(self, folder: Path, path: Path) -> list[Any] | None:
         from cluster.loader import add_to_sys_path, load_dags_from_file
@@ -229,10 +231,10 @@ class _DagFiles:
             if cached is None or cached[0] != mtime:
                 add_to_sys_path(folder)
                 cached = (mtime, load_dags_from_file(path))
-                self._files[path] = cached
+                self._files.put(path, cached)
             return cached[1]
         except BaseException:  # the child loads it again and reports the error
-            self._files.pop(path, None)
+            self._files.pop(path)
             return None
 
 
