@@ -64,13 +64,8 @@ def scheduler(ctx: click.Context) -> None:
     if cluster.settings.embedded:
         raise ConfigError("a scheduler needs a broker: set CHORDFLOW_BROKER_URL=redis://HOST:6379/0")
     cluster.check_broker()
-    logging.getLogger("chordflow").setLevel(cluster.settings.log_level)
-    logging.basicConfig(level=cluster.settings.log_level,
-                        format="[%(asctime)s: %(levelname)s/scheduler] %(message)s")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    Scheduler(cluster.settings, cluster.store, cluster.app).run_forever(stop)
+    Scheduler(cluster.settings, cluster.store, cluster.app).run_forever(
+        _until_stopped(cluster.settings.log_level, "scheduler"))
 
 
 @cli.command("dag-processor")
@@ -79,13 +74,18 @@ def dag_processor(ctx: click.Context) -> None:
     """Parse the DAGs folder every CHORDFLOW_DAG_DIR_LIST_INTERVAL and record DAGs and
     import errors (run with CHORDFLOW_STANDALONE_DAG_PROCESSOR=true on the schedulers)."""
     cluster = open_cluster(ctx)
-    logging.getLogger("chordflow").setLevel(cluster.settings.log_level)
-    logging.basicConfig(level=cluster.settings.log_level,
-                        format="[%(asctime)s: %(levelname)s/dag-processor] %(message)s")
+    DagProcessor(cluster.settings, cluster.store).run_forever(
+        _until_stopped(cluster.settings.log_level, "dag-processor"))
+
+
+def _until_stopped(log_level: str, name: str) -> threading.Event:
+    """Logging for a long-running process, and the event SIGTERM or Ctrl-C sets."""
+    logging.getLogger("chordflow").setLevel(log_level)
+    logging.basicConfig(level=log_level, format=f"[%(asctime)s: %(levelname)s/{name}] %(message)s")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    DagProcessor(cluster.settings, cluster.store).run_forever(stop)
+    return stop
 
 
 @cli.group("db")

@@ -90,3 +90,12 @@ def states(driver, selector: str) -> list[str]:
         return [e.get_attribute("data-state") for e in css(driver, selector)]
     except StaleElementReferenceException:
         return []
+
+
+def log_in(driver, url: str, user: str, password: str) -> None:
+    """Open the UI at `url` and log in through its form."""
+    driver.get(url + "/")
+    form = wait_css(driver, "#login-form")
+    form.find_element("id", "username").send_keys(user)
+    form.find_element("id", "password").send_keys(password)
+    form.find_element("css selector", "button").click()

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.browser import browser, click, css, shot, states, text, wait_css  # noqa: F401
+from tests.integration.browser import (browser, click, css, log_in, shot, states,  # noqa: F401
+                                       text, wait_css)
 from tests.servers import docker_client, free_port, http_json, http_status, missing, wait_for
 
 IMAGES = ["chordflow/cluster:latest", "chordflow/runtime:latest", "chordflow/movielens-api:latest",
@@ -180,11 +181,7 @@ def test_a_browser_logs_in_triggers_a_run_and_watches_it_end_on_the_compose_clus
     web = run.web_url
     wait_for(lambda: http_status(web + "/api/v2/monitor/health") == 200, 180, interval=1,
              what="the web server in compose")
-    browser.get(web + "/")
-    form = wait_css(browser, "#login-form")
-    form.find_element("id", "username").send_keys("admin")
-    form.find_element("id", "password").send_keys("web-pass-9")
-    form.find_element("css selector", "button").click()
+    log_in(browser, web, "admin", "web-pass-9")
     wait_css(browser, '#dag-list tr[data-dag="example_etl"]', 60, what="example_etl listed")
     shot(browser, "compose-dag-list", tmp_path)
 

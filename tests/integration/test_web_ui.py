@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.browser import browser, click, css, shot, states, text, wait_css  # noqa: F401
+from tests.integration.browser import (browser, click, css, log_in, shot, states,  # noqa: F401
+                                       text, wait_css)
 from tests.integration.web_server import PASSWORD, USER, webserver  # noqa: F401
 from tests.servers import wait_for
 
@@ -30,11 +31,7 @@ def page_on_failure(browser, running_cluster, request):
 def test_log_in_trigger_from_the_form_watch_it_live_read_a_log_and_clear(
         browser, webserver, running_cluster, page_on_failure):
     tmp = running_cluster.tmp
-    browser.get(webserver + "/")
-    form = wait_css(browser, "#login-form")
-    form.find_element("id", "username").send_keys(USER)
-    form.find_element("id", "password").send_keys("wrong")
-    form.find_element("css selector", "button").click()
+    log_in(browser, webserver, USER, "wrong")
     wait_for(lambda: "Wrong" in css(browser, "#login-error")[0].text, 10, what="the login error")
     assert browser.execute_script(
         "return fetch('/api/v2/dags').then(r => r.status)") == 401
