@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ..serialization import closers, priority_weights
 from ..setup_teardown import effective_leaves
@@ -18,9 +19,24 @@ def sync_dags(store: Store, serialized: Iterable[dict[str, Any]], digests: dict[
     """Record what a parse of the DAGs folder found; returns dag_id -> latest version id.
 
     A DAG seen for the first time is paused when `paused_at_creation` says so, unless its
-    file says otherwise (`is_paused_upon_creation`)."""
+    file says otherwise (`is_paused_upon_creation`). Parsers may record at once (the DAG
+    processor, a trigger parsing for an unknown DAG, a second scheduler): the one that
+    finds a row another has just inserted records again, over the committed rows."""
+    serialized, parsed_files = list(serialized), set(parsed_files)
+    for attempt in range(3):
+        try:
+            return _sync(store, serialized, digests, import_errors, parsed_files,
+                         deactivate_missing, paused_at_creation)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sync(store: Store, serialized: list[dict[str, Any]], digests: dict[str, str],
+          import_errors: dict[str, str], parsed_files: set[str], deactivate_missing: bool,
+          paused_at_creation: bool) -> dict[str, int]:
     versions: dict[str, int] = {}
-    parsed_files = set(parsed_files)
     now = utcnow()
     with store.session() as s:
         seen = set()
