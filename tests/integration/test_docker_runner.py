@@ -14,8 +14,19 @@ def engine():
     return docker_client([IMAGE])
 
 
+# the installation label of this module's cluster: other checkouts sharing the engine
+# number their runs from 1 too
+INSTALLATION: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def docker_cluster(engine, cluster_env):
+    from cluster.store import Store
+    from workers.containers import cluster_label
+
+    store = Store(cluster_env.env["CHORDFLOW_DATABASE_URL"])
+    INSTALLATION["label"] = cluster_label(str(store.url))
+    store.dispose()
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2, name="docker", CHORDFLOW_RUNNER="docker")
     return cluster_env
@@ -31,7 +42,9 @@ def run(cluster_env, dag_id, **kw):
 
 
 def leftovers(engine, run_pk):
-    return engine.containers.list(all=True, filters={"label": f"chordflow.run={run_pk}"})
+    """The containers of this cluster's run `run_pk`, running or not."""
+    return engine.containers.list(all=True, filters={"label": [
+        f"chordflow.run={run_pk}", f"chordflow.cluster={INSTALLATION['label']}"]})
 
 
 def test_python_tasks_run_in_runtime_containers_with_xcom(docker_cluster, engine):

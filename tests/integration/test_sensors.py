@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cluster import services
+from tests.servers import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,9 @@ def test_file_sensor_holds_the_downstream_until_the_file_lands(sensor_cluster):
     landing.mkdir(exist_ok=True)
     run_pk = trigger(c, "t_sensor_file")
     wait_for_state(c, run_pk, "wait_file", "running")
-    time.sleep(1.0)  # several pokes find nothing
+    # several pokes find nothing (waited for in its log: a loaded machine starts tries slowly)
+    wait_for(lambda: c.cli("tasks", "logs", str(run_pk), "wait_file").stdout.count("not yet")
+             >= 2, 60, interval=0.5, what="two pokes that find nothing")
     tis = states(c, run_pk)
     assert tis["wait_file"].state == "running" and tis["downstream"].state == "none"
     # land it atomically, so the sensor never sees a half-written file
