@@ -20,7 +20,7 @@ ROWS: list[tuple[str, str, tuple[str, ...]]] = [
       "tests/integration/test_faults_at_defaults.py::test_worker_sigkilled_at_defaults")),
     ("Task that SIGKILLs its own worker (out of memory), retries=1",
      "two tries, then failed; the run goes on by trigger rules",
-     ("tests/integration/test_worker_crash.py::test_a_task_that_kills_its_worker",)),
+     ("tests/integration/test_worker_crash.py::test_a_task_killed_by_a_signal_uses_up_its_retries",)),
     ("Output or outcome the store refuses (NUL bytes, a too long XCom key); a failing "
      "log flush", "stored escaped, or the try failed with the reason in its log; the "
      "heartbeat goes on", ("tests/integration/test_recording.py::",)),
