@@ -12,14 +12,16 @@ import itertools
 import json
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import DagDefinitionError
+from .errors import DagDefinitionError, UnsupportedFeatureError
 from .xcom_arg import XComArg, iter_xcom_args
 
 if TYPE_CHECKING:
     from .operators.base import BaseOperator
 
-# TaskFlow operators take their mapped values into `op_kwargs`; classic ones as attributes.
+# TaskFlow operators take their mapped values into `op_kwargs`; classic ones as attributes;
+# the tasks of a mapped task group where the group's function put a MappedArgument.
 OP_KWARGS = "op_kwargs"
+GROUP = "group"
 
 
 @dataclasses.dataclass
@@ -30,7 +32,8 @@ class ExpandInput:
       kind: "expand" (keyword -> list, the cartesian product when several) or
         "expand_kwargs" (one list of keyword dicts).
       value: the keyword -> list-or-XComArg dict, or the list-or-XComArg of dicts.
-      target: where a child's values go: OP_KWARGS (TaskFlow) or None (attributes).
+      target: where a child's values go: OP_KWARGS (TaskFlow), GROUP (in place of the
+        MappedArguments of a mapped task group's task) or None (attributes).
     """
 
     kind: str
@@ -87,9 +90,69 @@ def expansion(expand: ExpandInput, pull: Callable[[str, str], Any]) -> list[dict
     return [dict(zip(names, combo)) for combo in itertools.product(*lists)]
 
 
+class MappedArgument:
+    """An argument of a mapped task group's function: each mapped index's own value.
+
+    `@task_group` `.expand(num=[1, 2, 3])` calls the function once, with
+    `MappedArgument("num")` for `num`; the tasks it builds take it as an argument, and each
+    of their mapped task instances gets the value of its own index in its place."""
+
+    def __init__(self, name: str, default: Any = inspect.Parameter.empty) -> None:
+        self.name = name
+        self.default = default
+
+    def __repr__(self) -> str:
+        return f"MappedArgument({self.name!r})"
+
+    def value(self, values: dict[str, Any]) -> Any:
+        if self.name in values:
+            return values[self.name]
+        if self.default is inspect.Parameter.empty:
+            raise MappingError(f"the mapped task group's input gives no {self.name!r} "
+                               f"(expand_kwargs: each dict must name every argument without "
+                               f"a default)")
+        return self.default
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "MappedArgument":
+        return self
+
+
+def _with_values(value: Any, values: dict[str, Any]) -> Any:
+    """`value` with every MappedArgument inside replaced by its value (new containers)."""
+    if isinstance(value, MappedArgument):
+        return value.value(values)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_with_values(v, values) for v in value)
+    if isinstance(value, dict):
+        return {k: _with_values(v, values) for k, v in value.items()}
+    return value
+
+
+def holds_mapped_argument(value: Any) -> bool:
+    if isinstance(value, MappedArgument):
+        return True
+    if isinstance(value, (list, tuple, set)):
+        return any(holds_mapped_argument(v) for v in value)
+    if isinstance(value, dict):
+        return any(holds_mapped_argument(v) for v in value.values())
+    return False
+
+
+def group_fields(task: "BaseOperator") -> list[str]:
+    """The attributes of a mapped group's task that may hold its MappedArguments."""
+    names = list(dict.fromkeys([*getattr(task, "template_fields", ()), "op_args", "op_kwargs"]))
+    return [n for n in names if hasattr(task, n)]
+
+
 def unmap(task: "BaseOperator", values: dict[str, Any]) -> None:
     """Give a (copied) mapped operator one child's values, without touching the original."""
     expand: ExpandInput = task._expand_input  # type: ignore[attr-defined]
+    if expand.target == GROUP:
+        for name in group_fields(task):
+            current = getattr(task, name)
+            if holds_mapped_argument(current):
+                setattr(task, name, _with_values(current, values))
+        return
     if expand.target == OP_KWARGS:
         task.op_kwargs = {**task.op_kwargs, **values}  # type: ignore[attr-defined]
         return
@@ -135,6 +198,10 @@ def check_literal(owner: str, name: str, value: Any, allow_dict: bool = True) ->
         raise DagDefinitionError(
             f"{owner}: expand({name}=...) needs a list{', a dict' if allow_dict else ''} or "
             f"the output of a task, got {type(value).__name__} {value!r}")
+    if holds_mapped_argument(value):
+        raise UnsupportedFeatureError(f"{owner}: expand({name}=...) over an argument of a "
+                                      "mapped task group: a mapped task inside a mapped task "
+                                      "group is not supported by chordflow")
     if any(True for _ in iter_xcom_args(value)):
         raise DagDefinitionError(f"{owner}: {name}: a literal to expand over cannot hold "
                                  f"task outputs; expand over the task's output instead")
@@ -229,6 +296,12 @@ def attach(operator: "BaseOperator", expand: ExpandInput) -> "BaseOperator":
 def is_mapped(task: Any) -> bool:
     """Whether `task` was made by `.expand(...)` / `.expand_kwargs(...)`."""
     return getattr(task, "_expand_input", None) is not None
+
+
+def same_index_tasks(task: Any) -> frozenset[str]:
+    """The tasks whose XComs a mapped task instance of `task` reads at its own map index:
+    the tasks of its mapped task group, as in Airflow (none outside such a group)."""
+    return frozenset(getattr(task, "_mapped_group_tasks", ()))
 
 
 class TaskFlowPartial:

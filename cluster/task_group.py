@@ -12,7 +12,8 @@ import functools
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .dag import DAG, check_id, current_dag
-from .errors import DagDefinitionError, DuplicateTaskIdError, UnsupportedFeatureError
+from .errors import DagDefinitionError, DuplicateTaskIdError
+from .mapped_group import TaskGroupPartial
 from .setup_teardown import group_leaves
 
 if TYPE_CHECKING:
@@ -198,6 +199,14 @@ class _TaskGroupDecorator:
         return _TaskGroupDecorator(self.function, **{**self.group_kwargs, **kwargs})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        group, returned = self._build(args, kwargs)
+        # As Airflow: a returned task (or XComArg) is what dependencies bind to, so
+        # `start >> my_group() >> end` links to the function's result; otherwise the group.
+        if returned is not None and _is_node(returned):
+            return returned
+        return group
+
+    def _build(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple["TaskGroup", Any]:
         options = dict(self.group_kwargs)
         group_id = options.pop("group_id", None) or self.function.__name__
         options.setdefault("add_suffix_on_collision", True)
@@ -205,18 +214,17 @@ class _TaskGroupDecorator:
             options["tooltip"] = self.function.__doc__.strip()
         with TaskGroup(group_id, **options) as group:
             returned = self.function(*args, **kwargs)
-        # As Airflow: a returned task (or XComArg) is what dependencies bind to, so
-        # `start >> my_group() >> end` links to the function's result; otherwise the group.
-        if returned is not None and _is_node(returned):
-            return returned
-        return group
+        return group, returned if returned is not None and _is_node(returned) else None
 
-    def partial(self, **kwargs: Any) -> Any:
-        raise UnsupportedFeatureError(
-            f"@task_group {self.function.__name__!r}: .partial()/.expand() over a task group "
-            "(mapped task groups) is not supported by chordflow; map the tasks inside instead")
+    # -- mapped task groups (cluster/mapped_group.py) ------------------------------------
+    def partial(self, **kwargs: Any) -> TaskGroupPartial:
+        return TaskGroupPartial(self, kwargs, lambda arguments: self._build((), arguments))
 
-    expand = expand_kwargs = partial
+    def expand(self, **mapped: Any) -> Any:
+        return self.partial().expand(**mapped)
+
+    def expand_kwargs(self, kwargs: Any) -> Any:
+        return self.partial().expand_kwargs(kwargs)
 
 
 def _is_node(value: Any) -> bool:

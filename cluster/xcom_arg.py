@@ -80,11 +80,16 @@ def resolve_xcom_args(value: Any, context: dict[str, Any]) -> Any:
     return value
 
 
-def check_pull_arguments(include_prior_dates: bool, map_indexes: Any) -> None:
-    """xcom_pull's arguments chordflow does not honour are refused, never ignored."""
+def check_pull_arguments(include_prior_dates: bool, map_indexes: Any) -> list[int] | None:
+    """xcom_pull's arguments chordflow does not honour are refused, never ignored; the
+    mapped indexes asked for (`map_indexes=2` or `[0, 2]`) as a list, None for all."""
     if include_prior_dates:
         raise NotImplementedError("xcom_pull(include_prior_dates=True) is not supported by "
                                   "chordflow; pull from a given run with dag_id= and run_id=")
-    if map_indexes is not None:
-        raise NotImplementedError("xcom_pull(map_indexes=...) is not supported by chordflow; "
-                                  "pull the mapped task's list of values and index it")
+    if map_indexes is None:
+        return None
+    indexes = [map_indexes] if isinstance(map_indexes, int) else list(map_indexes)
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in indexes):
+        raise ValueError(f"xcom_pull(map_indexes={map_indexes!r}): give a mapped index "
+                         "(an integer >= 0) or a list of them")
+    return indexes

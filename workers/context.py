@@ -21,9 +21,9 @@ class StoreXComs:
         self.task_id, self.map_index = task_id, map_index
 
     def pull(self, task_ids: list[str], key: str, dag_id: str | None = None,
-             run_id: str | None = None) -> dict[str, Any]:
+             run_id: str | None = None, map_index: int | None = None) -> dict[str, Any]:
         return pull_xcoms(self.store, (self.run_pk, self.dag_id, self.run_id), task_ids, key,
-                          dag_id, run_id)
+                          dag_id, run_id, map_index)
 
     def push(self, key: str, value: Any) -> None:
         ti_store.push_xcom(self.store, self.run_pk, self.task_id, key, to_json(value),
@@ -31,14 +31,17 @@ class StoreXComs:
 
 
 def pull_xcoms(store: Store, own: tuple[int, str, str], task_ids: list[str], key: str,
-               dag_id: str | None, run_id: str | None) -> dict[str, Any]:
+               dag_id: str | None, run_id: str | None,
+               map_index: int | None = None) -> dict[str, Any]:
     """task_id -> value in the own run (run_pk, dag_id, run_id), or in the run another
-    `dag_id` / `run_id` names (Airflow's defaults: this DAG, this run id)."""
+    `dag_id` / `run_id` names (Airflow's defaults: this DAG, this run id); of one mapped
+    index when `map_index` is given."""
     run_pk, own_dag, own_run = own
     dag_id, run_id = dag_id or own_dag, run_id or own_run
     if (dag_id, run_id) != (own_dag, own_run):
         run_pk = ti_store.run_pk_of(store, dag_id, run_id)
-    return {} if run_pk is None else ti_store.pull_xcoms(store, run_pk, task_ids, key)
+    return {} if run_pk is None else ti_store.pull_xcoms(store, run_pk, task_ids, key,
+                                                         map_index)
 
 
 def build_context(store: Store, dag: DAG, task: Any, delivery: Any, try_number: int,

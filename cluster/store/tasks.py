@@ -302,15 +302,19 @@ def run_pk_of(store: Store, dag_id: str, run_id: str) -> int | None:
                                                     DagRun.run_id == run_id)).scalar()
 
 
-def pull_xcoms(store: Store, run_pk: int, task_ids: Sequence[str], key: str) -> dict[str, Any]:
-    """task_id -> value; a mapped task's value is its children's values by map_index."""
+def pull_xcoms(store: Store, run_pk: int, task_ids: Sequence[str], key: str,
+               map_index: int | None = None) -> dict[str, Any]:
+    """task_id -> value; a mapped task's value is its children's values by map_index, or
+    the one of child `map_index` when it is given."""
     out: dict[str, Any] = {}
+    query = select(XCom.task_id, XCom.map_index, XCom.value).where(
+        XCom.run_pk == run_pk, XCom.task_id.in_(list(task_ids)), XCom.key == key)
+    if map_index is not None:
+        query = query.where(XCom.map_index == map_index)
     with store.engine.connect() as conn:
-        rows = conn.execute(select(XCom.task_id, XCom.map_index, XCom.value).where(
-            XCom.run_pk == run_pk, XCom.task_id.in_(list(task_ids)), XCom.key == key)
-            .order_by(XCom.task_id, XCom.map_index)).all()
-    for task_id, map_index, value in rows:
-        if map_index < 0:
+        rows = conn.execute(query.order_by(XCom.task_id, XCom.map_index)).all()
+    for task_id, index, value in rows:
+        if index < 0 or map_index is not None:
             out[task_id] = json.loads(value)
         else:
             out.setdefault(task_id, []).append(json.loads(value))

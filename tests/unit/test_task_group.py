@@ -1,8 +1,10 @@
 """TaskGroup / @task_group as DAG structure: ids, defaults, edges, refusals."""
+import copy
 import datetime as dt
 
 import pytest
 
+from cluster import mapping
 from cluster.compiler import compile_plan
 from cluster.dag import DAG
 from cluster.errors import DagDefinitionError, DuplicateTaskIdError, UnsupportedFeatureError
@@ -89,9 +91,77 @@ def test_task_group_decorator_calls_and_results():
     assert isinstance(grp, TaskGroup) and grp.group_id == "h"
     assert ups(dag) == {"g.one": [], "g__1.one": ["g.one"], "h.one": ["g__1.one"]}
     assert dag.task_group_dict["g"].tooltip == "a tooltip"
-    with pytest.raises(UnsupportedFeatureError, match="mapped task groups"):
-        with DAG("d2", start_date=START):
-            g.expand(x=[1, 2])
+
+
+def test_a_mapped_task_group_maps_each_of_its_tasks_over_the_group_input():
+    with DAG("d", start_date=START) as dag:
+        @task
+        def numbers():
+            return [1, 2]
+
+        @task
+        def one(x, y):
+            return x + y
+
+        @task
+        def two(v):
+            return v
+
+        @task_group
+        def g(x, y=5):
+            return two(one(x, y))
+
+        @task
+        def after(values):
+            return values
+
+        after(g.partial(y=1).expand(x=numbers()))
+        g.override(group_id="k").expand_kwargs([{"x": 1}, {"x": 2, "y": 3}])
+    one_, two_ = dag.get_task("g.one"), dag.get_task("g.two")
+    assert one_.is_mapped and two_.is_mapped and not dag.get_task("after").is_mapped
+    assert one_._expand_input.target == mapping.GROUP
+    assert ups(dag)["g.one"] == ["numbers"] and ups(dag)["after"] == ["g.two"]
+    assert mapping.same_index_tasks(two_) == {"g.one", "g.two"}
+    assert mapping.same_index_tasks(dag.get_task("after")) == frozenset()
+    # one index's values go where the function's MappedArguments were, on a copy
+    child = copy.copy(dag.get_task("k.one"))
+    mapping.unmap(child, {"x": 2, "y": 3})
+    assert child.op_args == [2, 3] and isinstance(dag.get_task("k.one").op_args[0],
+                                                    mapping.MappedArgument)
+    child = copy.copy(dag.get_task("k.one"))
+    mapping.unmap(child, {"x": 1})  # y missing from this dict: the function's default
+    assert child.op_args == [1, 5]
+
+
+def test_mapped_task_group_refusals():
+    with DAG("d", start_date=START):
+        @task
+        def one(x):
+            return x
+
+        @task_group
+        def g(x):
+            return one(x)
+
+        @task_group
+        def mapped_inside(x):
+            return one.expand(x=[1])
+
+        @task_group
+        def over_the_argument(x):
+            return one.expand(x=[x])
+
+        with pytest.raises(DagDefinitionError, match="unexpected argument 'z'"):
+            g.expand(z=[1])
+        with pytest.raises(DagDefinitionError, match="needs a list"):
+            g.expand(x=3)
+        with pytest.raises(UnsupportedFeatureError, match="mapped itself"):
+            mapped_inside.expand(x=[1, 2])
+        with pytest.raises(UnsupportedFeatureError, match="inside a mapped task group"):
+            over_the_argument.expand(x=[1, 2])
+        no_default = g.override(group_id="nd").expand_kwargs([{"x": 1}, {}])
+    with pytest.raises(mapping.MappingError, match="gives no 'x'"):
+        mapping.unmap(copy.copy(no_default.operator), {})
 
 
 def test_clashing_and_orphan_groups_are_refused():

@@ -130,8 +130,11 @@ class TaskApi:
         task_ids = body.get("task_ids")
         if not isinstance(task_ids, list) or not all(isinstance(t, str) for t in task_ids):
             raise ValueError("xcom_pull needs task_ids: a list of task ids")
+        map_index = body.get("map_index")
+        if map_index is not None and (not isinstance(map_index, int) or map_index < 0):
+            raise ValueError("xcom_pull's map_index must be a mapped index (an integer >= 0)")
         return {"values": pull_xcoms(self.store, own, task_ids, _text(body, "key"),
-                                     body.get("dag_id"), body.get("run_id"))}
+                                     body.get("dag_id"), body.get("run_id"), map_index)}
 
     def _xcom_push(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
         if "value" not in body:

@@ -41,9 +41,9 @@ class ApiXComs:
         self.client = client
 
     def pull(self, task_ids: list[str], key: str, dag_id: str | None = None,
-             run_id: str | None = None) -> dict[str, Any]:
+             run_id: str | None = None, map_index: int | None = None) -> dict[str, Any]:
         return self.client.call(Call.XCOM_PULL, task_ids=task_ids, key=key, dag_id=dag_id,
-                                run_id=run_id)["values"]
+                                run_id=run_id, map_index=map_index)["values"]
 
     def push(self, key: str, value: Any) -> None:
         self.client.call(Call.XCOM_PUSH, key=key, value=value)
