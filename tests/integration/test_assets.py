@@ -32,10 +32,10 @@ def runs_of(c, dag_id):
 
 
 def reports(c, dag_id):
-    path = c.tmp / "out" / f"{dag_id}.txt"
-    if not path.exists():
-        return []
-    return [json.loads(line.rsplit(" ", 1)[0]) for line in path.read_text().splitlines()]
+    """What each run's `report` task saw (its XCom), in run order."""
+    return [json.loads(v) for v, in query(
+        c, "SELECT x.value FROM xcom x JOIN dag_run r ON r.id = x.run_pk WHERE r.dag_id = :d "
+           "AND x.task_id = 'report' AND x.key = 'return_value' ORDER BY r.id", d=dag_id)]
 
 
 def done(c, dag_id, n):
