@@ -86,10 +86,15 @@ class Client:
         return "".join(text for _, text in services.task_logs(self._cluster, ref, task_id,
                                                                 try_number))
 
-    def dags(self) -> list[str]:
-        services.sync_dags(self._cluster)
-        return [d.dag_id for d in services.list_dags(self._cluster)]
+    def dags(self, local: bool = False) -> list[str]:
+        """The DAG ids the DAG processor recorded (read-only); `local=True` parses the
+        DAGs folder here instead, recording nothing."""
+        return [row[0] for row in services.folder_view(self._cluster, local).dags]
 
-    def import_errors(self) -> dict[str, str]:
-        services.sync_dags(self._cluster)
-        return {e.filename: e.message for e in services.import_errors(self._cluster)}
+    def import_errors(self, local: bool = False) -> dict[str, str]:
+        """file -> error of the files that failed to load, as `dags()` reads them."""
+        return dict(services.folder_view(self._cluster, local).errors)
+
+    def reserialize(self) -> list[str]:
+        """Parse the DAGs folder now and record what it holds (`chordflow dags reserialize`)."""
+        return services.sync_dags(self._cluster).dag_ids

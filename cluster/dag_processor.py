@@ -28,15 +28,21 @@ def sync_dags(store: Store, folder: Any, dags_folder: Any = None,
     """Parse a DAGs folder (or one file), each file in a limited child process, and record
     DAGs, versions and import errors."""
     limits = settings or Settings  # the class holds the defaults
-    parsed = parse_folder(folder, dags_folder, timeout=limits.dag_file_processor_timeout,
-                          memory_mb=limits.dag_file_memory_limit_mb,
-                          discovery=Discovery.of(limits))
+    parsed = parse_only(folder, dags_folder, limits)
     dag_store.sync_dags(store, list(parsed.serialized.values()), parsed.digests,
                         parsed.import_errors, parsed.files,
                         deactivate_missing=folder == dags_folder or dags_folder is None,
                         paused_at_creation=limits.dags_are_paused_at_creation)
     asset_store.register(store, assets_named(parsed.serialized.values()))
     return parsed
+
+
+def parse_only(folder: Any, dags_folder: Any = None,
+               settings: Settings | type[Settings] = Settings) -> ParsedFolder:
+    """Parse as the processor does (each file in a limited child process); record nothing."""
+    return parse_folder(folder, dags_folder, timeout=settings.dag_file_processor_timeout,
+                        memory_mb=settings.dag_file_memory_limit_mb,
+                        discovery=Discovery.of(settings))
 
 
 def assets_named(serialized: Any) -> list[dict[str, Any]]:

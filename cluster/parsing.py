@@ -44,13 +44,19 @@ class ParsedFolder:
         return list(self.serialized)
 
 
+def check_folder(path: str | os.PathLike) -> Path:
+    """The DAGs folder (or file) as an absolute path; a ConfigError when it is missing."""
+    path = Path(path).absolute()
+    if not path.exists():
+        raise ConfigError(f"DAGs folder {path} does not exist (set CHORDFLOW_DAGS_FOLDER)")
+    return path
+
+
 def parse_folder(path: str | os.PathLike, dags_folder: str | os.PathLike | None = None, *,
                  timeout: float = 30.0, memory_mb: int = 4096,
                  discovery: Discovery | None = None) -> ParsedFolder:
     """Parse a DAGs folder (or one file), each file in its own limited child process."""
-    path = Path(path).absolute()
-    if not path.exists():
-        raise ConfigError(f"DAGs folder {path} does not exist (set CHORDFLOW_DAGS_FOLDER)")
+    path = check_folder(path)
     parsed = ParsedFolder(folder=path if path.is_dir() else path.parent)
     relative_to = str(dags_folder or parsed.folder)
     add_to_sys_path(relative_to)

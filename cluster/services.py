@@ -11,10 +11,11 @@ from celery import Celery
 
 from . import setup_teardown
 from .config import Settings
+from .dag_processor import parse_only
 from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
 from .marker_clearing import follow_markers
 from .params import check_conf
-from .parsing import ParsedFolder
+from .parsing import ParsedFolder, check_folder
 from .states import FINAL_RUN_STATES, RunState
 from .store import Store
 from .store import dags as dag_store
@@ -73,6 +74,40 @@ def sync_dags(cluster: Cluster, folder: Any = None) -> ParsedFolder:
 
 def list_dags(cluster: Cluster) -> list[Dag]:
     return dag_store.list_dags(cluster.store)
+
+
+@dataclasses.dataclass
+class FolderView:
+    """What `dags list` / `dags errors` show: DAG rows (dag_id, schedule, tags, file,
+    paused) and import errors (file, message); `local` when the folder was parsed here,
+    without recording, rather than read from what the DAG processor recorded."""
+
+    dags: list[tuple[str, str | None, list[str], str, bool]]
+    errors: list[tuple[str, str]]
+    local: bool
+
+
+def folder_view(cluster: Cluster, local: bool = False) -> FolderView:
+    """Read-only: what the DAG processor recorded; or, with `local` (or when nothing was
+    ever recorded, as before the first parse of an embedded home), a parse of the DAGs
+    folder here that writes nothing."""
+    check_folder(cluster.settings.dags_folder)  # a wrong setting is said, even when reading
+    if not local:
+        dags, errors = list_dags(cluster), import_errors(cluster)
+        if dags or errors:
+            return FolderView([(d.dag_id, d.schedule, list(d.tags or []), d.fileloc,
+                                d.is_paused) for d in dags],
+                              [(e.filename, e.message) for e in errors], local=False)
+    settings = cluster.settings
+    parsed = parse_only(settings.dags_folder, settings.dags_folder, settings)
+    paused = {d.dag_id: d.is_paused for d in list_dags(cluster)}
+    rows = []
+    for dag_id, data in sorted(parsed.serialized.items()):
+        at_creation = data.get("is_paused_upon_creation")
+        default = settings.dags_are_paused_at_creation if at_creation is None else at_creation
+        rows.append((dag_id, data.get("schedule"), list(data.get("tags") or []),
+                     data["fileloc"], paused.get(dag_id, default)))
+    return FolderView(rows, sorted(parsed.import_errors.items()), local=True)
 
 
 def import_errors(cluster: Cluster) -> list[ImportErrorRecord]:

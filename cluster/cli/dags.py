@@ -13,31 +13,57 @@ def dags() -> None:
     """DAGs found in the DAGs folder."""
 
 
+LOCAL = click.option("--local", is_flag=True,
+                     help="Parse the DAGs folder here instead of reading what the DAG "
+                          "processor recorded (records nothing).")
+
+
+def _said_where(view: services.FolderView, cluster) -> None:  # type: ignore[no-untyped-def]
+    if view.local:
+        click.echo(f"parsed {cluster.settings.dags_folder} here; nothing was recorded "
+                   "(`chordflow dags reserialize` records it)", err=True)
+
+
 @dags.command("list")
+@LOCAL
 @click.pass_context
-def dags_list(ctx: click.Context) -> None:
-    """Parse the DAGs folder and list its DAGs (import errors are counted below)."""
+def dags_list(ctx: click.Context, local: bool) -> None:
+    """List the DAGs the DAG processor recorded (read-only; import errors are counted
+    below). Before anything was recorded, or with --local, the folder is parsed here."""
     cluster = open_cluster(ctx)
-    services.sync_dags(cluster)
-    rows = [(d.dag_id, d.schedule or "None", ",".join(d.tags or []), d.fileloc,
-             "yes" if d.is_paused else "no") for d in services.list_dags(cluster)]
+    view = services.folder_view(cluster, local)
+    rows = [(dag_id, schedule or "None", ",".join(tags), fileloc, "yes" if paused else "no")
+            for dag_id, schedule, tags, fileloc, paused in view.dags]
     click.echo(table(["dag_id", "schedule", "tags", "file", "paused"], rows))
-    errors = services.import_errors(cluster)
-    if errors:
-        click.echo(f"\n{len(errors)} file(s) failed to load; see `chordflow dags errors`", err=True)
+    _said_where(view, cluster)
+    if view.errors:
+        click.echo(f"\n{len(view.errors)} file(s) failed to load; see `chordflow dags errors`",
+                   err=True)
 
 
 @dags.command("errors")
+@LOCAL
 @click.pass_context
-def dags_errors(ctx: click.Context) -> None:
-    """Files of the DAGs folder that failed to load, with the reason."""
+def dags_errors(ctx: click.Context, local: bool) -> None:
+    """Files of the DAGs folder that failed to load, with the reason (read-only, as
+    `dags list`)."""
     cluster = open_cluster(ctx)
-    services.sync_dags(cluster)
-    errors = services.import_errors(cluster)
-    if not errors:
+    view = services.folder_view(cluster, local)
+    _said_where(view, cluster)
+    if not view.errors:
         click.echo("no import errors")
         return
-    click.echo(table(["file", "error"], [(e.filename, e.message) for e in errors]))
+    click.echo(table(["file", "error"], view.errors))
+
+
+@dags.command("reserialize")
+@click.pass_context
+def dags_reserialize(ctx: click.Context) -> None:
+    """Parse the DAGs folder now and record its DAGs and import errors (Airflow's
+    `dags reserialize`), without waiting for the DAG processor's next pass."""
+    parsed = services.sync_dags(open_cluster(ctx))
+    click.echo(f"recorded {len(parsed.dag_ids)} DAG(s) from {len(parsed.files)} file(s); "
+               f"{len(parsed.import_errors)} import error(s)")
 
 
 @dags.command("pause")

@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - CI installs it (setup.cfg [test])
 
 @pytest.fixture(scope="module")
 def web(cluster_env):
-    done = cluster_env.cli("dags", "list")
+    done = cluster_env.cli("dags", "reserialize")
     assert done.returncode == 0, done.stderr
     for args in (("variables", "set", "fuzz_var", "v"), ("pools", "set", "fuzz_pool", "2"),
                  ("trigger", "w_params", "--run-id", "fuzz_run")):

@@ -67,6 +67,6 @@ def login(url: str) -> Http:
 
 @pytest.fixture(scope="module")
 def webserver(running_cluster) -> str:
-    done = running_cluster.cli("dags", "list")
+    done = running_cluster.cli("dags", "reserialize")
     assert done.returncode == 0, done.stderr
     return start_webserver(running_cluster)
