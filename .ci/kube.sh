@@ -14,7 +14,7 @@
 #   .ci/kube.sh status
 #
 # Both are idempotent. Needs root (the kubelet) and a running Docker engine.
-# etcd, the kubelet and the other components listen on 127.0.0.1; the API server and
+# etcd and the other components listen on 127.0.0.1; the API server, the kubelet and
 # the name server on the address of Docker's bridge on this machine (172.17.0.1 as a
 # rule), which the pods reach too (no kube-proxy: ClusterIPs do not route; pods get
 # KUBERNETES_SERVICE_HOST/PORT overridden where they talk to the API server).
@@ -147,7 +147,7 @@ pause_image() {
   local d
   d=$(mktemp -d)
   cp "$BIN/pause" "$d/pause"
-  tar -C "$d" -c pause | docker import -q -c 'ENTRYPOINT ["/pause"]' - "$PAUSE_IMAGE" >/dev/null
+  tar -C "$d" -c pause | docker import -c 'ENTRYPOINT ["/pause"]' - "$PAUSE_IMAGE" >/dev/null
   rm -rf "$d"
 }
 
@@ -203,7 +203,7 @@ up() {
     --bind-address 127.0.0.1 --port 0 --leader-elect=false
   mkdir -p "$STATE/kubelet/volume-plugins" "$STATE/dockershim"
   start kubelet --kubeconfig "$STATE/kubelet.kubeconfig" --hostname-override "$NODE" \
-    --node-ip 127.0.0.1 --address 127.0.0.1 --read-only-port 0 --healthz-bind-address 127.0.0.1 \
+    --node-ip "$API_ADDRESS" --address "$API_ADDRESS" --read-only-port 0 --healthz-bind-address 127.0.0.1 \
     --anonymous-auth=false --client-ca-file "$p/ca.crt" --authorization-mode AlwaysAllow \
     --root-dir "$STATE/kubelet" --cert-dir "$STATE/kubelet/pki" \
     --volume-plugin-dir "$STATE/kubelet/volume-plugins" \

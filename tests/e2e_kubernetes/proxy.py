@@ -2,7 +2,8 @@
 
 Workers talk to the API server through it, so a test drops a log stream (or a watch)
 for real: the sockets close mid-response, as when a load balancer or the network does.
-TLS passes through untouched (the serving certificate names 127.0.0.1).
+It listens on the API server's own host address (the serving certificate names it), so
+TLS passes through untouched.
 """
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ import yaml
 
 
 class CuttableProxy:
-    """Relays 127.0.0.1:`port` to `target`; `cut()` closes every open connection."""
+    """Relays `target`'s host at `port` to `target`; `cut()` closes every open connection."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server((target[0], 0))
         self.port = self._server.getsockname()[1]
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []

@@ -120,6 +120,7 @@ def installed(kube, tmp_path_factory):
         "runtimeImage": {"tag": TAG, "pullPolicy": "Never"},
         "dags": {"persistence": {"enabled": True, "accessModes": ["ReadWriteMany"]}},
         "flower": {"basicAuth": {"username": "admin", "password": "e2e-flower-password"}},
+        "webserver": {"auth": {"username": "admin", "password": "e2e-web-password"}},
         "postgresql": {"image": {"repository": "chordflow/postgres-standin", "tag": TAG,
                                  "pullPolicy": "Never"}},
         "redis": {"image": {"repository": "chordflow/redis-standin", "tag": TAG,
@@ -191,7 +192,8 @@ def test_chart_uses_the_api_versions_the_cluster_serves(kube, installed):
 
 
 def test_components_are_ready(kube, installed):
-    for name in (f"{RELEASE}-scheduler", f"{RELEASE}-worker", f"{RELEASE}-flower"):
+    for name in (f"{RELEASE}-scheduler", f"{RELEASE}-worker", f"{RELEASE}-flower",
+                 f"{RELEASE}-webserver"):
         status = kube.apps.read_namespaced_deployment(name, NAMESPACE).status
         assert status.ready_replicas and status.ready_replicas == status.replicas, name
     for name in (f"{RELEASE}-postgresql", f"{RELEASE}-redis"):

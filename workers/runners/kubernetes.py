@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 from kubernetes.client import models as k8s
 
@@ -127,7 +129,7 @@ class KubernetesRunner:
         from ..runtime import runtime
 
         api = runtime().task_api
-        address = api.tcp_address()
+        address = api.tcp_address(advertised=facing_address(self.api))
         identity = PodIdentity.from_context(context, cluster=installation())
         with granted(api, self.settings.dags_folder, context, timeout) as grant:
             pod = with_task_api(build_pod(task_pod_request(self.settings, timeout), identity),
@@ -138,6 +140,22 @@ class KubernetesRunner:
             if not outcome.succeeded and grant.signal is None:
                 raise PodFailed(outcome.describe())
             return conclude(grant, 0 if outcome.succeeded else 1, "task pod")
+
+
+def facing_address(api: Any) -> str | None:
+    """The address a task pod reaches this worker at when it runs outside the cluster (no
+    POD_IP): this machine's own address on the route to the API server, unless that is a
+    loopback one. None: the task API's default (POD_IP, or the hostname's address)."""
+    if os.environ.get("POD_IP"):
+        return None
+    try:
+        host = urlsplit(api.api_client.configuration.host).hostname
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((host, 443))  # a datagram socket: only picks the route, sends nothing
+            address = probe.getsockname()[0]
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
+    return None if address.startswith("127.") else address
 
 
 def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
