@@ -2,15 +2,15 @@
 
 The authoring API lives here: `from cluster import DAG, task, PythonOperator, ...`.
 """
-from .dag import DAG, dag
-from .errors import AirflowException, AirflowFailException, AirflowSkipException
-from .operators import (
+from cluster.dag import DAG, dag
+from cluster.errors import AirflowException, AirflowFailException, AirflowSkipException
+from cluster.operators import (
     BaseOperator, BashOperator, DummyOperator, EmptyOperator, PythonOperator, chain,
     cross_downstream, task,
 )
-from .states import RunState, TaskState
-from .trigger_rules import TriggerRule
-from .xcom_arg import XComArg
+from cluster.states import RunState, TaskState
+from cluster.trigger_rules import TriggerRule
+from cluster.xcom_arg import XComArg
 
 __version__ = "0.1.0"
 

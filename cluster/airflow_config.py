@@ -12,8 +12,8 @@ import json
 import os
 from typing import Any, Callable
 
-from .airflow_exceptions import AirflowConfigException
-from .config import Settings
+from cluster.airflow_exceptions import AirflowConfigException
+from cluster.config import Settings
 
 _SECRET = {("database", "sql_alchemy_conn"), ("core", "sql_alchemy_conn"),
            ("core", "fernet_key"), ("celery", "broker_url"), ("celery", "result_backend"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .errors import (AirflowException, AirflowFailException, AirflowNotFoundException,
+from cluster.errors import (AirflowException, AirflowFailException, AirflowNotFoundException,
                      AirflowRescheduleException, AirflowSensorTimeout, AirflowSkipException,
                      DagCycleError, DuplicateTaskIdError)
-from .params import ParamValidationError
+from cluster.params import ParamValidationError
 
 
 class AirflowConfigException(AirflowException):

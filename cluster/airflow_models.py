@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, TypeVar
 
-from .config import Settings
-from .errors import UnsupportedFeatureError
-from .loader import DagBag as Loaded
+from cluster.config import Settings
+from cluster.errors import UnsupportedFeatureError
+from cluster.loader import DagBag as Loaded
 
 F = TypeVar("F", bound=Callable[..., Any])
 

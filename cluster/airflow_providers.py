@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 from typing import Any, NamedTuple
 
-from .compat import provider_infos
+from cluster.compat import provider_infos
 
 
 class ProviderInfo(NamedTuple):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 
-from .states import RunState
+from cluster.states import RunState
 
 
 # A run's states are the same four in both.

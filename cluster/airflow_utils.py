@@ -18,10 +18,10 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import pendulum
 
-from .airflow_exceptions import DownstreamTasksSkipped
-from .errors import AirflowException
-from .datetimes import to_pendulum
-from .operators.base import _tasks_of
+from cluster.airflow_exceptions import DownstreamTasksSkipped
+from cluster.errors import AirflowException
+from cluster.datetimes import to_pendulum
+from cluster.operators.base import _tasks_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 

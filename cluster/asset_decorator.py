@@ -12,10 +12,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from .assets import Asset
-from .dag import DAG
-from .errors import DagDefinitionError
-from .operators.python import PythonOperator
+from cluster.assets import Asset
+from cluster.dag import DAG
+from cluster.errors import DagDefinitionError
+from cluster.operators.python import PythonOperator
 
 class AssetDefinition(Asset):
     """The asset an `@asset` function produces; its DAG and task are named after it."""

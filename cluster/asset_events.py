@@ -23,7 +23,7 @@ class AssetEventRecord:
 
     @property
     def asset(self) -> Any:
-        from .assets import Asset
+        from cluster.assets import Asset
 
         return Asset(self.name, self.uri)
 
@@ -69,7 +69,7 @@ class AssetEventsByAsset(Mapping[str, list[AssetEventRecord]]):
         return self._events
 
     def __getitem__(self, key: Any) -> list[AssetEventRecord]:
-        from .assets import AssetAlias
+        from cluster.assets import AssetAlias
 
         if isinstance(key, AssetAlias):
             return self.alias_events().get(key.name, [])
@@ -98,7 +98,7 @@ class OutletEventAccessor:
         self.asset_alias_events: list[tuple[Any, dict[str, Any]]] = []
 
     def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
-        from .assets import Asset, AssetAlias
+        from cluster.assets import Asset, AssetAlias
 
         if not isinstance(self.key, AssetAlias):
             raise TypeError(f"outlet_events[{self.key!r}].add(): only an AssetAlias takes "
@@ -118,7 +118,7 @@ class OutletEventAccessors(Mapping[Any, OutletEventAccessor]):
         self._accessors: dict[Any, OutletEventAccessor] = {}
 
     def _key(self, key: Any) -> Any:
-        from .assets import Asset, AssetAlias
+        from cluster.assets import Asset, AssetAlias
 
         if isinstance(key, str):  # a URI
             key = next((o for o in self._outlets if getattr(o, "uri", None) == key), key)
@@ -141,7 +141,7 @@ class OutletEventAccessors(Mapping[Any, OutletEventAccessor]):
 
     def as_json(self) -> dict[str, Any]:
         """What was set: extras by URI and the assets attached through aliases."""
-        from .assets import AssetAlias
+        from cluster.assets import AssetAlias
 
         extras, attached = {}, []
         for key, accessor in self._accessors.items():
@@ -154,7 +154,7 @@ class OutletEventAccessors(Mapping[Any, OutletEventAccessor]):
 
     def load(self, data: Mapping[str, Any]) -> None:
         """Take in what the try reported (`as_json` of its own accessors)."""
-        from .assets import Asset
+        from cluster.assets import Asset
 
         for uri, extra in (data.get("extras") or {}).items():
             self[uri].extra.update(extra)
@@ -171,7 +171,7 @@ def run_generator(fn: Callable[..., Any], outlet_events: Any, args: Any, kwargs:
     events (Airflow's ExecutionCallableRunner) and what it returns is the task's value."""
     import inspect
 
-    from .assets import Metadata
+    from cluster.assets import Metadata
 
     if not inspect.isgeneratorfunction(fn):
         return fn(*args, **kwargs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from .errors import DagDefinitionError
+from cluster.errors import DagDefinitionError
 
 
 class BaseAsset:

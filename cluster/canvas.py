@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from celery import Celery, chain, group
 from celery.canvas import Signature
 
-from .compiler import Arrive, Chain, Group, Node, Run
+from cluster.compiler import Arrive, Chain, Group, Node, Run
 
 RUN_TASK = "chordflow.run_task_instance"
 ARRIVE_TASK = "chordflow.arrive"

@@ -16,8 +16,8 @@ from celery import Celery
 from workers.tasks import register
 from workers.worker_process import prepare_worker  # noqa: F401  (for `chordflow worker`)
 
-from .celery_config import configured_app
-from .config import Settings
+from cluster.celery_config import configured_app
+from cluster.config import Settings
 
 
 def make_app(settings: Settings) -> Celery:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from celery import Celery
 
-from .config import Settings
+from cluster.config import Settings
 
 
 def configured_app(settings: Settings) -> Celery:
     """A Celery app configured from `settings` (and set as the current app)."""
-    from .redis_transport import install
+    from cluster.redis_transport import install
 
     install()
     app = Celery("chordflow", broker=settings.broker_url, backend=settings.result_backend,

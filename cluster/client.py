@@ -5,8 +5,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from . import services
-from .config import Settings
+from cluster import services
+from cluster.config import Settings
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,8 +22,8 @@ import types
 from pathlib import Path
 from typing import Any, Iterator
 
-from .airflow_surface import SURFACE, VALUES
-from .errors import UnsupportedAirflowModule, UnsupportedAirflowName
+from cluster.airflow_surface import SURFACE, VALUES
+from cluster.errors import UnsupportedAirflowModule, UnsupportedAirflowName
 
 # airflow module -> chordflow modules whose public names it offers; "module:a,b" offers
 # only the names a and b of that module.
@@ -269,7 +269,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         for name, value in _EXTRA.get(spec.name, {}).items():
             setattr(module, name, value)
         if spec.name == "airflow.models":
-            from .operators.base import BaseOperator
+            from cluster.operators.base import BaseOperator
             module.BaseOperator = BaseOperator
         return module
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import ConfigError
+from cluster.errors import ConfigError
 
 PREFIX = "CHORDFLOW_"
 RUNNERS = ("auto", "process", "docker", "kubernetes")

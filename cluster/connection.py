@@ -5,7 +5,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from .errors import AirflowException, InvalidInputError
+from cluster.errors import AirflowException, InvalidInputError
 
 EXTRA_KEY = "__extra__"
 
@@ -156,15 +156,15 @@ class Connection:
 
     @classmethod
     def get_connection_from_secrets(cls, conn_id: str) -> "Connection":
-        from .secrets import get_connection
+        from cluster.secrets import get_connection
 
         return get_connection(conn_id)
 
     def get_hook(self, *, hook_params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """The hook of this connection's type: an installed provider's hook class for the
         type (as Airflow's providers manager finds it), else chordflow's SQL hooks."""
-        from .compat import provider_hook_class
-        from .sql_hooks import hook_for
+        from cluster.compat import provider_hook_class
+        from cluster.sql_hooks import hook_for
 
         kwargs.update(hook_params or {})
         hook_class = provider_hook_class(self.conn_type or "")

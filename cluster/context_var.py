@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 from typing import Any, Iterator
 
-from .errors import AirflowException
+from cluster.errors import AirflowException
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "chordflow_task_context", default=None)

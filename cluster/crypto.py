@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from .errors import ConfigError
+from cluster.errors import ConfigError
 
 log = logging.getLogger("chordflow.crypto")
 

@@ -9,18 +9,18 @@ import inspect
 import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .errors import (DagCycleError, DagDefinitionError, DuplicateTaskIdError,
+from cluster.errors import (DagCycleError, DagDefinitionError, DuplicateTaskIdError,
                      UnsupportedFeatureError)
-from . import params as param_values
-from . import setup_teardown
-from .dag_schedule import DagScheduleMethods
-from .schedules import check_schedule
-from .timetables import Timetable
-from .timetables.codec import from_schedule
-from .timezones import UTC
+from cluster import params as param_values
+from cluster import setup_teardown
+from cluster.dag_schedule import DagScheduleMethods
+from cluster.schedules import check_schedule
+from cluster.timetables import Timetable
+from cluster.timetables.codec import from_schedule
+from cluster.timezones import UTC
 
 if TYPE_CHECKING:
-    from .operators.base import BaseOperator
+    from cluster.operators.base import BaseOperator
 
 _current_dags: contextvars.ContextVar[tuple["DAG", ...]] = contextvars.ContextVar(
     "chordflow_current_dags", default=()

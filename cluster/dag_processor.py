@@ -12,13 +12,13 @@ import logging
 import threading
 from typing import Any
 
-from .config import Settings
-from .discovery import Discovery
-from .parsing import ParsedFolder, parse_folder
-from .store import Store
-from .timetables.codec import ASSET_TIMETABLES
-from .store import assets as asset_store
-from .store import dags as dag_store
+from cluster.config import Settings
+from cluster.discovery import Discovery
+from cluster.parsing import ParsedFolder, parse_folder
+from cluster.store import Store
+from cluster.timetables.codec import ASSET_TIMETABLES
+from cluster.store import assets as asset_store
+from cluster.store import dags as dag_store
 
 log = logging.getLogger("chordflow.dag_processor")
 
@@ -47,7 +47,7 @@ def parse_only(folder: Any, dags_folder: Any = None,
 
 def assets_named(serialized: Any) -> list[dict[str, Any]]:
     """The assets DAG versions name: tasks' outlets and asset schedules."""
-    from .assets import from_json
+    from cluster.assets import from_json
 
     out = []
     for data in serialized:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from .errors import UnsupportedFeatureError
-from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .timetables.interval import _DataIntervalTimetable
-from .timezones import to_utc
+from cluster.errors import UnsupportedFeatureError
+from cluster.timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.timetables.interval import _DataIntervalTimetable
+from cluster.timezones import to_utc
 
 
 class DagScheduleMethods:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .airflow_exceptions import TaskDeferralError, TaskDeferralTimeout, TaskDeferred
-from .errors import AirflowFailException, AirflowSkipException
+from cluster.airflow_exceptions import TaskDeferralError, TaskDeferralTimeout, TaskDeferred
+from cluster.errors import AirflowFailException, AirflowSkipException
 
 # the method name Airflow resumes a task with when its trigger failed or timed out
 TRIGGER_FAIL = "__fail__"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .operators.base import _tasks_of
+from cluster.operators.base import _tasks_of
 
 
 class EdgeModifier:

@@ -10,8 +10,8 @@ from email.mime.text import MIMEText
 from email.utils import formatdate
 from typing import Any, Iterable
 
-from .errors import AirflowException
-from .hooks import BaseHook
+from cluster.errors import AirflowException
+from cluster.hooks import BaseHook
 
 DEFAULT_CONN_ID = "smtp_default"
 

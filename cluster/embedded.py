@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Callable
 from workers.runners import runner_name  # noqa: F401  (which runner an embedded run uses)
 from workers.runtime import WorkerRuntime, install
 
-from .scheduler import Scheduler
+from cluster.scheduler import Scheduler
 
 if TYPE_CHECKING:
-    from .services import Cluster
+    from cluster.services import Cluster
 
 log = logging.getLogger("chordflow.embedded")
 _pool_lock = threading.Lock()
@@ -57,7 +57,7 @@ def ensure_worker_pool(cluster: "Cluster", concurrency: int = 4) -> None:
 def run_in_process(cluster: "Cluster", run_pk: int, concurrency: int = 4,
                    on_progress: Callable | None = None) -> None:
     """Start run `run_pk` and drive it to the end in this process."""
-    from .services import wait
+    from cluster.services import wait
 
     scheduler = Scheduler(cluster.settings, cluster.store, cluster.app)
     ensure_worker_pool(cluster, concurrency)

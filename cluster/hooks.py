@@ -5,7 +5,7 @@ import logging
 
 from typing import Any
 
-from .connection import Connection
+from cluster.connection import Connection
 
 
 class BaseHook:
@@ -24,7 +24,7 @@ class BaseHook:
     @classmethod
     def get_connection(cls, conn_id: str) -> Connection:
         """The connection `conn_id` (environment first, then the metastore)."""
-        from .secrets import get_connection
+        from cluster.secrets import get_connection
 
         return get_connection(conn_id)
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from celery import Celery
 
-from .canvas import ARRIVE_TASK, RUN_TASK
+from cluster.canvas import ARRIVE_TASK, RUN_TASK
 
 log = logging.getLogger("chordflow.scheduler")
 Key = tuple[int, str, int]  # run_pk, task_id, map_index

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import AirflowException
+from cluster.errors import AirflowException
 
 _LAUNCHERS: dict[str, str] = {}  # kind -> the launcher's module
 

@@ -10,10 +10,10 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import compat
-from .dag import DAG
-from .discovery import Discovery, dag_files
-from .errors import ChordflowError, ConfigError
+from cluster import compat
+from cluster.dag import DAG
+from cluster.discovery import Discovery, dag_files
+from cluster.errors import ChordflowError, ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from .errors import DagDefinitionError, UnsupportedFeatureError
-from .mapping import GROUP, ExpandInput, MappedArgument, TaskFlowPartial, attach, is_mapped
+from cluster.errors import DagDefinitionError, UnsupportedFeatureError
+from cluster.mapping import GROUP, ExpandInput, MappedArgument, TaskFlowPartial, attach, is_mapped
 
 
 class TaskGroupPartial(TaskFlowPartial):

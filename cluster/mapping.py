@@ -12,11 +12,11 @@ import itertools
 import json
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import DagDefinitionError, UnsupportedFeatureError
-from .xcom_arg import XComArg, iter_xcom_args
+from cluster.errors import DagDefinitionError, UnsupportedFeatureError
+from cluster.xcom_arg import XComArg, iter_xcom_args
 
 if TYPE_CHECKING:
-    from .operators.base import BaseOperator
+    from cluster.operators.base import BaseOperator
 
 # TaskFlow operators take their mapped values into `op_kwargs`; classic ones as attributes;
 # the tasks of a mapped task group where the group's function put a MappedArgument.

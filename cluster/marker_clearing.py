@@ -9,12 +9,12 @@ from typing import Any, Callable, Iterable
 
 from sqlalchemy import select
 
-from .errors import InvalidInputError
-from .schedules import from_text
-from .timezones import as_utc
-from .store import Store
-from .store.models import DagRun
-from .templating import environment, render, template_context
+from cluster.errors import InvalidInputError
+from cluster.schedules import from_text
+from cluster.timezones import as_utc
+from cluster.store import Store
+from cluster.store.models import DagRun
+from cluster.templating import environment, render, template_context
 
 log = logging.getLogger(__name__)
 

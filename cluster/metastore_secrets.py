@@ -1,11 +1,11 @@
 """The metastore secrets backend: variables and connections in the database, encrypted."""
 from __future__ import annotations
 
-from .config import Settings
-from .connection import Connection
-from .crypto import Crypto
-from .store import Store
-from .store import secrets as secret_store
+from cluster.config import Settings
+from cluster.connection import Connection
+from cluster.crypto import Crypto
+from cluster.store import Store
+from cluster.store import secrets as secret_store
 
 
 class MetastoreBackend:

@@ -15,8 +15,8 @@ import datetime as dt
 import re
 from typing import Any, Iterator, Mapping, MutableMapping
 
-from .errors import DagDefinitionError, InvalidInputError
-from .json_values import json_safe
+from cluster.errors import DagDefinitionError, InvalidInputError
+from cluster.json_values import json_safe
 
 NOTSET: Any = type("ArgNotSet", (), {"__repr__": lambda self: "NOTSET"})()
 

@@ -21,10 +21,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .errors import ChordflowError, ConfigError
-from .discovery import Discovery, dag_files
-from .loader import add_to_sys_path, describe_import_error, load_dags_from_file
-from .serialization import digest, serialize_dag
+from cluster.errors import ChordflowError, ConfigError
+from cluster.discovery import Discovery, dag_files
+from cluster.loader import add_to_sys_path, describe_import_error, load_dags_from_file
+from cluster.serialization import digest, serialize_dag
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def ask_timetable(file: str, dag_id: str, question: dict[str, Any], *, timeout: 
 
 def _ask_in_child(file: str, dag_id: str, question: dict[str, Any], memory_mb: int,
                   send: Connection) -> None:
-    from .timetable_questions import answer
+    from cluster.timetable_questions import answer
 
     _child_signals()
     if memory_mb > 0:

@@ -20,7 +20,7 @@ from typing import Any
 from kubernetes.client import ApiClient
 from kubernetes.client import models as k8s
 
-from .operators.kubernetes import RESULT_MARK, OnFinishAction
+from cluster.operators.kubernetes import RESULT_MARK, OnFinishAction
 
 BASE_CONTAINER = "base"
 XCOM_DIR = "/airflow/xcom"

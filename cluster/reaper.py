@@ -12,12 +12,12 @@ from typing import Any, Callable, Mapping
 
 from celery import Celery
 
-from .repairs import arrivals, repair_task_signature
-from .retries import next_retry_in
-from .states import TaskState
-from .store import Store
-from .store import lost as lost_store
-from .store.models import utcnow
+from cluster.repairs import arrivals, repair_task_signature
+from cluster.retries import next_retry_in
+from cluster.states import TaskState
+from cluster.store import Store
+from cluster.store import lost as lost_store
+from cluster.store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
 

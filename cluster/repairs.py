@@ -7,8 +7,8 @@ from typing import Any
 from celery import Celery, chain, group
 from celery.canvas import Signature
 
-from . import canvas
-from .serialization import downstream_map
+from cluster import canvas
+from cluster.serialization import downstream_map
 
 
 def arrivals(app: Celery, run_pk: int, dag_id: str, task_id: str,

@@ -14,7 +14,7 @@ import enum
 import importlib
 from typing import Any
 
-from .errors import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+from cluster.errors import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 
 

@@ -19,29 +19,29 @@ from typing import Any
 
 from celery import Celery
 
-from . import canvas, inflight, reaper, trigger_rules
-from . import timetable_questions as questions
-from .assets import alias_key
-from .config import Settings
-from .dag_schedule import interval_of
-from .dag_processor import DagProcessor, assets_named, sync_dags  # noqa: F401  (re-exported)
-from .parsing import ParsedFolder, ask_timetable
-from .repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
-from .timetable_questions import due_runs, stored_timetable
-from .timetables.codec import ASSET_TIMETABLES
-from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .serialization import run_plan
-from .states import RunState, TaskState
-from .timezones import as_utc
-from .store import Store
-from .store.db import RUNS_CHANNEL
-from .store import assets as asset_store
-from .store import dags as dag_store
-from .store import runs as run_store
-from .store import mapped as mapped_store
-from .store import retention
-from .store import tasks as ti_store
-from .store.models import utcnow
+from cluster import canvas, inflight, reaper, trigger_rules
+from cluster import timetable_questions as questions
+from cluster.assets import alias_key
+from cluster.config import Settings
+from cluster.dag_schedule import interval_of
+from cluster.dag_processor import DagProcessor, assets_named, sync_dags  # noqa: F401  (re-exported)
+from cluster.parsing import ParsedFolder, ask_timetable
+from cluster.repairs import repair_task_signature  # noqa: F401  (the workers' repair arrivals)
+from cluster.timetable_questions import due_runs, stored_timetable
+from cluster.timetables.codec import ASSET_TIMETABLES
+from cluster.timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.serialization import run_plan
+from cluster.states import RunState, TaskState
+from cluster.timezones import as_utc
+from cluster.store import Store
+from cluster.store.db import RUNS_CHANNEL
+from cluster.store import assets as asset_store
+from cluster.store import dags as dag_store
+from cluster.store import runs as run_store
+from cluster.store import mapped as mapped_store
+from cluster.store import retention
+from cluster.store import tasks as ti_store
+from cluster.store.models import utcnow
 
 log = logging.getLogger("chordflow.scheduler")
 START_BATCH = 16  # queued runs of one DAG looked at per step

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .errors import DagDefinitionError
-from .timezones import as_utc
+from cluster.errors import DagDefinitionError
+from cluster.timezones import as_utc
 
 PRESETS = {
     "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0",

@@ -12,9 +12,9 @@ import os
 import threading
 from typing import Protocol
 
-from .connection import Connection
-from .errors import AirflowNotFoundException
-from .masking import MASKER
+from cluster.connection import Connection
+from cluster.errors import AirflowNotFoundException
+from cluster.masking import MASKER
 
 ENV_PREFIXES = ("CHORDFLOW_", "AIRFLOW_")
 
@@ -66,7 +66,7 @@ def backend() -> SecretsBackend:
     if found is None:
         # Imported here, not above: a running try installs the task API's backend first,
         # so the task side never loads the store (and has no database to reach).
-        from .metastore_secrets import from_settings
+        from cluster.metastore_secrets import from_settings
 
         found = from_settings()
         _default[:] = [found]

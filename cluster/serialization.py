@@ -7,16 +7,16 @@ import json
 import os
 from typing import Any
 
-from . import params as param_values
-from . import mapping, setup_teardown
-from .compiler import Plan, compile_plan
-from .dag import DAG
-from .json_values import json_safe
-from .schedules import to_text
-from .timetables import Timetable
-from .timetables import codec as timetable_codec
-from .timezones import as_utc, zone_name
-from .trigger_rules import FIRES_EARLY, TriggerRule
+from cluster import params as param_values
+from cluster import mapping, setup_teardown
+from cluster.compiler import Plan, compile_plan
+from cluster.dag import DAG
+from cluster.json_values import json_safe
+from cluster.schedules import to_text
+from cluster.timetables import Timetable
+from cluster.timetables import codec as timetable_codec
+from cluster.timezones import as_utc, zone_name
+from cluster.trigger_rules import FIRES_EARLY, TriggerRule
 
 
 def serialize_dag(dag: DAG, dags_folder: str | os.PathLike | None = None) -> dict[str, Any]:

@@ -9,20 +9,20 @@ from typing import Any, Callable, Iterator
 
 from celery import Celery
 
-from . import setup_teardown
-from .config import Settings
-from .dag_processor import parse_only
-from .errors import InvalidInputError, NotFoundError, ServiceUnavailableError
-from .marker_clearing import follow_markers
-from .params import check_conf
-from .parsing import ParsedFolder, check_folder
-from .states import FINAL_RUN_STATES, RunState
-from .store import Store
-from .store import dags as dag_store
-from .store import operations as ops_store
-from .store import runs as run_store
-from .store import tasks as ti_store
-from .store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
+from cluster import setup_teardown
+from cluster.config import Settings
+from cluster.dag_processor import parse_only
+from cluster.errors import InvalidInputError, NotFoundError, ServiceUnavailableError
+from cluster.marker_clearing import follow_markers
+from cluster.params import check_conf
+from cluster.parsing import ParsedFolder, check_folder
+from cluster.states import FINAL_RUN_STATES, RunState
+from cluster.store import Store
+from cluster.store import dags as dag_store
+from cluster.store import operations as ops_store
+from cluster.store import runs as run_store
+from cluster.store import tasks as ti_store
+from cluster.store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
 
 
 @dataclasses.dataclass
@@ -43,7 +43,7 @@ class Cluster:
     @property
     def app(self) -> Celery:
         if self._app is None:
-            from .celery_app import make_app
+            from cluster.celery_app import make_app
 
             self._app = make_app(self.settings)
         return self._app
@@ -55,7 +55,7 @@ class Cluster:
             with self.app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=3)
         except Exception as exc:
-            from .config import mask_url
+            from cluster.config import mask_url
 
             raise ServiceUnavailableError(
                 f"cannot reach the broker {mask_url(self.settings.broker_url)}: "
@@ -66,7 +66,7 @@ class Cluster:
 
 
 def sync_dags(cluster: Cluster, folder: Any = None) -> ParsedFolder:
-    from .scheduler import sync_dags as _sync
+    from cluster.scheduler import sync_dags as _sync
 
     folder = folder or cluster.settings.dags_folder
     return _sync(cluster.store, folder, cluster.settings.dags_folder, cluster.settings)
@@ -159,7 +159,7 @@ def trigger(cluster: Cluster, dag_id: str, conf: dict[str, Any] | None = None,
     cluster.check_broker()
     run = run_store.create_run(cluster.store, dag_id, conf, run_id, logical_date)
     if cluster.settings.embedded:
-        from .embedded import run_in_process
+        from cluster.embedded import run_in_process
 
         run_in_process(cluster, run.id, on_progress=on_progress)
     return run
@@ -189,7 +189,7 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
     first, within the DAG's `max_active_runs`. Returns every run of the range and how many
     were created now.
     """
-    from . import timetable_questions as questions
+    from cluster import timetable_questions as questions
 
     if end < start:
         raise InvalidInputError(f"--end-date {end.isoformat()} is before --start-date "
@@ -210,7 +210,7 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
     if timetable is not None:
         infos = questions.runs_between(timetable, start, end, limit + 1)
     else:
-        from .parsing import ask_timetable
+        from cluster.parsing import ask_timetable
 
         infos = questions.infos_of(ask_timetable(
             data["fileloc"], dag_id, questions.question(
@@ -233,7 +233,7 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
             run = run_store.find_run(cluster.store, f"{dag_id}/{run_id}")
         runs.append(run.id)
     if cluster.settings.embedded:
-        from .embedded import run_in_process
+        from cluster.embedded import run_in_process
 
         for run_pk in runs:
             run_in_process(cluster, run_pk)
@@ -261,8 +261,8 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
     (listed as `dag_id/run_id:task_id`)."""
     import re
 
-    from . import canvas
-    from .serialization import downstream_map, run_plan, upstream_map
+    from cluster import canvas
+    from cluster.serialization import downstream_map, run_plan, upstream_map
 
     run = run_store.find_run(cluster.store, str(ref))
     data = dag_store.version_data(cluster.store, run.dag_version_id)
@@ -287,7 +287,7 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
     canvas.build(cluster.app, plan.start, run.id, run.dag_id, data["_index"],
                  ti_store.next_tries(cluster.store, run.id, data["_index"])).apply_async()
     if cluster.settings.embedded:
-        from .embedded import run_in_process
+        from cluster.embedded import run_in_process
 
         run_in_process(cluster, run.id)
     order = [t["task_id"] for t in data["tasks"]]
@@ -310,7 +310,7 @@ def _reachable(start: set[str], edges: dict[str, list[str]]) -> set[str]:
 def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tuple[str, DagRun]:
     """Set a task instance to success or failed by hand; the run follows (a finished run
     takes the state its tasks now give it). A running try is stopped at its next heartbeat."""
-    from .states import TaskState
+    from cluster.states import TaskState
 
     if state not in ("success", "failed"):
         raise InvalidInputError(f"a task can be marked success or failed, not {state!r}")
@@ -326,7 +326,7 @@ def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tup
 
 
 def _announce(cluster: Cluster, run: DagRun, state: RunState) -> None:
-    from .canvas import announce_run_end
+    from cluster.canvas import announce_run_end
 
     if not cluster.settings.embedded:
         data = dag_store.version_data(cluster.store, run.dag_version_id)
@@ -334,9 +334,9 @@ def _announce(cluster: Cluster, run: DagRun, state: RunState) -> None:
 
 
 def set_pool(cluster: Cluster, name: str, slots: int, description: str | None = None) -> None:
-    from .dag import check_id
-    from .errors import DagDefinitionError
-    from .store import pools as pool_store
+    from cluster.dag import check_id
+    from cluster.errors import DagDefinitionError
+    from cluster.store import pools as pool_store
 
     try:
         check_id("pool name", name)
@@ -348,13 +348,13 @@ def set_pool(cluster: Cluster, name: str, slots: int, description: str | None = 
 
 
 def list_pools(cluster: Cluster) -> list[tuple[str, int, int, str | None]]:
-    from .store import pools as pool_store
+    from cluster.store import pools as pool_store
 
     return pool_store.list_pools(cluster.store)
 
 
 def delete_pool(cluster: Cluster, name: str) -> None:
-    from .store import pools as pool_store
+    from cluster.store import pools as pool_store
 
     if not pool_store.delete_pool(cluster.store, name):
         raise NotFoundError(f"no pool {name!r}")
@@ -410,7 +410,7 @@ def task_logs(cluster: Cluster, ref: str | int, task_id: str, try_number: int | 
 def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,
                     map_index: int = -1) -> dict[str, Any] | None:
     """The task instance's template fields as its latest try rendered them (masked)."""
-    from .store import rendered as rendered_store
+    from cluster.store import rendered as rendered_store
 
     run, tis = run_details(cluster, ref)
     if not any(t.task_id == task_id for t in tis):
@@ -433,9 +433,9 @@ class AssetSummary:
 
 def list_assets(cluster: Cluster) -> list[AssetSummary]:
     """Every asset: its events, the tasks that update it and the DAGs that wait for it."""
-    from .assets import from_json
-    from .store import assets as asset_store
-    from .timetables.codec import ASSET_TIMETABLES
+    from cluster.assets import from_json
+    from cluster.store import assets as asset_store
+    from cluster.timetables.codec import ASSET_TIMETABLES
 
     producers: dict[str, list[str]] = {}
     consumers: dict[str, list[str]] = {}
@@ -457,7 +457,7 @@ def list_assets(cluster: Cluster) -> list[AssetSummary]:
 
 def asset_events(cluster: Cluster, uri: str, limit: int = 50) -> list[Any]:
     """An asset's latest events, oldest first; an unknown URI is an error."""
-    from .store import assets as asset_store
+    from cluster.store import assets as asset_store
 
     if not any(a.uri == uri for a in list_assets(cluster)):
         raise NotFoundError(f"no asset with URI {uri!r}")

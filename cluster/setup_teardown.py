@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextvars
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .errors import DagDefinitionError
-from .trigger_rules import TriggerRule
+from cluster.errors import DagDefinitionError
+from cluster.trigger_rules import TriggerRule
 
 if TYPE_CHECKING:
-    from .dag import DAG
-    from .operators.base import BaseOperator
+    from cluster.dag import DAG
+    from cluster.operators.base import BaseOperator
 
 
 class _Scope:

@@ -7,10 +7,10 @@ from contextlib import closing
 from itertools import islice
 from typing import Any, Callable, Iterable, Sequence
 
-from .connection import Connection
-from .errors import UnsupportedFeatureError
-from .hooks import BaseHook
-from .sql_split import split_sql_string
+from cluster.connection import Connection
+from cluster.errors import UnsupportedFeatureError
+from cluster.hooks import BaseHook
+from cluster.sql_split import split_sql_string
 
 log = logging.getLogger("cluster.sql")
 

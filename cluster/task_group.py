@@ -11,13 +11,13 @@ import copy
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .dag import DAG, check_id, current_dag
-from .errors import DagDefinitionError, DuplicateTaskIdError
-from .mapped_group import TaskGroupPartial
-from .setup_teardown import group_leaves
+from cluster.dag import DAG, check_id, current_dag
+from cluster.errors import DagDefinitionError, DuplicateTaskIdError
+from cluster.mapped_group import TaskGroupPartial
+from cluster.setup_teardown import group_leaves
 
 if TYPE_CHECKING:
-    from .operators.base import BaseOperator
+    from cluster.operators.base import BaseOperator
 
 _current_groups: contextvars.ContextVar[tuple["TaskGroup", ...]] = contextvars.ContextVar(
     "chordflow_current_task_groups", default=()

@@ -11,7 +11,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .xcom_arg import XComArg
+from cluster.xcom_arg import XComArg
 
 if TYPE_CHECKING:
     import jinja2
@@ -112,11 +112,11 @@ def date_context(logical_date: dt.datetime, schedule: Any = None,
 
     `data_interval` is the one stored with the run; without it (a triggered run) the
     timetable says it."""
-    from .dag_schedule import interval_of
-    from .timetables import Timetable
-    from .timetables.codec import from_schedule
-    from .timetables.interval import _DataIntervalTimetable
-    from .timezones import UTC, to_utc
+    from cluster.dag_schedule import interval_of
+    from cluster.timetables import Timetable
+    from cluster.timetables.codec import from_schedule
+    from cluster.timetables.interval import _DataIntervalTimetable
+    from cluster.timezones import UTC, to_utc
 
     timetable = schedule if isinstance(schedule, Timetable) else from_schedule(schedule, UTC)
     logical_date = to_utc(logical_date)
@@ -145,8 +145,8 @@ def template_context(logical_date: dt.datetime, schedule: Any = None,
                      data_interval: tuple[dt.datetime, dt.datetime] | None = None
                      ) -> dict[str, Any]:
     """The run-independent part of every task's context: dates, `macros`, `var`, `conn`."""
-    from . import macros
-    from .datetimes import pendulum_values
+    from cluster import macros
+    from cluster.datetimes import pendulum_values
 
     return {**pendulum_values(date_context(logical_date, schedule, data_interval)),
             "macros": macros,
@@ -165,7 +165,7 @@ class _VariableValues:
         return self.get(key)
 
     def get(self, key: str, default: Any = KeyError) -> Any:
-        from .secrets import get_variable
+        from cluster.secrets import get_variable
 
         value = get_variable(key)
         if value is None:
@@ -194,8 +194,8 @@ class ConnectionAccessor:
         return self.get(conn_id)
 
     def get(self, conn_id: str, default_conn: Any = None) -> Any:
-        from .errors import AirflowNotFoundException
-        from .secrets import get_connection
+        from cluster.errors import AirflowNotFoundException
+        from cluster.secrets import get_connection
 
         try:
             return get_connection(conn_id)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .errors import DagDefinitionError
-from .timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .timetables import codec
-from .timezones import to_utc
+from cluster.errors import DagDefinitionError
+from cluster.timetables import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.timetables import codec
+from cluster.timezones import to_utc
 
 NEXT, BETWEEN = "next", "between"
 
@@ -128,6 +128,6 @@ def stored_timetable(data: dict[str, Any]) -> Timetable | None:
     Versions stored before timetables were kept have only their schedule text."""
     if "timetable" in data:
         return codec.decode(data["timetable"])
-    from .schedules import from_text
+    from cluster.schedules import from_text
 
     return codec.from_schedule(from_text(data.get("schedule")), dt.timezone.utc)

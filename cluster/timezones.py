@@ -11,7 +11,7 @@ import re
 import zoneinfo
 from typing import Any, overload
 
-from .errors import DagDefinitionError
+from cluster.errors import DagDefinitionError
 
 UTC = dt.timezone.utc
 _OFFSET = re.compile(r"^([+-])(\d\d):?(\d\d)$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from typing import Iterable, Mapping, Sequence
 
-from .states import FINAL_TASK_STATE_VALUES, TaskState
+from cluster.states import FINAL_TASK_STATE_VALUES, TaskState
 
 
 class TriggerRule(str, enum.Enum):

@@ -10,8 +10,8 @@ from typing import Any, AsyncIterator
 
 import pendulum
 
-from .airflow_utils import BaseTrigger, TriggerEvent, convert_to_utc
-from .deferral import TaskSuccessEvent
+from cluster.airflow_utils import BaseTrigger, TriggerEvent, convert_to_utc
+from cluster.deferral import TaskSuccessEvent
 
 
 def _utcnow() -> pendulum.DateTime:

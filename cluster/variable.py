@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import secrets
+from cluster import secrets
 
 _NOTSET: Any = object()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .operators.base import BaseOperator
+    from cluster.operators.base import BaseOperator
 
 RETURN_KEY = "return_value"
 

@@ -51,9 +51,9 @@ def run_execute_callback(task: Any, context: dict[str, Any], writer: Any) -> Non
 
 def run_dag_callback(run_pk: int, state: str) -> str:
     """The DAG's callback for an ended run (in a worker, which can load the DAG file)."""
-    from .context import DagRunContext
-    from .task_context import stored_interval
-    from .runtime import runtime
+    from workers.context import DagRunContext
+    from workers.task_context import stored_interval
+    from workers.runtime import runtime
 
     rt = runtime()
     run = rt.run_info(run_pk)

@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from .task_api.client import TaskApiClient
-from .task_api.task_side import run_try
+from workers.task_api.client import TaskApiClient
+from workers.task_api.task_side import run_try
 
 
 def main() -> int:

@@ -38,7 +38,7 @@ def cluster_label(database_url: str) -> str:
 
 
 def labels_for(context: dict[str, Any]) -> dict[str, str]:
-    from .runtime import runtime
+    from workers.runtime import runtime
 
     ti = context["ti"]
     return {

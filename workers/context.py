@@ -7,7 +7,7 @@ from cluster.dag import DAG
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 
-from .task_context import DagRunContext, TaskInstance, make_context, to_json
+from workers.task_context import DagRunContext, TaskInstance, make_context, to_json
 
 __all__ = ["StoreXComs", "build_context", "DagRunContext", "TaskInstance", "to_json"]
 

@@ -33,14 +33,14 @@ from cluster.store.models import utcnow
 from cluster.retries import next_retry_in
 from cluster.xcom_arg import RETURN_KEY
 
-from .callbacks import run_execute_callback, run_task_callback
-from . import chord_keys, mapping, past
-from .context import build_context, to_json
-from .logs import TaskLogWriter, capture, first_line, storable
-from .rendered import render_and_record
-from .runners import get_runner
-from .runtime import WorkerRuntime, runtime
-from .task_api.tries import TryFailed
+from workers.callbacks import run_execute_callback, run_task_callback
+from workers import chord_keys, mapping, past
+from workers.context import build_context, to_json
+from workers.logs import TaskLogWriter, capture, first_line, storable
+from workers.rendered import render_and_record
+from workers.runners import get_runner
+from workers.runtime import WorkerRuntime, runtime
+from workers.task_api.tries import TryFailed
 
 log = logging.getLogger("chordflow.worker")
 POOL_WAIT = 0.5  # seconds before a task whose pool is full asks again

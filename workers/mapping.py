@@ -19,7 +19,7 @@ from cluster.store import mapped as mapped_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 
-from .runtime import WorkerRuntime
+from workers.runtime import WorkerRuntime
 
 log = logging.getLogger("chordflow.worker")
 

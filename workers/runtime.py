@@ -20,10 +20,10 @@ from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo
 
-from . import chord_keys
-from .caches import Lru
-from .cancellation import Cancellation
-from .task_api.server import TaskApi
+from workers import chord_keys
+from workers.caches import Lru
+from workers.cancellation import Cancellation
+from workers.task_api.server import TaskApi
 
 log = logging.getLogger("chordflow.worker")
 

@@ -16,14 +16,14 @@ def register(app: Celery) -> None:
                           map_index: int = -1) -> str:
         """Run one try of a task instance; never raises for a task failure (its events
         tell Flower the real outcome: workers/outcomes.py)."""
-        from .execution import run_delivery
-        from .outcomes import FAILED_PREFIXES, describe
+        from workers.execution import run_delivery
+        from workers.outcomes import FAILED_PREFIXES, describe
 
         outcome = run_delivery(self, run_pk, task_id, try_number, map_index)
         if isinstance(outcome, str) and outcome.startswith(FAILED_PREFIXES):
             from cluster.store import browse
 
-            from .runtime import runtime
+            from workers.runtime import runtime
 
             ti = browse.task_instance(runtime().store, run_pk, task_id, map_index)
             return describe(outcome, ti.error if ti is not None else None)
@@ -33,14 +33,14 @@ def register(app: Celery) -> None:
               shared=False)
     def arrive(self, run_pk: int, task_id: str) -> str:
         """One incoming path of a join finished: launch the join's task if it is ready."""
-        from .execution import arrive_at_join
+        from workers.execution import arrive_at_join
 
         return arrive_at_join(self.app, run_pk, task_id)
 
     @app.task(name=DAG_CALLBACK_TASK, acks_late=True, shared=False)
     def dag_callback(run_pk: int, state: str) -> str:
         """Run the DAG's on_success_callback / on_failure_callback for an ended run."""
-        from .callbacks import run_dag_callback
+        from workers.callbacks import run_dag_callback
 
         return run_dag_callback(run_pk, state)
 
@@ -56,8 +56,8 @@ def sweep_orphan_containers_forever(settings) -> None:  # type: ignore[no-untype
 
     from cluster.store import Store
 
-    from .containers import remove_orphans
-    from .runners.docker import client_for
+    from workers.containers import remove_orphans
+    from workers.runners.docker import client_for
 
     log = logging.getLogger("chordflow.worker")
     store = Store(settings.database_url, pool_size=1)

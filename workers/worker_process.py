@@ -6,7 +6,7 @@ import logging
 
 from cluster.config import Settings
 
-from .runners import get_runner
+from workers.runners import get_runner
 
 
 def prepare_worker(settings: Settings, loglevel: str) -> None:
@@ -21,10 +21,10 @@ def prepare_worker(settings: Settings, loglevel: str) -> None:
     else:
         log.info("runner: %s", runner.name)
     if runner.name == "docker":
-        from .tasks import sweep_orphan_containers_forever
+        from workers.tasks import sweep_orphan_containers_forever
 
         sweep_orphan_containers_forever(settings)
     elif runner.name == "kubernetes":
-        from .runners.kubernetes import sweep_orphan_pods_forever
+        from workers.runners.kubernetes import sweep_orphan_pods_forever
 
         sweep_orphan_pods_forever(settings)

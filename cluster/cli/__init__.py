@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from ..errors import ChordflowError
-from .app import cli
-from . import connections, dags, pools, processes, runs, tasks, variables  # noqa: F401  (register)
-from . import assets  # noqa: F401  (register)
-from . import webserver  # noqa: F401  (register)
+from cluster.errors import ChordflowError
+from cluster.cli.app import cli
+from cluster.cli import connections, dags, pools, processes, runs, tasks, variables  # noqa: F401  (register)
+from cluster.cli import assets  # noqa: F401  (register)
+from cluster.cli import webserver  # noqa: F401  (register)
 
 
 def main(argv: list[str] | None = None) -> int:

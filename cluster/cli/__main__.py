@@ -1,6 +1,6 @@
 """`python -m cluster.cli` is the `chordflow` command."""
 import sys
 
-from . import main
+from cluster.cli import main
 
 sys.exit(main())

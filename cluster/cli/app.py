@@ -5,8 +5,8 @@ import logging
 
 import click
 
-from ..config import Settings
-from ..services import Cluster
+from cluster.config import Settings
+from cluster.services import Cluster
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,9 +5,9 @@ import json
 
 import click
 
-from .. import services
-from .app import cli, open_cluster
-from .output import table, when
+from cluster import services
+from cluster.cli.app import cli, open_cluster
+from cluster.cli.output import table, when
 
 
 @cli.group()

@@ -5,14 +5,14 @@ import json
 
 import click
 
-from ..connection import Connection
-from ..crypto import Crypto
-from ..errors import InvalidInputError, NotFoundError
-from ..masking import MASK
-from ..metastore_secrets import MetastoreBackend
-from ..store import secrets as secret_store
-from .app import cli, open_cluster
-from .output import table
+from cluster.connection import Connection
+from cluster.crypto import Crypto
+from cluster.errors import InvalidInputError, NotFoundError
+from cluster.masking import MASK
+from cluster.metastore_secrets import MetastoreBackend
+from cluster.store import secrets as secret_store
+from cluster.cli.app import cli, open_cluster
+from cluster.cli.output import table
 
 
 def metastore(ctx: click.Context) -> MetastoreBackend:
@@ -22,7 +22,7 @@ def metastore(ctx: click.Context) -> MetastoreBackend:
 
 def shown(conn: Connection, reveal: bool = False) -> dict[str, object]:
     """The connection's fields for output: password and sensitive extras masked."""
-    from ..masking import MASKER
+    from cluster.masking import MASKER
 
     data = conn.to_dict()
     if not reveal:
@@ -109,7 +109,7 @@ def connections_list(ctx: click.Context) -> None:
 @click.pass_context
 def connections_get(ctx: click.Context, conn_id: str, fmt: str, reveal: bool) -> None:
     """One connection (environment overrides first, as tasks see it); password masked."""
-    from ..secrets import ENVIRONMENT
+    from cluster.secrets import ENVIRONMENT
 
     backend = metastore(ctx)
     conn = ENVIRONMENT.get_connection(conn_id) or backend.get_connection(conn_id)

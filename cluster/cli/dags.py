@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import click
 
-from .. import services
-from .app import cli, open_cluster
-from .output import table
+from cluster import services
+from cluster.cli.app import cli, open_cluster
+from cluster.cli.output import table
 
 
 @cli.group()

@@ -8,12 +8,12 @@ import threading
 
 import click
 
-from ..errors import ConfigError
-from ..dag_processor import DagProcessor
-from ..scheduler import Scheduler
-from ..store import Store, retention
-from ..timezones import as_utc
-from .app import cli, open_cluster, settings
+from cluster.errors import ConfigError
+from cluster.dag_processor import DagProcessor
+from cluster.scheduler import Scheduler
+from cluster.store import Store, retention
+from cluster.timezones import as_utc
+from cluster.cli.app import cli, open_cluster, settings
 
 
 def _autoscale(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -41,7 +41,7 @@ def worker(ctx: click.Context, concurrency: int | None, autoscale: str | None,
     if cluster.settings.embedded:
         raise ConfigError("a worker needs a broker: set CHORDFLOW_BROKER_URL=redis://HOST:6379/0")
     cluster.check_broker()
-    from ..celery_app import prepare_worker
+    from cluster.celery_app import prepare_worker
 
     prepare_worker(cluster.settings, loglevel)
     argv = ["worker", f"--loglevel={loglevel.upper()}", "-E"]
@@ -101,7 +101,7 @@ def db_upgrade(ctx: click.Context, wait_s: float) -> None:
     """Create or migrate the schema to the newest version."""
     import time
 
-    from ..errors import ServiceUnavailableError
+    from cluster.errors import ServiceUnavailableError
 
     s = settings(ctx)
     store = Store(s.database_url)

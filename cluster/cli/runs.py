@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from .. import services
-from ..errors import InvalidInputError, NotFoundError
-from ..states import RunState
-from .app import cli, open_cluster, settings
-from .output import seconds, state, table, task_table, when
+from cluster import services
+from cluster.errors import InvalidInputError, NotFoundError
+from cluster.states import RunState
+from cluster.cli.app import cli, open_cluster, settings
+from cluster.cli.output import seconds, state, table, task_table, when
 
 
 class Progress:
@@ -101,7 +101,7 @@ def run(ctx: click.Context, target: str, dag_id: str | None, conf_text: str | No
     else:
         dag_id = target
     progress = Progress()
-    from ..embedded import runner_name
+    from cluster.embedded import runner_name
 
     where = {"docker": "each task in a container", "kubernetes": "each task in a pod",
              "process": "tasks in this process"}[runner_name(cluster.settings)]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from .. import services
-from .app import cli, open_cluster
+from cluster import services
+from cluster.cli.app import cli, open_cluster
 
 
 @cli.group("tasks")

@@ -5,18 +5,18 @@ import json
 
 import click
 
-from ..errors import InvalidInputError, NotFoundError
-from ..masking import MASK, should_hide_value_for_key
-from ..secrets import ENVIRONMENT
-from ..store import secrets as secret_store
-from .app import cli
-from .connections import metastore
-from .output import table
+from cluster.errors import InvalidInputError, NotFoundError
+from cluster.masking import MASK, should_hide_value_for_key
+from cluster.secrets import ENVIRONMENT
+from cluster.store import secrets as secret_store
+from cluster.cli.app import cli
+from cluster.cli.connections import metastore
+from cluster.cli.output import table
 
 
 def shown(key: str, value: str | None, reveal: bool = False) -> str:
     """A variable's value for output: `***` when its name says it is secret."""
-    from ..masking import MASKER
+    from cluster.masking import MASKER
 
     if value is None or reveal:
         return value or ""

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..errors import ConfigError
-from .app import cli, open_cluster
+from cluster.errors import ConfigError
+from cluster.cli.app import cli, open_cluster
 
 
 @cli.command("webserver")
@@ -21,8 +21,8 @@ def webserver(ctx: click.Context, port: int | None, hostname: str | None) -> Non
     try:
         import uvicorn
 
-        from ..web.app import create_app
-        from ..web.settings import WebSettings
+        from cluster.web.app import create_app
+        from cluster.web.settings import WebSettings
     except ImportError as exc:
         raise ConfigError(f"the web server needs {exc.name}: pip install chordflow again") \
             from None
@@ -43,7 +43,7 @@ def webserver(ctx: click.Context, port: int | None, hostname: str | None) -> Non
               help="The password (prompted for when not given).")
 def hash_password(password: str) -> None:
     """Print a hash for CHORDFLOW_WEBSERVER_USERS=NAME:HASH."""
-    from ..web.passwords import hash_password as make
+    from cluster.web.passwords import hash_password as make
 
     if not password:
         raise click.BadParameter("the password is empty", param_hint="--password")

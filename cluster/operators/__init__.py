@@ -1,9 +1,9 @@
 """Operators shipped with chordflow."""
-from .base import BaseOperator, chain, cross_downstream
-from .bash import BashOperator
-from .branch import BaseBranchOperator, BranchPythonOperator, ShortCircuitOperator
-from .empty import DummyOperator, EmptyOperator
-from .python import PythonOperator, setup, task, teardown
+from cluster.operators.base import BaseOperator, chain, cross_downstream
+from cluster.operators.bash import BashOperator
+from cluster.operators.branch import BaseBranchOperator, BranchPythonOperator, ShortCircuitOperator
+from cluster.operators.empty import DummyOperator, EmptyOperator
+from cluster.operators.python import PythonOperator, setup, task, teardown
 
 __all__ = [
     "BaseBranchOperator", "BaseOperator", "BashOperator", "BranchPythonOperator",

@@ -9,20 +9,20 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from .. import params as param_values
-from ..airflow_exceptions import TaskDeferred
-from ..assets import outlet_assets
-from ..dag import DAG, check_id, current_dag
-from ..deferral import default_resume
-from ..errors import DagDefinitionError, UnsupportedFeatureError
-from ..retry_policy import RetryPolicy
-from ..setup_teardown import SetupTeardownMixin
-from ..task_group import TaskGroup, current_group, group_default_args
-from ..trigger_rules import TriggerRule
-from ..xcom_arg import XComArg
+from cluster import params as param_values
+from cluster.airflow_exceptions import TaskDeferred
+from cluster.assets import outlet_assets
+from cluster.dag import DAG, check_id, current_dag
+from cluster.deferral import default_resume
+from cluster.errors import DagDefinitionError, UnsupportedFeatureError
+from cluster.retry_policy import RetryPolicy
+from cluster.setup_teardown import SetupTeardownMixin
+from cluster.task_group import TaskGroup, current_group, group_default_args
+from cluster.trigger_rules import TriggerRule
+from cluster.xcom_arg import XComArg
 
 if TYPE_CHECKING:
-    from ..mapping import OperatorPartial
+    from cluster.mapping import OperatorPartial
 
 # Airflow arguments that only matter to Airflow's own UI or e-mail; accepted and ignored.
 _IGNORED_ARGS = frozenset({
@@ -224,7 +224,7 @@ class BaseOperator(SetupTeardownMixin):
     @classmethod
     def partial(cls, **kwargs: Any) -> "OperatorPartial":
         """Airflow's dynamic task mapping: fix these arguments, then `.expand(...)` the rest."""
-        from ..mapping import OperatorPartial
+        from cluster.mapping import OperatorPartial
 
         return OperatorPartial(cls, kwargs)
 

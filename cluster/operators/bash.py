@@ -9,10 +9,10 @@ import sys
 import tempfile
 from typing import Any, Callable, Sequence
 
-from ..errors import AirflowException, AirflowSkipException
-from ..xcom_arg import resolve_xcom_args
-from .base import BaseOperator
-from .python import context_kwargs
+from cluster.errors import AirflowException, AirflowSkipException
+from cluster.xcom_arg import resolve_xcom_args
+from cluster.operators.base import BaseOperator
+from cluster.operators.python import context_kwargs
 
 
 class BashOperator(BaseOperator):
@@ -113,7 +113,7 @@ class _BashDecoratedOperator(BashOperator):
         self.python_callable = python_callable
         self.op_args = list(op_args or [])
         self.op_kwargs = dict(op_kwargs or {})
-        from ..xcom_arg import iter_xcom_args
+        from cluster.xcom_arg import iter_xcom_args
 
         for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
             arg.operator >> self

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..errors import AirflowException
-from .base import BaseOperator
-from .python import PythonOperator
+from cluster.errors import AirflowException
+from cluster.operators.base import BaseOperator
+from cluster.operators.python import PythonOperator
 
 
 class BaseBranchOperator(BaseOperator):

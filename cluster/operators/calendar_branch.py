@@ -5,8 +5,8 @@ import datetime as dt
 import enum
 from typing import Any, Iterable
 
-from ..errors import DagDefinitionError
-from .branch import BaseBranchOperator
+from cluster.errors import DagDefinitionError
+from cluster.operators.branch import BaseBranchOperator
 
 
 class WeekDay(enum.IntEnum):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..errors import AirflowException, UnsupportedFeatureError
-from ..launchers import launcher
-from .base import BaseOperator
+from cluster.errors import AirflowException, UnsupportedFeatureError
+from cluster.launchers import launcher
+from cluster.operators.base import BaseOperator
 
 
 class DockerOperator(BaseOperator):

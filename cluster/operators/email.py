@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from ..email import send_email
-from .base import BaseOperator
+from cluster.email import send_email
+from cluster.operators.base import BaseOperator
 
 
 class EmailOperator(BaseOperator):

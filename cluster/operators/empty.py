@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import BaseOperator
+from cluster.operators.base import BaseOperator
 
 
 class EmptyOperator(BaseOperator):

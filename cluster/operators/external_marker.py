@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
-from ..errors import DagDefinitionError
-from .empty import EmptyOperator
+from cluster.errors import DagDefinitionError
+from cluster.operators.empty import EmptyOperator
 
 
 class ExternalTaskMarker(EmptyOperator):

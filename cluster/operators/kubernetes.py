@@ -10,14 +10,14 @@ import enum
 import os
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..errors import AirflowException, UnsupportedFeatureError
-from ..launchers import launcher
-from .base import BaseOperator
+from cluster.errors import AirflowException, UnsupportedFeatureError
+from cluster.launchers import launcher
+from cluster.operators.base import BaseOperator
 
 if TYPE_CHECKING:
     from kubernetes.client import models as k8s
 
-    from ..pod_spec import PodIdentity, PodRequest
+    from cluster.pod_spec import PodIdentity, PodRequest
 
 __all__ = ["KubernetesPodOperator", "OnFinishAction", "Secret"]
 
@@ -219,7 +219,7 @@ class KubernetesPodOperator(BaseOperator):
         its pod template names one."""
         from kubernetes.client import models as k8s
 
-        from ..pod_spec import PodRequest, load_pod_template
+        from cluster.pod_spec import PodRequest, load_pod_template
 
         template = _model(self.full_pod_spec, "V1Pod")
         if template is None and self.pod_template_file:
@@ -266,7 +266,7 @@ class KubernetesPodOperator(BaseOperator):
     def build_pod(self, identity: "PodIdentity", namespace: str | None = None,
                   suffix: str | None = None) -> "k8s.V1Pod":
         """The V1Pod of one try: the arguments plus the try's labels (pure, given `suffix`)."""
-        from ..pod_spec import build_pod
+        from cluster.pod_spec import build_pod
 
         return build_pod(self.pod_request(namespace), identity, suffix)
 
@@ -302,7 +302,7 @@ def _model(value: Any, kind: str) -> Any:
     """A client model as given, or one built from a manifest-style dict."""
     if value is None or not isinstance(value, dict):
         return value
-    from ..pod_spec import to_model
+    from cluster.pod_spec import to_model
 
     return to_model(value, kind)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..schedules import following
-from .branch import BaseBranchOperator
+from cluster.schedules import following
+from cluster.operators.branch import BaseBranchOperator
 
 
 class LatestOnlyOperator(BaseBranchOperator):

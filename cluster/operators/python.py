@@ -5,15 +5,15 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..asset_events import run_generator
-from ..context_var import get_current_context  # noqa: F401  (Airflow offers it here)
-from ..dag import current_dag
-from ..task_group import current_group
-from ..xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
-from .base import BaseOperator
+from cluster.asset_events import run_generator
+from cluster.context_var import get_current_context  # noqa: F401  (Airflow offers it here)
+from cluster.dag import current_dag
+from cluster.task_group import current_group
+from cluster.xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
+from cluster.operators.base import BaseOperator
 
 if TYPE_CHECKING:
-    from ..mapping import TaskFlowPartial
+    from cluster.mapping import TaskFlowPartial
 
 
 class PythonOperator(BaseOperator):
@@ -120,7 +120,7 @@ class _TaskDecorator:
 
     def partial(self, **kwargs: Any) -> "TaskFlowPartial":
         """Dynamic task mapping: fix these arguments of the function, `.expand(...)` the rest."""
-        from ..mapping import TaskFlowPartial
+        from cluster.mapping import TaskFlowPartial
 
         return TaskFlowPartial(self, kwargs)
 
@@ -167,13 +167,13 @@ class _TaskFactory:
 
     @property
     def branch(self) -> Callable:
-        from .branch import BranchPythonOperator
+        from cluster.operators.branch import BranchPythonOperator
 
         return self._with(BranchPythonOperator)
 
     @property
     def short_circuit(self) -> Callable:
-        from .branch import ShortCircuitOperator
+        from cluster.operators.branch import ShortCircuitOperator
 
         return self._with(ShortCircuitOperator)
 
@@ -188,19 +188,19 @@ class _TaskFactory:
 
     @property
     def virtualenv(self) -> Callable:
-        from .virtualenv import PythonVirtualenvOperator
+        from cluster.operators.virtualenv import PythonVirtualenvOperator
 
         return self._with(PythonVirtualenvOperator)
 
     @property
     def external_python(self) -> Callable:
-        from .virtualenv import ExternalPythonOperator
+        from cluster.operators.virtualenv import ExternalPythonOperator
 
         return self._with(ExternalPythonOperator)
 
     @property
     def sensor(self) -> Callable:
-        from ..sensors.python import DecoratedSensorOperator
+        from cluster.sensors.python import DecoratedSensorOperator
 
         with_sensor = self._with(DecoratedSensorOperator)
 
@@ -215,19 +215,19 @@ class _TaskFactory:
 
     @property
     def branch_virtualenv(self) -> Callable:
-        from .virtualenv import BranchPythonVirtualenvOperator
+        from cluster.operators.virtualenv import BranchPythonVirtualenvOperator
 
         return self._with(BranchPythonVirtualenvOperator)
 
     @property
     def branch_external_python(self) -> Callable:
-        from .virtualenv import BranchExternalPythonOperator
+        from cluster.operators.virtualenv import BranchExternalPythonOperator
 
         return self._with(BranchExternalPythonOperator)
 
     @property
     def bash(self) -> Callable:
-        from .bash import _BashDecoratedOperator
+        from cluster.operators.bash import _BashDecoratedOperator
 
         return self._with(_BashDecoratedOperator)
 

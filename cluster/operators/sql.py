@@ -8,11 +8,11 @@ import logging
 import uuid
 from typing import Any, Callable, Sequence
 
-from ..errors import AirflowException
-from ..hooks import BaseHook
-from ..sql_hooks import (DbApiHook, fetch_all_handler, fetch_one_handler,
+from cluster.errors import AirflowException
+from cluster.hooks import BaseHook
+from cluster.sql_hooks import (DbApiHook, fetch_all_handler, fetch_one_handler,
                          return_single_query_results)
-from .base import BaseOperator
+from cluster.operators.base import BaseOperator
 
 log = logging.getLogger("cluster.sql")
 

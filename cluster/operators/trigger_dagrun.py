@@ -7,13 +7,13 @@ import threading
 import time
 from typing import Any, Iterable, Sequence
 
-from ..airflow_states import DagRunState
-from ..errors import (AirflowException, AirflowSkipException, DagDefinitionError,
+from cluster.airflow_states import DagRunState
+from cluster.errors import (AirflowException, AirflowSkipException, DagDefinitionError,
                       NotFoundError, UnsupportedFeatureError)
-from ..services import Cluster, clear_tasks, parse_date, trigger
-from ..store import dags as dag_store
-from ..store import runs as run_store
-from .base import BaseOperator
+from cluster.services import Cluster, clear_tasks, parse_date, trigger
+from cluster.store import dags as dag_store
+from cluster.store import runs as run_store
+from cluster.operators.base import BaseOperator
 
 XCOM_RUN_ID = "trigger_run_id"
 XCOM_DAG_ID = "trigger_dag_id"
@@ -24,7 +24,7 @@ _CLUSTERS_LOCK = threading.Lock()
 
 def _cluster() -> Cluster:
     """The installation the worker's settings name, opened once per process."""
-    from ..config import Settings
+    from cluster.config import Settings
 
     settings = Settings.from_env()
     with _CLUSTERS_LOCK:

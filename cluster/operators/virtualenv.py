@@ -19,9 +19,9 @@ import textwrap
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..errors import AirflowException, AirflowSkipException, DagDefinitionError
-from ..xcom_arg import resolve_xcom_args
-from .python import PythonOperator
+from cluster.errors import AirflowException, AirflowSkipException, DagDefinitionError
+from cluster.xcom_arg import resolve_xcom_args
+from cluster.operators.python import PythonOperator
 
 # Context entries a callable in another interpreter may ask for by name (plain values).
 _PASSABLE_CONTEXT = frozenset({

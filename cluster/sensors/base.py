@@ -5,11 +5,11 @@ import datetime as dt
 import time
 from typing import Any, Callable
 
-from ..airflow_exceptions import TaskDeferralError, TaskDeferralTimeout
-from ..errors import (AirflowException, AirflowFailException, AirflowRescheduleException,
+from cluster.airflow_exceptions import TaskDeferralError, TaskDeferralTimeout
+from cluster.errors import (AirflowException, AirflowFailException, AirflowRescheduleException,
                       AirflowSensorTimeout, AirflowSkipException, DagDefinitionError,
                       UnsupportedFeatureError)
-from ..operators.base import BaseOperator
+from cluster.operators.base import BaseOperator
 
 MODES = ("poke", "reschedule")
 

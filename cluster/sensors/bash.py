@@ -9,8 +9,8 @@ import sys
 import tempfile
 from typing import Any, Sequence
 
-from ..errors import AirflowFailException
-from .base import BaseSensorOperator
+from cluster.errors import AirflowFailException
+from cluster.sensors.base import BaseSensorOperator
 
 
 class BashSensor(BaseSensorOperator):

@@ -5,13 +5,13 @@ import datetime as dt
 import threading
 from typing import Any, Callable, Iterable, Sequence
 
-from ..errors import (AirflowException, AirflowFailException, AirflowSkipException,
+from cluster.errors import (AirflowException, AirflowFailException, AirflowSkipException,
                       DagDefinitionError)
-from ..operators.python import context_kwargs
-from ..states import RunState, TaskState
-from ..store import Store
-from ..triggers import PokeTrigger
-from .base import BaseSensorOperator
+from cluster.operators.python import context_kwargs
+from cluster.states import RunState, TaskState
+from cluster.store import Store
+from cluster.triggers import PokeTrigger
+from cluster.sensors.base import BaseSensorOperator
 
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
@@ -19,7 +19,7 @@ _STORES_LOCK = threading.Lock()
 
 def metastore() -> Store:
     """The store the environment's settings name, opened once per process."""
-    from ..config import Settings
+    from cluster.config import Settings
 
     url = Settings.from_env().database_url
     with _STORES_LOCK:
@@ -160,7 +160,7 @@ class ExternalTaskSensor(BaseSensorOperator):
     def poke(self, context: dict[str, Any]) -> bool:
         """Look the other run(s) up: fail or skip on a failed or skipped state, else done
         once every instance looked at is in an allowed state."""
-        from ..store.external import external_states, has_task_group, missing_tasks
+        from cluster.store.external import external_states, has_task_group, missing_tasks
 
         store = metastore()
         task_ids, group = self.task_ids(), self.external_task_group_id

@@ -5,11 +5,11 @@ import glob
 import os
 from typing import Any, Sequence
 
-from ..errors import AirflowNotFoundException
-from ..hooks import BaseHook
-from ..errors import AirflowException
-from ..triggers import FileTrigger
-from .base import BaseSensorOperator
+from cluster.errors import AirflowNotFoundException
+from cluster.hooks import BaseHook
+from cluster.errors import AirflowException
+from cluster.triggers import FileTrigger
+from cluster.sensors.base import BaseSensorOperator
 
 
 class FileSensor(BaseSensorOperator):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ..operators.python import callable_args, context_kwargs
-from ..xcom_arg import iter_xcom_args, resolve_xcom_args
-from .base import BaseSensorOperator, PokeReturnValue
+from cluster.operators.python import callable_args, context_kwargs
+from cluster.xcom_arg import iter_xcom_args, resolve_xcom_args
+from cluster.sensors.base import BaseSensorOperator, PokeReturnValue
 
 
 class PythonSensor(BaseSensorOperator):

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
-from ..errors import AirflowException, DagDefinitionError
-from ..timezones import zone_name
-from ..triggers import DateTimeTrigger
-from .base import BaseSensorOperator, refuse_trigger_start
+from cluster.errors import AirflowException, DagDefinitionError
+from cluster.timezones import zone_name
+from cluster.triggers import DateTimeTrigger
+from cluster.sensors.base import BaseSensorOperator, refuse_trigger_start
 
 
 def _utcnow() -> dt.datetime:

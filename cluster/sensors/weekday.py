@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from ..errors import DagDefinitionError
-from ..operators.calendar_branch import WeekDay
-from .base import BaseSensorOperator
+from cluster.errors import DagDefinitionError
+from cluster.operators.calendar_branch import WeekDay
+from cluster.sensors.base import BaseSensorOperator
 
 
 class DayOfWeekSensor(BaseSensorOperator):

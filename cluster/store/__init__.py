@@ -1,4 +1,4 @@
 """The store: every piece of SQL chordflow runs lives in this package."""
-from .db import Store
+from cluster.store.db import Store
 
 __all__ = ["Store"]

@@ -7,11 +7,11 @@ from typing import Any, Callable, Iterable, Mapping
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from ..asset_events import AssetEventRecord
-from ..states import RunState
-from ..timezones import as_utc
-from .db import RUNS_CHANNEL, Store, retrying
-from .models import (Asset, AssetDagCursor, AssetEvent, AssetEventDagRun, Dag, DagRun,
+from cluster.asset_events import AssetEventRecord
+from cluster.states import RunState
+from cluster.timezones import as_utc
+from cluster.store.db import RUNS_CHANNEL, Store, retrying
+from cluster.store.models import (Asset, AssetDagCursor, AssetEvent, AssetEventDagRun, Dag, DagRun,
                      utcnow)
 
 ASSET_TRIGGERED = "asset_triggered"

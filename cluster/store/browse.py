@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 from sqlalchemy import func, select
 
-from .db import Store
-from .models import Dag, DagRun, TaskInstance, TaskLog, XCom
+from cluster.store.db import Store
+from cluster.store.models import Dag, DagRun, TaskInstance, TaskLog, XCom
 
 TI = TaskInstance.__table__
 

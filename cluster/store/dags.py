@@ -6,10 +6,10 @@ from typing import Any, Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..serialization import closers, priority_weights
-from ..setup_teardown import effective_leaves
-from .db import Store
-from .models import Dag, DagVersion, ImportErrorRecord, utcnow
+from cluster.serialization import closers, priority_weights
+from cluster.setup_teardown import effective_leaves
+from cluster.store.db import Store
+from cluster.store.models import Dag, DagVersion, ImportErrorRecord, utcnow
 
 
 def sync_dags(store: Store, serialized: Iterable[dict[str, Any]], digests: dict[str, str],

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..config import mask_url
-from ..errors import ConfigError, ServiceUnavailableError
+from cluster.config import mask_url
+from cluster.errors import ConfigError, ServiceUnavailableError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")

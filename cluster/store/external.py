@@ -6,9 +6,9 @@ from typing import Sequence
 
 from sqlalchemy import select
 
-from .dags import get_dag, version_data
-from .db import Store
-from .models import DagRun, TaskInstance
+from cluster.store.dags import get_dag, version_data
+from cluster.store.db import Store
+from cluster.store.models import DagRun, TaskInstance
 
 
 def external_states(store: Store, dag_id: str, logical_date: dt.datetime,

@@ -12,9 +12,9 @@ import time
 
 from sqlalchemy import insert, select, update
 
-from ..states import TaskState
-from .db import Store, retrying
-from .models import TaskInstance, TaskLog, utcnow
+from cluster.states import TaskState
+from cluster.store.db import Store, retrying
+from cluster.store.models import TaskInstance, TaskLog, utcnow
 
 TI = TaskInstance.__table__
 LOST_REASON = "worker lost: heartbeat stopped"

@@ -10,9 +10,9 @@ from typing import Sequence
 
 from sqlalchemy import and_, case, delete, exists, insert, select, update
 
-from ..states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATE_VALUES, TaskState
-from .db import Store, retrying
-from .models import TaskInstance, XCom, utcnow
+from cluster.states import CLAIMABLE_TASK_STATES, FINAL_TASK_STATE_VALUES, TaskState
+from cluster.store.db import Store, retrying
+from cluster.store.models import TaskInstance, XCom, utcnow
 
 TI = TaskInstance.__table__
 CHILD = TI.alias("child")

@@ -10,7 +10,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ..states import RunState, TaskState
+from cluster.states import RunState, TaskState
 
 
 class UtcDateTime(TypeDecorator):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import case, delete, select, update
 
-from ..states import FINAL_RUN_STATES, RunState, TaskState
-from .db import Store, retrying
-from .models import DagRun, JoinFired, TaskInstance, XCom, utcnow
+from cluster.states import FINAL_RUN_STATES, RunState, TaskState
+from cluster.store.db import Store, retrying
+from cluster.store.models import DagRun, JoinFired, TaskInstance, XCom, utcnow
 
 TI = TaskInstance.__table__
 

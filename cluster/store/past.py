@@ -7,8 +7,8 @@ from typing import Sequence
 
 from sqlalchemy import select
 
-from .db import Store, retrying
-from .models import DagRun, TaskInstance
+from cluster.store.db import Store, retrying
+from cluster.store.models import DagRun, TaskInstance
 
 TI = TaskInstance.__table__
 

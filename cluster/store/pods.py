@@ -5,9 +5,9 @@ from typing import Iterable
 
 from sqlalchemy import select, tuple_
 
-from ..states import TaskState
-from .db import Store, retrying
-from .models import TaskInstance
+from cluster.states import TaskState
+from cluster.store.db import Store, retrying
+from cluster.store.models import TaskInstance
 
 TI = TaskInstance.__table__
 TryKey = tuple[int, str, int, int]  # (run_pk, task_id, map_index, try_number)

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from ..states import TaskState
-from .db import Store, retrying
-from .models import Dag, Pool, TaskInstance
-from .tasks import claim_in
+from cluster.states import TaskState
+from cluster.store.db import Store, retrying
+from cluster.store.models import Dag, Pool, TaskInstance
+from cluster.store.tasks import claim_in
 
 FULL = "full"
 NO_POOL = "no-pool"

@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from .db import Store, retrying
-from .models import RenderedTaskInstanceFields as Row
+from cluster.store.db import Store, retrying
+from cluster.store.models import RenderedTaskInstanceFields as Row
 
 
 @retrying

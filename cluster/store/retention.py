@@ -19,9 +19,9 @@ from typing import Any, Callable
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.engine import Connection
 
-from ..states import FINAL_RUN_STATES
-from .db import Store, retrying
-from .models import AssetDagCursor, AssetEvent, DagRun, ImportErrorRecord, TaskLog, XCom
+from cluster.states import FINAL_RUN_STATES
+from cluster.store.db import Store, retrying
+from cluster.store.models import AssetDagCursor, AssetEvent, DagRun, ImportErrorRecord, TaskLog, XCom
 
 _FINAL = [s.value for s in FINAL_RUN_STATES]
 

@@ -8,13 +8,13 @@ from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidInputError, NotFoundError
-from ..states import (FAILED_TASK_STATES, FINAL_TASK_STATE_VALUES, UNFINISHED_TASK_STATES,
+from cluster.errors import InvalidInputError, NotFoundError
+from cluster.states import (FAILED_TASK_STATES, FINAL_TASK_STATE_VALUES, UNFINISHED_TASK_STATES,
                       RunState, TaskState, run_outcome)
-from ..serialization import outside_dates
-from ..timezones import as_utc
-from .db import RUNS_CHANNEL, Store, retrying
-from .models import Dag, DagRun, TaskInstance, utcnow
+from cluster.serialization import outside_dates
+from cluster.timezones import as_utc
+from cluster.store.db import RUNS_CHANNEL, Store, retrying
+from cluster.store.models import Dag, DagRun, TaskInstance, utcnow
 
 _UNFINISHED = [s.value for s in UNFINISHED_TASK_STATES]
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from .db import Store, retrying
-from .models import Connection as ConnectionRow
-from .models import Variable as VariableRow
+from cluster.store.db import Store, retrying
+from cluster.store.models import Connection as ConnectionRow
+from cluster.store.models import Variable as VariableRow
 
 CONNECTION_FIELDS = ("conn_type", "description", "host", "schema", "login", "password", "port",
                      "extra", "is_encrypted", "is_extra_encrypted")

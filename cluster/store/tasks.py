@@ -10,11 +10,11 @@ from sqlalchemy import (and_, bindparam, case, delete, exists, insert, select, t
                         update)
 from sqlalchemy.exc import IntegrityError
 
-from ..timezones import as_utc  # noqa: F401  (also read as ti_store.as_utc)
-from ..states import (CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES,
+from cluster.timezones import as_utc  # noqa: F401  (also read as ti_store.as_utc)
+from cluster.states import (CLAIMABLE_TASK_STATES, FINAL_TASK_STATES, UNFINISHED_TASK_STATES,
                       RunState, TaskState)
-from .db import Compiled, Store, retrying
-from .models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
+from cluster.store.db import Compiled, Store, retrying
+from cluster.store.models import DagRun, JoinFired, TaskInstance, TaskLog, XCom, utcnow
 
 TI = TaskInstance.__table__
 _CLAIMABLE = [s.value for s in CLAIMABLE_TASK_STATES]

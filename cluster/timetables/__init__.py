@@ -1,11 +1,11 @@
 """Timetables: what decides when a DAG runs (Airflow's `airflow.timetables`)."""
-from .asset_or_time import AssetOrTimeSchedule
-from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .events import EventsTimetable
-from .interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
-from .simple import (AssetTriggeredTimetable, DatasetTriggeredTimetable, NullTimetable,
+from cluster.timetables.asset_or_time import AssetOrTimeSchedule
+from cluster.timetables.base import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.timetables.events import EventsTimetable
+from cluster.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
+from cluster.timetables.simple import (AssetTriggeredTimetable, DatasetTriggeredTimetable, NullTimetable,
                      OnceTimetable)
-from .trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
+from cluster.timetables.trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
 
 __all__ = [
     "DagRunInfo", "DataInterval", "Timetable", "TimeRestriction", "EventsTimetable",

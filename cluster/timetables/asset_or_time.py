@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..errors import DagDefinitionError
-from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.errors import DagDefinitionError
+from cluster.timetables.base import DagRunInfo, DataInterval, Timetable, TimeRestriction
 
 
 class AssetOrTimeSchedule(Timetable):
@@ -19,7 +19,7 @@ class AssetOrTimeSchedule(Timetable):
     """
 
     def __init__(self, *, timetable: Timetable, assets: Any) -> None:
-        from ..assets import condition_of
+        from cluster.assets import condition_of
 
         if not isinstance(timetable, Timetable):
             raise DagDefinitionError(f"AssetOrTimeSchedule: timetable must be a Timetable, "
@@ -36,14 +36,14 @@ class AssetOrTimeSchedule(Timetable):
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> "AssetOrTimeSchedule":
-        from ..assets import from_json
-        from .codec import decode  # the codec knows every built-in class, this one too
+        from cluster.assets import from_json
+        from cluster.timetables.codec import decode  # the codec knows every built-in class, this one too
 
         return cls(timetable=decode(data["timetable"]),
                    assets=from_json(data["asset_condition"]))
 
     def serialize(self) -> dict[str, Any]:
-        from .codec import encode, is_builtin
+        from cluster.timetables.codec import encode, is_builtin
 
         if not is_builtin(self.timetable):
             raise DagDefinitionError("AssetOrTimeSchedule: chordflow takes a built-in "

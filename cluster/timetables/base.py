@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-from ..timezones import to_utc
+from cluster.timezones import to_utc
 
 
 def utcnow() -> dt.datetime:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..errors import DagDefinitionError
-from .base import Timetable
-from .events import EventsTimetable
-from .interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
-from .asset_or_time import AssetOrTimeSchedule
-from .simple import AssetTriggeredTimetable, NullTimetable, OnceTimetable
-from .trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
+from cluster.errors import DagDefinitionError
+from cluster.timetables.base import Timetable
+from cluster.timetables.events import EventsTimetable
+from cluster.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
+from cluster.timetables.asset_or_time import AssetOrTimeSchedule
+from cluster.timetables.simple import AssetTriggeredTimetable, NullTimetable, OnceTimetable
+from cluster.timetables.trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable
 
 BUILTIN: dict[str, type[Timetable]] = {cls.__name__: cls for cls in (
     CronDataIntervalTimetable, DeltaDataIntervalTimetable, CronTriggerTimetable,
@@ -30,7 +30,7 @@ CUSTOM = "custom"
 def from_schedule(schedule: Any, timezone: dt.tzinfo) -> Timetable:
     """The timetable a DAG's `schedule` means, cron read in the DAG's zone (Airflow 2's
     reading: a cron string or a timedelta schedules data intervals)."""
-    from ..assets import condition_of
+    from cluster.assets import condition_of
 
     if isinstance(schedule, Timetable):
         return schedule

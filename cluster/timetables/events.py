@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from ..errors import DagDefinitionError
-from ..timezones import to_utc
-from . import base
-from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.errors import DagDefinitionError
+from cluster.timezones import to_utc
+from cluster.timetables import base
+from cluster.timetables.base import DagRunInfo, DataInterval, Timetable, TimeRestriction
 
 
 class EventsTimetable(Timetable):

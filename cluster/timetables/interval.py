@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..timezones import to_utc
-from . import base
-from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .steps import CronSteps, DeltaSteps, decode_delta, encode_delta
+from cluster.timezones import to_utc
+from cluster.timetables import base
+from cluster.timetables.base import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.timetables.steps import CronSteps, DeltaSteps, decode_delta, encode_delta
 
 
 class _DataIntervalTimetable(Timetable):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..errors import DagDefinitionError
-from ..timezones import to_utc
-from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.errors import DagDefinitionError
+from cluster.timezones import to_utc
+from cluster.timetables.base import DagRunInfo, DataInterval, Timetable, TimeRestriction
 
 
 class _TrivialTimetable(Timetable):
@@ -57,7 +57,7 @@ class AssetTriggeredTimetable(_TrivialTimetable):
     description = "Triggered by assets"
 
     def __init__(self, assets: Any) -> None:
-        from ..assets import condition_of
+        from cluster.assets import condition_of
 
         self.asset_condition = condition_of(assets)
         if self.asset_condition is None:
@@ -65,7 +65,7 @@ class AssetTriggeredTimetable(_TrivialTimetable):
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> "AssetTriggeredTimetable":
-        from ..assets import from_json
+        from cluster.assets import from_json
 
         return cls(from_json(data["asset_condition"]))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..errors import DagDefinitionError
-from ..timezones import UTC, localize, parse_zone, to_utc, wall_clock, zone_name
+from cluster.errors import DagDefinitionError
+from cluster.timezones import UTC, localize, parse_zone, to_utc, wall_clock, zone_name
 
 PRESETS = {
     "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0",

@@ -6,11 +6,11 @@ import datetime as dt
 import math
 from typing import Any
 
-from ..errors import DagDefinitionError
-from ..timezones import to_utc
-from . import base
-from .base import DagRunInfo, DataInterval, Timetable, TimeRestriction
-from .steps import CronSteps, DeltaSteps, decode_delta, encode_delta
+from cluster.errors import DagDefinitionError
+from cluster.timezones import to_utc
+from cluster.timetables import base
+from cluster.timetables.base import DagRunInfo, DataInterval, Timetable, TimeRestriction
+from cluster.timetables.steps import CronSteps, DeltaSteps, decode_delta, encode_delta
 
 
 class _TriggerTimetable(Timetable):

@@ -10,14 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
-from ..errors import (ChordflowError, ConfigError, InvalidInputError, NotFoundError,
+from cluster import __version__
+from cluster.errors import (ChordflowError, ConfigError, InvalidInputError, NotFoundError,
                       ServiceUnavailableError)
-from ..services import Cluster
-from .api import dag_runs, dags, logs, monitor, pools, secrets, sources, task_instances
-from .api.schemas import LoginBody, LoginResponse
-from .auth import COOKIE, Authenticator, require_user
-from .settings import WebSettings
+from cluster.services import Cluster
+from cluster.web.api import dag_runs, dags, logs, monitor, pools, secrets, sources, task_instances
+from cluster.web.api.schemas import LoginBody, LoginResponse
+from cluster.web.auth import COOKIE, Authenticator, require_user
+from cluster.web.settings import WebSettings
 
 UI = Path(__file__).parent / "ui"
 log = logging.getLogger("chordflow.webserver")
@@ -64,7 +64,7 @@ def create_app(cluster: Cluster, settings: WebSettings) -> FastAPI:
     app.include_router(api)
     app.include_router(_auth_routes(settings))
 
-    from . import grid, live, metrics
+    from cluster.web import grid, live, metrics
 
     app.include_router(grid.router, prefix="/ui", dependencies=[Depends(require_user)])
     app.include_router(live.router, prefix="/ui", dependencies=[Depends(require_user)])

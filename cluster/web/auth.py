@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from .passwords import check_password
-from .settings import WebSettings
+from cluster.web.passwords import check_password
+from cluster.web.settings import WebSettings
 
 COOKIE = "chordflow_token"
 

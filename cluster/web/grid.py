@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ..states import TaskState
-from ..store import browse
-from .api.views import cluster_of, dag_or_404, run_or_404, version_data
+from cluster.states import TaskState
+from cluster.store import browse
+from cluster.web.api.views import cluster_of, dag_or_404, run_or_404, version_data
 
 router = APIRouter()
 STATES = [s.value for s in TaskState]

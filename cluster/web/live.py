@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..store import browse
-from .api.views import cluster_of, run_or_404
+from cluster.store import browse
+from cluster.web.api.views import cluster_of, run_or_404
 
 router = APIRouter()
 _KEEPALIVE = 15.0

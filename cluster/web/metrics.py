@@ -14,9 +14,9 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
-from ..services import Cluster, list_pools
-from ..states import RunState, TaskState
-from ..store import browse
+from cluster.services import Cluster, list_pools
+from cluster.states import RunState, TaskState
+from cluster.store import browse
 
 router = APIRouter()
 log = logging.getLogger("chordflow.webserver")

@@ -12,8 +12,8 @@ import os
 import secrets
 from typing import Mapping
 
-from ..errors import ConfigError
-from .passwords import hash_password, is_hash
+from cluster.errors import ConfigError
+from cluster.web.passwords import hash_password, is_hash
 
 PREFIX = "CHORDFLOW_WEBSERVER_"
 

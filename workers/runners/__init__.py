@@ -7,7 +7,7 @@ from cluster import launchers
 from cluster.config import Settings
 from cluster.errors import ConfigError
 
-from .base import Runner
+from workers.runners.base import Runner
 
 log = logging.getLogger("chordflow.worker")
 
@@ -28,18 +28,18 @@ def get_runner(settings: Settings) -> Runner:
     """The runner the settings choose (see `runner_name`)."""
     name = runner_name(settings)
     if name == "process":
-        from .process import ProcessRunner
+        from workers.runners.process import ProcessRunner
 
         return ProcessRunner()
     if name == "docker":
         try:
-            from .docker import DockerRunner
+            from workers.runners.docker import DockerRunner
         except ImportError as exc:
             raise ConfigError(f"the docker runner is not available: {exc}") from None
         return DockerRunner(settings)
     if name == "kubernetes":
         try:
-            from .kubernetes import KubernetesRunner
+            from workers.runners.kubernetes import KubernetesRunner
         except ImportError as exc:
             raise ConfigError(f"the kubernetes runner is not available: {exc}") from None
         return KubernetesRunner(settings)
@@ -48,7 +48,7 @@ def get_runner(settings: Settings) -> Runner:
 
 def _docker_ready(settings: Settings) -> bool:
     try:
-        from .docker import docker_ready
+        from workers.runners.docker import docker_ready
     except ImportError:
         return False
     try:

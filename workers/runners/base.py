@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from cluster.operators.base import BaseOperator
 
-    from ..logs import TaskLogWriter
+    from workers.logs import TaskLogWriter
 
 
 class Runner(Protocol):

@@ -14,12 +14,12 @@ from typing import Any
 
 from cluster.config import Settings
 
-from ..containers import labels_for, run_container
-from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
-from ..task_api.server import SOCKET_NAME
-from ..cancellation import TaskCancelled
-from ..task_api.tries import conclude, ended_elsewhere, granted
-from .process import InWorkerRunner
+from workers.containers import labels_for, run_container
+from workers.task_api.protocol import ADDRESS_ENV, TOKEN_ENV
+from workers.task_api.server import SOCKET_NAME
+from workers.cancellation import TaskCancelled
+from workers.task_api.tries import conclude, ended_elsewhere, granted
+from workers.runners.process import InWorkerRunner
 
 log = logging.getLogger("chordflow.worker")
 DAGS_MOUNT = "/opt/chordflow/dags"
@@ -76,7 +76,7 @@ class DockerRunner:
                 timeout: float | None) -> Any:
         if getattr(operator, "runs_own_container", False):
             return self._in_worker.execute(operator, context, log_writer, timeout)
-        from ..runtime import runtime
+        from workers.runtime import runtime
 
         api = runtime().task_api
         api.unix_address()

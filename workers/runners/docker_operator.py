@@ -10,10 +10,10 @@ from typing import Any
 
 from cluster.errors import AirflowException
 
-from ..containers import labels_for, run_container
-from ..docker_policy import DockerPolicy
-from ..logs import MASKER, current_writer
-from .docker import client_for
+from workers.containers import labels_for, run_container
+from workers.docker_policy import DockerPolicy
+from workers.logs import MASKER, current_writer
+from workers.runners.docker import client_for
 
 
 def launch(operator: Any, context: dict[str, Any]) -> Any:

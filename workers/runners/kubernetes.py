@@ -24,14 +24,14 @@ from cluster.errors import ConfigError
 from cluster.pod_spec import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction,
                               PodIdentity, PodRequest, build_pod, key_of)
 
-from ..containers import cluster_label
-from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
-from ..task_api.tries import conclude, granted
-from .docker import DAGS_MOUNT
+from workers.containers import cluster_label
+from workers.task_api.protocol import ADDRESS_ENV, TOKEN_ENV
+from workers.task_api.tries import conclude, granted
+from workers.runners.docker import DAGS_MOUNT
 
-from .pod_launcher import PodLauncher, delete_pod
-from .pod_status import PodError, PodOutcome
-from .process import InWorkerRunner
+from workers.runners.pod_launcher import PodLauncher, delete_pod
+from workers.runners.pod_status import PodError, PodOutcome
+from workers.runners.process import InWorkerRunner
 
 log = logging.getLogger("chordflow.worker")
 ENTRY_COMMAND = ["python", "-m", "workers.container_entry"]
@@ -89,7 +89,7 @@ def run_task_pod(api: Any, pod: k8s.V1Pod, context: dict[str, Any], log_writer: 
 
 def installation() -> str:
     """This installation's label value: sweeps only touch pods carrying it."""
-    from ..runtime import runtime
+    from workers.runtime import runtime
 
     return cluster_label(str(runtime().store.url))
 
@@ -98,7 +98,7 @@ def _try_ended(identity: PodIdentity) -> Any:
     def check() -> str | None:
         from cluster.store import pods as pod_store
 
-        from ..runtime import runtime
+        from workers.runtime import runtime
 
         try:
             if identity.key in pod_store.ended_tries(runtime().store, [identity.key]):
@@ -126,7 +126,7 @@ class KubernetesRunner:
                 timeout: float | None) -> Any:
         if getattr(operator, "runs_own_container", False):
             return self._in_worker.execute(operator, context, log_writer, timeout)
-        from ..runtime import runtime
+        from workers.runtime import runtime
 
         api = runtime().task_api
         address = api.tcp_address(advertised=facing_address(self.api))

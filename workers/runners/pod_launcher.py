@@ -27,8 +27,8 @@ from kubernetes.client.rest import ApiException
 
 from cluster.pod_spec import BASE_CONTAINER, OnFinishAction
 
-from ..containers import RESULT_MARK
-from .pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,
+from workers.containers import RESULT_MARK
+from workers.runners.pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,
                          PodTerminated, PodTimeout, finished, outcome_of, started,
                          waiting_reason)
 

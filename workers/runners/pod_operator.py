@@ -11,9 +11,9 @@ from cluster.config import Settings
 from cluster.errors import AirflowException, AirflowSkipException
 from cluster.pod_spec import PodIdentity
 
-from ..logs import current_writer
-from .kubernetes import core_api as _core_api
-from .kubernetes import installation, run_task_pod
+from workers.logs import current_writer
+from workers.runners.kubernetes import core_api as _core_api
+from workers.runners.kubernetes import installation, run_task_pod
 
 
 def core_api(operator: Any) -> Any:

@@ -12,7 +12,7 @@ from kubernetes.client import models as k8s
 
 from cluster.errors import AirflowException
 
-from .pods import base_container_status
+from workers.runners.pods import base_container_status
 
 SIGNAL_EXITS = {137: "killed (SIGKILL)", 143: "terminated (SIGTERM)"}
 

@@ -25,12 +25,12 @@ from cluster.context_var import use_context
 from cluster.errors import AirflowException
 from cluster.operators.virtualenv import VENV_CACHE_ENV
 
-from ..cancellation import TaskCancelled
-from ..isolation import task_environment
-from ..logs import TaskLogWriter, capture
-from ..task_api.protocol import ADDRESS_ENV, TOKEN_ENV
-from ..task_api.tries import conclude, granted, try_key
-from .template import Child, Template, TemplateLost, kill_group
+from workers.cancellation import TaskCancelled
+from workers.isolation import task_environment
+from workers.logs import TaskLogWriter, capture
+from workers.task_api.protocol import ADDRESS_ENV, TOKEN_ENV
+from workers.task_api.tries import conclude, granted, try_key
+from workers.runners.template import Child, Template, TemplateLost, kill_group
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL of a stopped try's process group
 
@@ -66,7 +66,7 @@ class ProcessRunner:
                 timeout: float | None) -> Any:
         if getattr(operator, "runs_own_container", False):
             return self._in_worker.execute(operator, context, log, timeout)
-        from ..runtime import runtime
+        from workers.runtime import runtime
 
         rt = runtime()
         api = rt.task_api

@@ -34,7 +34,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..caches import Lru
+from workers.caches import Lru
 
 MAX_MESSAGE = 1 << 20
 CONTEXT_INLINE = 64 * 1024  # a larger context is read by the try with the `context` call
@@ -261,8 +261,8 @@ def _child_main(sock: socket.socket, life: int, output: int, request: dict[str, 
                                       errors="replace")
         os.environ.clear()
         os.environ.update(request["env"])
-        from ..task_api.client import TaskApiClient
-        from ..task_api.task_side import run_try
+        from workers.task_api.client import TaskApiClient
+        from workers.task_api.task_side import run_try
 
         code = run_try(TaskApiClient.from_env(), Path(request["dags_folder"]),
                        data=request["context"], loaded=loaded)

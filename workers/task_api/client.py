@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from cluster.errors import AirflowException, ConfigError, NotFoundError
 
-from .protocol import ADDRESS_ENV, API_PREFIX, TOKEN_ENV, Call, Status
+from workers.task_api.protocol import ADDRESS_ENV, API_PREFIX, TOKEN_ENV, Call, Status
 
 
 class TaskApiError(AirflowException):

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from .protocol import Signal
+from workers.task_api.protocol import Signal
 
 # A try without an execution_timeout keeps its token at most this long.
 DEFAULT_LIFETIME = 24 * 3600.0

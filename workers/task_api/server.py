@@ -25,10 +25,10 @@ from cluster.errors import AirflowNotFoundException, ChordflowError, NotFoundErr
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 
-from ..context import pull_xcoms
+from workers.context import pull_xcoms
 
-from .grants import Grant, Grants
-from .protocol import API_PREFIX, Call, Signal, Status
+from workers.task_api.grants import Grant, Grants
+from workers.task_api.protocol import API_PREFIX, Call, Signal, Status
 
 log = logging.getLogger("chordflow.worker")
 MAX_BODY = 64 * 1024 * 1024   # a 10 MB XCom fits with room; beyond this is refused

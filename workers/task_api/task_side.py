@@ -27,9 +27,9 @@ from cluster.loader import add_to_sys_path, load_dags_from_file
 from cluster.mapping import unmap
 from cluster.templating import render_fields
 
-from ..task_context import TryFacts, make_context, to_json
-from .client import TaskApiClient, TaskApiError
-from .protocol import Call, Signal
+from workers.task_context import TryFacts, make_context, to_json
+from workers.task_api.client import TaskApiClient, TaskApiError
+from workers.task_api.protocol import Call, Signal
 
 LOG_FORMAT = "[%(asctime)s] %(levelname)s %(name)s: %(message)s"
 

@@ -13,9 +13,9 @@ from cluster import airflow_exceptions
 from cluster.errors import AirflowException, AirflowRescheduleException, AirflowSkipException
 from cluster.json_values import json_safe
 
-from .grants import Grant
-from .protocol import Signal
-from .server import TaskApi
+from workers.task_api.grants import Grant
+from workers.task_api.protocol import Signal
+from workers.task_api.server import TaskApi
 
 
 def try_key(context: dict[str, Any]) -> tuple[int, str, int, int]:

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ... import services
-from ...errors import InvalidInputError
-from ...states import FINAL_TASK_STATES, RunState
-from ...store import browse
-from ...store import tasks as ti_store
-from . import schemas
-from .views import cluster_of, dag_or_404, run_or_404, run_response, ti_response
+from cluster import services
+from cluster.errors import InvalidInputError
+from cluster.states import FINAL_TASK_STATES, RunState
+from cluster.store import browse
+from cluster.store import tasks as ti_store
+from cluster.web.api import schemas
+from cluster.web.api.views import cluster_of, dag_or_404, run_or_404, run_response, ti_response
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=1000)]

@@ -5,13 +5,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ... import services
-from ...errors import InvalidInputError
-from ...store import browse
-from ...store import dags as dag_store
-from ...store.models import DagRun
-from . import schemas
-from .views import cluster_of, dag_or_404, dag_response, next_run, not_found, version_data
+from cluster import services
+from cluster.errors import InvalidInputError
+from cluster.store import browse
+from cluster.store import dags as dag_store
+from cluster.store.models import DagRun
+from cluster.web.api import schemas
+from cluster.web.api.views import cluster_of, dag_or_404, dag_response, next_run, not_found, version_data
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=1000)]

@@ -8,11 +8,11 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from ...errors import InvalidInputError
-from ...masking import MASKER
-from ...store import browse
-from . import schemas
-from .task_instances import BASE, _ti
+from cluster.errors import InvalidInputError
+from cluster.masking import MASKER
+from cluster.store import browse
+from cluster.web.api import schemas
+from cluster.web.api.task_instances import BASE, _ti
 
 router = APIRouter()
 

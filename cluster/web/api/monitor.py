@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ... import __version__
-from ...errors import ChordflowError
-from . import schemas
-from .views import cluster_of
+from cluster import __version__
+from cluster.errors import ChordflowError
+from cluster.web.api import schemas
+from cluster.web.api.views import cluster_of
 
 public = APIRouter()
 router = APIRouter()

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ... import services
-from ...errors import InvalidInputError
-from . import schemas
-from .views import cluster_of, not_found
+from cluster import services
+from cluster.errors import InvalidInputError
+from cluster.web.api import schemas
+from cluster.web.api.views import cluster_of, not_found
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=10000)]

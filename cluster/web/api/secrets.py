@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ...crypto import Crypto
-from ...masking import MASK, MASKER, should_hide_value_for_key
-from ...metastore_secrets import MetastoreBackend
-from ...store import secrets as secret_store
-from . import schemas
-from .views import cluster_of, not_found
+from cluster.crypto import Crypto
+from cluster.masking import MASK, MASKER, should_hide_value_for_key
+from cluster.metastore_secrets import MetastoreBackend
+from cluster.store import secrets as secret_store
+from cluster.web.api import schemas
+from cluster.web.api.views import cluster_of, not_found
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=10000)]

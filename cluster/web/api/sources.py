@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from .views import cluster_of, dag_or_404, not_found
+from cluster.web.api.views import cluster_of, dag_or_404, not_found
 
 router = APIRouter()
 

@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from ... import services
-from ...errors import InvalidInputError
-from ...serialization import downstream_map, upstream_map
-from ...states import TaskState
-from ...store import browse
-from ...store import rendered as rendered_store
-from ...store import tasks as ti_store
-from . import schemas
-from .views import (cluster_of, dag_or_404, not_found, run_or_404, ti_response, version_data)
+from cluster import services
+from cluster.errors import InvalidInputError
+from cluster.serialization import downstream_map, upstream_map
+from cluster.states import TaskState
+from cluster.store import browse
+from cluster.store import rendered as rendered_store
+from cluster.store import tasks as ti_store
+from cluster.web.api import schemas
+from cluster.web.api.views import (cluster_of, dag_or_404, not_found, run_or_404, ti_response, version_data)
 
 router = APIRouter()
 # `/{task_id}/{map_index}` would swallow `/{task_id}/logs` and `/xcomEntries`: it goes last.

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from ...schedules import following, from_text
-from ...services import Cluster
-from ...store import browse
-from ...store import dags as dag_store
-from ...store.models import Dag, DagRun, TaskInstance
-from . import schemas
+from cluster.schedules import following, from_text
+from cluster.services import Cluster
+from cluster.store import browse
+from cluster.store import dags as dag_store
+from cluster.store.models import Dag, DagRun, TaskInstance
+from cluster.web.api import schemas
 
 
 def cluster_of(request: Request) -> Cluster:
