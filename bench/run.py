@@ -113,7 +113,7 @@ class Bench:
                     "--loglevel", "WARNING", "-n", "bench@%h"], "worker")
         time.sleep(3)
         from cluster.config import Settings
-        from cluster.services import Cluster
+        from cluster.control.services import Cluster
 
         self.cluster = Cluster.open(Settings.from_env(self.env()))
 
@@ -160,7 +160,7 @@ class Bench:
                     "WARNING", "-n", "bench-docker@%h"], "worker", CHORDFLOW_RUNNER="docker")
         time.sleep(3)
         from cluster.config import Settings
-        from cluster.services import Cluster
+        from cluster.control.services import Cluster
 
         self.cluster = Cluster.open(Settings.from_env(self.env()))
         self.run_dag("bench_chain5")  # warm-up
@@ -174,7 +174,7 @@ class Bench:
     def scheduler_loop(self):
         from bench.store_cost import scheduler_loop
         from cluster.config import Settings
-        from cluster.services import Cluster
+        from cluster.control.services import Cluster
 
         cluster = Cluster.open(Settings.from_env(self.env()))
         try:
@@ -185,7 +185,7 @@ class Bench:
     def store_cost(self):
         from bench.store_cost import measure
         from cluster.config import Settings
-        from cluster.services import Cluster
+        from cluster.control.services import Cluster
 
         cluster = Cluster.open(Settings.from_env(self.env()))
         try:
@@ -216,7 +216,7 @@ class Bench:
     def run_dag(self, dag_id, timeout=600):
         import redis
 
-        from cluster import services
+        from cluster.control import services
 
         t0 = time.time()
         run = services.trigger(self.cluster, dag_id)
@@ -240,7 +240,7 @@ class Bench:
 
     def scale(self):
         """10,000-task runs trigger → success, and 100 concurrent runs of a 50-task DAG."""
-        from cluster import services
+        from cluster.control import services
 
         out = {}
         for name, n in (("chain10000", 10000), ("fanjoin10000", 10000)):
@@ -308,8 +308,8 @@ def throughput(spans, skip=()):
 def compile_scenarios(sizes):
     from celery import Celery
 
-    from cluster import canvas
-    from cluster.compiler import compile_plan
+    from cluster.planning import canvas
+    from cluster.planning.compiler import compile_plan
 
     app = Celery("bench_compile", broker="memory://")
     out = {}

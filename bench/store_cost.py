@@ -20,8 +20,9 @@ class _NoRetry:
 
 def measure(cluster: Any, dag_id: str, task_ids: list[str]) -> dict[str, float]:
     """Run `task_ids` of a fresh run of `dag_id` one after another; per-task averages."""
-    from cluster import canvas, scheduler
-    from cluster import services
+    from cluster.control import scheduler
+    from cluster.planning import canvas
+    from cluster.control import services
     from workers.execution import run_delivery
     from workers.runtime import WorkerRuntime, install
 
@@ -68,7 +69,9 @@ def scheduler_loop(cluster: Any, folder: Any, files: int = 200, runs: int = 100)
     takes (start queued runs, repair: zombies, lost messages, retries, closing)."""
     from pathlib import Path
 
-    from cluster import canvas, scheduler, services
+    from cluster.control import scheduler, services
+
+    from cluster.planning import canvas
 
     folder = Path(folder)
     for i in range(files):

@@ -22,7 +22,7 @@ from typing import Any, Callable
 DAG_FILE = '''
 import datetime as dt
 from cluster import DAG
-from cluster.operators.python import PythonOperator
+from cluster.sdk.operators.python import PythonOperator
 
 with DAG("b_api", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
     PythonOperator(task_id="noop", python_callable=lambda: 1)
@@ -45,8 +45,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from cluster.config import Settings
-    from cluster.loader import DagBag
-    from cluster.scheduler import sync_dags
+    from cluster.control.loader import DagBag
+    from cluster.control.scheduler import sync_dags
     from cluster.store import Store
     from cluster.store import runs as run_store
     from cluster.store import tasks as ti_store
@@ -82,7 +82,7 @@ def main() -> None:
     rt.store  # noqa: B018  (the API serves from this store)
     rt.settings.dags_folder  # noqa: B018
     secret = rt.task_api
-    from cluster import secrets as secret_lookup
+    from cluster.sdk import secrets as secret_lookup
 
     secret_lookup.backend().set_variable("bench_var", "v" * 64)
     ti_store.push_xcom(store, run.id, "noop", "k", json.dumps("x" * 100))

@@ -30,7 +30,7 @@ STATES = ["success"] * 8 + ["failed", "upstream_failed", "skipped", "running"]
 
 def build(store, tasks: int, runs: int) -> None:  # type: ignore[no-untyped-def]
     from cluster import DAG, BashOperator
-    from cluster.serialization import digest, serialize_dag
+    from cluster.planning.serialization import digest, serialize_dag
     from cluster.store import dags as dag_store
     from cluster.store import runs as run_store
     from cluster.store.models import TaskInstance
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
 
     from cluster.config import Settings
-    from cluster.services import Cluster
+    from cluster.control.services import Cluster
     from tests.servers import free_port
 
     name = "cf_bench_grid_" + uuid.uuid4().hex[:8]

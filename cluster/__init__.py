@@ -2,15 +2,15 @@
 
 The authoring API lives here: `from cluster import DAG, task, PythonOperator, ...`.
 """
-from cluster.dag import DAG, dag
+from cluster.sdk.dag import DAG, dag
 from cluster.errors import AirflowException, AirflowFailException, AirflowSkipException
-from cluster.operators import (
+from cluster.sdk.operators import (
     BaseOperator, BashOperator, DummyOperator, EmptyOperator, PythonOperator, chain,
     cross_downstream, task,
 )
 from cluster.states import RunState, TaskState
-from cluster.trigger_rules import TriggerRule
-from cluster.xcom_arg import XComArg
+from cluster.sdk.trigger_rules import TriggerRule
+from cluster.sdk.xcom_arg import XComArg
 
 __version__ = "0.1.0"
 

@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from cluster import services
+from cluster.control import services
 from cluster.config import Settings
 
 

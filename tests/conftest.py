@@ -110,14 +110,14 @@ class ClusterUnderTest:
 
     def cluster(self):
         from cluster.config import Settings
-        from cluster.services import Cluster
+        from cluster.control.services import Cluster
 
         return Cluster.open(Settings.from_env(self.env))
 
     def run_dag(self, dag_id: str, *extra: str, timeout: float = 120):
         """`trigger DAG --wait` (plus `extra`): the CLI's result, the finished run, its task
         instances by task id and its XComs by (task id, key)."""
-        from cluster import services
+        from cluster.control import services
         from cluster.store import tasks as ti_store
 
         done = self.cli("trigger", dag_id, "--wait", *extra, timeout=timeout)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from cluster.states import TaskState
 from cluster.store import dags as dag_store
 from cluster.store import runs as run_store
-from cluster.templating import template_context
+from cluster.sdk.templating import template_context
 
 log = logging.getLogger("chordflow.worker")
 _TASK_CALLBACKS = {TaskState.SUCCESS: "on_success_callback",

@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from cluster.errors import AirflowException
-from cluster.operators.kubernetes import RESULT_MARK  # noqa: F401  (re-exported)
+from cluster.sdk.operators.kubernetes import RESULT_MARK  # noqa: F401  (re-exported)
 
 LABEL_PREFIX = "chordflow."
 

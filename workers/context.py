@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from cluster.dag import DAG
+from cluster.sdk.dag import DAG
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 
@@ -55,7 +55,7 @@ def build_context(store: Store, dag: DAG, task: Any, delivery: Any, try_number: 
 def asset_context(store: Store, task: Any, run_pk: int) -> dict[str, Any]:
     """`triggering_asset_events` (and Airflow 2's `triggering_dataset_events`) and
     `inlet_events`, each read from the store when a task first looks."""
-    from cluster.asset_events import AssetEventsByAsset
+    from cluster.sdk.asset_events import AssetEventsByAsset
     from cluster.store import assets as asset_store
 
     triggering = AssetEventsByAsset(lambda: asset_store.run_events(store, run_pk))

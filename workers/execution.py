@@ -17,10 +17,12 @@ from celery import Celery
 from celery.exceptions import Retry
 from sqlalchemy.exc import OperationalError
 
-from cluster import canvas, retry_policy, trigger_rules
-from cluster.operators import branch
-from cluster.serialization import downstream_map
-from cluster.airflow_exceptions import DownstreamTasksSkipped, skipped_task_ids
+from cluster.planning import canvas
+
+from cluster.sdk import retry_policy, trigger_rules
+from cluster.sdk.operators import branch
+from cluster.planning.serialization import downstream_map
+from cluster.sdk.exceptions import DownstreamTasksSkipped, skipped_task_ids
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException)
 from cluster.states import FINAL_TASK_STATE_VALUES, RunState, TaskState
@@ -30,11 +32,11 @@ from cluster.store import pools as pool_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store.models import utcnow
-from cluster.retries import next_retry_in
-from cluster.xcom_arg import RETURN_KEY
+from cluster.control.retries import next_retry_in
+from cluster.sdk.xcom_arg import RETURN_KEY
 
 from workers.callbacks import run_execute_callback, run_task_callback
-from workers import chord_keys, mapping, past
+from workers import chord_keys, mapped_delivery, past
 from workers.context import build_context, to_json
 from workers.logs import TaskLogWriter, capture, first_line, storable
 from workers.rendered import render_and_record
@@ -58,12 +60,12 @@ def run_delivery(celery_task: Any, run_pk: int, task_id: str, try_number: int,
         return "missing"
     if spec.get("mapped"):
         if map_index < 0:
-            return mapping.deliver_parent(celery_task, rt, data, spec, run_pk, try_number)
+            return mapped_delivery.deliver_parent(celery_task, rt, data, spec, run_pk, try_number)
         try:
-            return _deliver(celery_task, rt, run, data, mapping.child_spec(spec), try_number,
+            return _deliver(celery_task, rt, run, data, mapped_delivery.child_spec(spec), try_number,
                             map_index)
         finally:  # whatever this delivery did, the parent may now be settled
-            mapping.settle_parent(rt, data, run_pk, task_id)
+            mapped_delivery.settle_parent(rt, data, run_pk, task_id)
     return _deliver(celery_task, rt, run, data, spec, try_number, map_index)
 
 
@@ -217,7 +219,7 @@ def _execute(rt: WorkerRuntime, data: dict[str, Any], spec: dict[str, Any], deli
             # The loaded DAG is cached for the next deliveries: render a copy, never it.
             task = copy.copy(dag.get_task(task_id))
             if map_index >= 0:
-                mapping.prepare_child(rt, task, run_pk, map_index)
+                mapped_delivery.prepare_child(rt, task, run_pk, map_index)
             if rt.runner is None:
                 rt.runner = get_runner(rt.settings)
             writer.line(f"try {try_number} of {dag.dag_id}.{task_id}"
@@ -382,7 +384,7 @@ def arrive_at_join(app: Celery, run_pk: int, task_id: str) -> str:
     if node is None:
         # Not a join of the plan: a repair's arrival (after a resent task, or a mapped
         # task's resent child). The task goes alone, arriving at its own downstream.
-        from cluster.scheduler import repair_task_signature
+        from cluster.control.scheduler import repair_task_signature
 
         tries = ti_store.next_tries(rt.store, run_pk, [task_id])
         repair_task_signature(app, run_pk, data["dag_id"], task_id, tries.get(task_id, 1),

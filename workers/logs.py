@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Iterator
 
-from cluster.masking import MASKER, Masker  # noqa: F401  (re-exported)
+from cluster.security.masking import MASKER, Masker  # noqa: F401  (re-exported)
 from sqlalchemy.exc import OperationalError
 
 from cluster.store import Store

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cluster.masking import MASKER
+from cluster.security.masking import MASKER
 from cluster.store import Store
 from cluster.store import rendered as rendered_store
-from cluster.templating import render_fields
+from cluster.sdk.templating import render_fields
 
 
 def render_and_record(store: Store, task: Any, context: dict[str, Any], run_pk: int,

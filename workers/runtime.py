@@ -8,14 +8,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cluster.compiler import Plan
-from cluster import compat, secrets
+from cluster.planning.compiler import Plan
+from cluster.compat import namespace as compat
+from cluster.sdk import secrets
 from cluster.config import Settings
-from cluster.crypto import Crypto
-from cluster.metastore_secrets import MetastoreBackend
-from cluster.dag import DAG
-from cluster.loader import add_to_sys_path, load_dags_from_file
-from cluster.serialization import run_plan
+from cluster.security.crypto import Crypto
+from cluster.control.metastore_secrets import MetastoreBackend
+from cluster.sdk.dag import DAG
+from cluster.control.loader import add_to_sys_path, load_dags_from_file
+from cluster.planning.serialization import run_plan
 from cluster.store import Store
 from cluster.store import tasks as ti_store
 from cluster.store.tasks import RunInfo

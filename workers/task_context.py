@@ -11,12 +11,12 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Protocol
 
-from cluster.asset_events import OutletEventAccessors
+from cluster.sdk.asset_events import OutletEventAccessors
 from cluster.errors import UnsupportedFeatureError
-from cluster.mapping import same_index_tasks
-from cluster.params import values as param_values
-from cluster.templating import template_context
-from cluster.xcom_arg import RETURN_KEY, check_pull_arguments
+from cluster.sdk.expand import same_index_tasks
+from cluster.sdk.params import values as param_values
+from cluster.sdk.templating import template_context
+from cluster.sdk.xcom_arg import RETURN_KEY, check_pull_arguments
 
 
 class XComAccess(Protocol):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from cluster.canvas import ARRIVE_TASK, DAG_CALLBACK_TASK, RUN_TASK
+from cluster.planning.canvas import ARRIVE_TASK, DAG_CALLBACK_TASK, RUN_TASK
 
 
 def register(app: Celery) -> None:

@@ -1,4 +1,4 @@
-"""The `chordflow` command line: a thin layer over `cluster.services`."""
+"""The `chordflow` command line: a thin layer over `cluster.control.services`."""
 from __future__ import annotations
 
 import logging

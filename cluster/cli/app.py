@@ -6,7 +6,7 @@ import logging
 import click
 
 from cluster.config import Settings
-from cluster.services import Cluster
+from cluster.control.services import Cluster
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

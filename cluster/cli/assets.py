@@ -5,7 +5,7 @@ import json
 
 import click
 
-from cluster import services
+from cluster.control import asset_catalog
 from cluster.cli.app import cli, open_cluster
 from cluster.cli.output import table, when
 
@@ -21,7 +21,7 @@ def assets() -> None:
 def assets_list(ctx: click.Context) -> None:
     """Every asset, how often it was updated, by which tasks, and which DAGs wait for it."""
     rows = [(a.uri, a.events, when(a.last_event), ",".join(a.producers) or "-",
-             ",".join(a.consumers) or "-") for a in services.list_assets(open_cluster(ctx))]
+             ",".join(a.consumers) or "-") for a in asset_catalog.list_assets(open_cluster(ctx))]
     click.echo(table(["uri", "events", "last event", "updated by", "scheduled dags"], rows))
 
 
@@ -33,7 +33,7 @@ def assets_events(ctx: click.Context, uri: str, limit: int) -> None:
     """The latest events of the asset URI, oldest first."""
     rows = [(e.id, when(e.timestamp), e.source_dag_id or "-", e.source_task_id or "-",
              e.source_run_id or "-", json.dumps(e.extra, sort_keys=True) if e.extra else "-")
-            for e in services.asset_events(open_cluster(ctx), uri, limit)]
+            for e in asset_catalog.asset_events(open_cluster(ctx), uri, limit)]
     click.echo(table(["id", "timestamp", "dag_id", "task_id", "run_id", "extra"], rows))
 
 

@@ -5,12 +5,11 @@ import json
 
 import click
 
-from cluster.connection import Connection
-from cluster.crypto import Crypto
+from cluster.sdk.connection import Connection
+from cluster.security.crypto import Crypto
 from cluster.errors import InvalidInputError, NotFoundError
-from cluster.masking import MASK
-from cluster.metastore_secrets import MetastoreBackend
-from cluster.store import secrets as secret_store
+from cluster.security.masking import MASK
+from cluster.control.metastore_secrets import MetastoreBackend
 from cluster.cli.app import cli, open_cluster
 from cluster.cli.output import table
 
@@ -22,7 +21,7 @@ def metastore(ctx: click.Context) -> MetastoreBackend:
 
 def shown(conn: Connection, reveal: bool = False) -> dict[str, object]:
     """The connection's fields for output: password and sensitive extras masked."""
-    from cluster.masking import MASKER
+    from cluster.security.masking import MASKER
 
     data = conn.to_dict()
     if not reveal:
@@ -94,7 +93,7 @@ def connections_list(ctx: click.Context) -> None:
     """Every stored connection; passwords masked."""
     backend = metastore(ctx)
     rows = []
-    for row in secret_store.list_connections(backend.store):
+    for row in backend.list_connections():
         rows.append((row.conn_id, row.conn_type, row.host, row.port, row.schema, row.login,
                      MASK if row.password else "", "yes" if row.is_encrypted else "no"))
     click.echo(table(["conn_id", "conn_type", "host", "port", "schema", "login", "password",
@@ -109,7 +108,7 @@ def connections_list(ctx: click.Context) -> None:
 @click.pass_context
 def connections_get(ctx: click.Context, conn_id: str, fmt: str, reveal: bool) -> None:
     """One connection (environment overrides first, as tasks see it); password masked."""
-    from cluster.secrets import ENVIRONMENT
+    from cluster.sdk.secrets import ENVIRONMENT
 
     backend = metastore(ctx)
     conn = ENVIRONMENT.get_connection(conn_id) or backend.get_connection(conn_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from cluster import services
+from cluster.control import services
 from cluster.cli.app import cli, open_cluster
 from cluster.cli.output import table
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from cluster import services
+from cluster.control import pools as pool_services
 from cluster.cli.app import cli, open_cluster
 from cluster.cli.output import table
 
@@ -20,7 +20,7 @@ def pools() -> None:
 @click.pass_context
 def pools_set(ctx: click.Context, name: str, slots: int, description: str | None) -> None:
     """Create pool NAME with SLOTS slots, or change its size."""
-    services.set_pool(open_cluster(ctx), name, slots, description)
+    pool_services.set_pool(open_cluster(ctx), name, slots, description)
     click.echo(f"pool {name}: {slots} slot(s)")
 
 
@@ -29,7 +29,7 @@ def pools_set(ctx: click.Context, name: str, slots: int, description: str | None
 def pools_list(ctx: click.Context) -> None:
     """Every pool, its size and the slots running tasks use now."""
     rows = [(name, slots, used, desc or "") for name, slots, used, desc
-            in services.list_pools(open_cluster(ctx))]
+            in pool_services.list_pools(open_cluster(ctx))]
     click.echo(table(["pool", "slots", "running", "description"], rows))
 
 
@@ -38,5 +38,5 @@ def pools_list(ctx: click.Context) -> None:
 @click.pass_context
 def pools_delete(ctx: click.Context, name: str) -> None:
     """Delete pool NAME (tasks that name it then fail with a clear reason)."""
-    services.delete_pool(open_cluster(ctx), name)
+    pool_services.delete_pool(open_cluster(ctx), name)
     click.echo(f"pool {name}: deleted")

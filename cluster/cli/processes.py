@@ -9,9 +9,9 @@ import threading
 import click
 
 from cluster.errors import ConfigError
-from cluster.dag_processor import DagProcessor
-from cluster.scheduler import Scheduler
-from cluster.store import Store, retention
+from cluster.control.dag_processor import DagProcessor
+from cluster.control.scheduler import Scheduler
+from cluster.control import maintenance
 from cluster.timezones import as_utc
 from cluster.cli.app import cli, open_cluster, settings
 
@@ -99,26 +99,8 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, wait_s: float) -> None:
     """Create or migrate the schema to the newest version."""
-    import time
-
-    from cluster.errors import ServiceUnavailableError
-
-    s = settings(ctx)
-    store = Store(s.database_url)
-    deadline = time.monotonic() + wait_s
-    try:
-        while True:  # a migration job may start before its database is up
-            try:
-                store.check()
-                break
-            except ServiceUnavailableError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
-        store.upgrade()
-    finally:
-        store.dispose()
-    click.echo(f"database {store} is up to date")
+    name = maintenance.upgrade_schema(settings(ctx).database_url, wait_s)
+    click.echo(f"database {name} is up to date")
 
 
 def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None
@@ -134,11 +116,11 @@ def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None
 
 
 def _tables(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
-    names = [n.strip() for n in value.split(",") if n.strip()] if value else list(retention.TABLES)
-    unknown = [n for n in names if n not in retention.TABLES]
+    names = [n.strip() for n in value.split(",") if n.strip()] if value else list(maintenance.CLEANABLE_TABLES)
+    unknown = [n for n in names if n not in maintenance.CLEANABLE_TABLES]
     if unknown:
         raise click.BadParameter(f"no table {', '.join(unknown)} to clean "
-                                 f"(known: {', '.join(retention.TABLES)})")
+                                 f"(known: {', '.join(maintenance.CLEANABLE_TABLES)})")
     return names
 
 
@@ -148,7 +130,7 @@ def _tables(ctx: click.Context, param: click.Parameter, value: str | None) -> li
 @click.option("--older-than", "days", type=click.FloatRange(0, min_open=True), metavar="DAYS",
               help="Delete what is older than this many days (instead of a timestamp).")
 @click.option("-t", "--tables", callback=_tables,
-              help=f"Comma-separated tables (default: all of {', '.join(retention.TABLES)}).")
+              help=f"Comma-separated tables (default: all of {', '.join(maintenance.CLEANABLE_TABLES)}).")
 @click.option("--dry-run", is_flag=True, help="Count the rows that would go; delete nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
@@ -171,11 +153,7 @@ def db_clean(ctx: click.Context, before: dt.datetime | None, days: float | None,
             confirmed = False
         if not confirmed:
             raise click.ClickException("nothing deleted (pass --yes to clean without asking)")
-    store = Store(settings(ctx).database_url)
-    try:
-        found = retention.clean(store, before, tables, dry_run)
-    finally:
-        store.dispose()
+    found = maintenance.clean(settings(ctx).database_url, before, tables, dry_run)
     verb = "would delete" if dry_run else "deleted"
     for name, rows in found.items():
         click.echo(f"{name}: {verb} {rows} row{'s' if rows != 1 else ''}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cluster import services
+from cluster.control import services
 from cluster.errors import InvalidInputError, NotFoundError
 from cluster.states import RunState
 from cluster.cli.app import cli, open_cluster, settings
@@ -101,7 +101,7 @@ def run(ctx: click.Context, target: str, dag_id: str | None, conf_text: str | No
     else:
         dag_id = target
     progress = Progress()
-    from cluster.embedded import runner_name
+    from cluster.control.embedded import runner_name
 
     where = {"docker": "each task in a container", "kubernetes": "each task in a pod",
              "process": "tasks in this process"}[runner_name(cluster.settings)]

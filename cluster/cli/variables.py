@@ -6,9 +6,8 @@ import json
 import click
 
 from cluster.errors import InvalidInputError, NotFoundError
-from cluster.masking import MASK, should_hide_value_for_key
-from cluster.secrets import ENVIRONMENT
-from cluster.store import secrets as secret_store
+from cluster.security.masking import MASK, should_hide_value_for_key
+from cluster.sdk.secrets import ENVIRONMENT
 from cluster.cli.app import cli
 from cluster.cli.connections import metastore
 from cluster.cli.output import table
@@ -16,7 +15,7 @@ from cluster.cli.output import table
 
 def shown(key: str, value: str | None, reveal: bool = False) -> str:
     """A variable's value for output: `***` when its name says it is secret."""
-    from cluster.masking import MASKER
+    from cluster.security.masking import MASKER
 
     if value is None or reveal:
         return value or ""
@@ -87,7 +86,7 @@ def variables_list(ctx: click.Context) -> None:
     backend = metastore(ctx)
     rows = [(row.key, shown(row.key, backend.crypto.decrypt(row.val, row.is_encrypted)),
              "yes" if row.is_encrypted else "no", row.description or "")
-            for row in secret_store.list_variables(backend.store)]
+            for row in backend.list_variables()]
     click.echo(table(["key", "value", "encrypted", "description"], rows))
 
 

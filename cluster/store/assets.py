@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable, Mapping
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from cluster.asset_events import AssetEventRecord
+from cluster.sdk.asset_events import AssetEventRecord
 from cluster.states import RunState
 from cluster.timezones import as_utc
 from cluster.store.db import RUNS_CHANNEL, Store, retrying

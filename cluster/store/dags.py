@@ -6,8 +6,8 @@ from typing import Any, Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from cluster.serialization import closers, priority_weights
-from cluster.setup_teardown import effective_leaves
+from cluster.planning.serialization import closers, priority_weights
+from cluster.sdk.setup_teardown import effective_leaves
 from cluster.store.db import Store
 from cluster.store.models import Dag, DagVersion, ImportErrorRecord, utcnow
 

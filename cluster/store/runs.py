@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from cluster.errors import InvalidInputError, NotFoundError
 from cluster.states import (FAILED_TASK_STATES, FINAL_TASK_STATE_VALUES, UNFINISHED_TASK_STATES,
                       RunState, TaskState, run_outcome)
-from cluster.serialization import outside_dates
+from cluster.planning.serialization import outside_dates
 from cluster.timezones import as_utc
 from cluster.store.db import RUNS_CHANNEL, Store, retrying
 from cluster.store.models import Dag, DagRun, TaskInstance, utcnow
@@ -80,7 +80,7 @@ class LastRun(NamedTuple):
 
 
 class PlannedRun(Protocol):
-    """What a timetable plans (cluster.timetables.DagRunInfo has this shape)."""
+    """What a timetable plans (cluster.sdk.timetables.DagRunInfo has this shape)."""
 
     @property
     def logical_date(self) -> dt.datetime: ...

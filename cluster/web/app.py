@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from cluster import __version__
 from cluster.errors import (ChordflowError, ConfigError, InvalidInputError, NotFoundError,
                       ServiceUnavailableError)
-from cluster.services import Cluster
+from cluster.control.services import Cluster
 from cluster.web.api import dag_runs, dags, logs, monitor, pools, secrets, sources, task_instances
 from cluster.web.api.schemas import LoginBody, LoginResponse
 from cluster.web.auth import COOKIE, Authenticator, require_user

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
-from cluster.services import Cluster, list_pools
+from cluster.control.pools import list_pools
+from cluster.control.services import Cluster
 from cluster.states import RunState, TaskState
 from cluster.store import browse
 

@@ -2,7 +2,7 @@ import datetime as dt
 import os
 
 from cluster import DAG, BashOperator, task
-from cluster.operators.docker import DockerOperator
+from cluster.sdk.operators.docker import DockerOperator
 
 IMAGE = os.environ.get("CHORDFLOW_RUNTIME_IMAGE", "chordflow/runtime:latest")
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)

@@ -5,7 +5,7 @@ import os
 import time
 
 from cluster import DAG, BashOperator, PythonOperator
-from cluster.params import Param
+from cluster.sdk.params import Param
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -157,7 +157,7 @@ def helm_uninstall(kube) -> None:
 def open_store(kube):
     """The installed cluster's store and broker, their hosts swapped for the pods' addresses."""
     from cluster.config import Settings
-    from cluster.services import Cluster
+    from cluster.control.services import Cluster
 
     secret = kube.core.read_namespaced_secret(RELEASE, NAMESPACE).data
     env = {}
@@ -201,7 +201,7 @@ def test_components_are_ready(kube, installed):
 
 
 def test_dag_runs_with_tasks_as_pods(kube, installed):
-    from cluster import services
+    from cluster.control import services
 
     seen: set[str] = set()
     stop = threading.Event()
@@ -227,7 +227,7 @@ def test_dag_runs_with_tasks_as_pods(kube, installed):
 
 
 def test_worker_scale_down_drains_the_running_task(kube, installed):
-    from cluster import services
+    from cluster.control import services
 
     run = services.trigger(installed, "drain")
     until(lambda: "started" in "".join(

@@ -61,7 +61,7 @@ def movielens(kube, namespace, tmp_path_factory):
 
 def test_movielens_pipeline_runs_as_pods_for_three_days(kube, namespace, movielens, tmp_path,
                                                           monkeypatch):
-    from cluster import services
+    from cluster.control import services
     from cluster.config import Settings
 
     api_url, data = movielens

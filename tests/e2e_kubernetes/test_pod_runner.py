@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from cluster.errors import NotFoundError
 from cluster.store import tasks as ti_store
 from tests.conftest import RUNTIME_IMAGE, TEST_DAGS

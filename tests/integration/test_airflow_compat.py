@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from tests.servers import ok
 
 AF_DAGS = ["af_classic_etl", "af_taskflow_params", "af_sdk_style", "af_sdk_with_block",

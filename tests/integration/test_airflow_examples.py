@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster.parsing import parse_folder
+from cluster.control.parsing import parse_folder
 from tests.conftest import RUNTIME_IMAGE
 from tests.servers import docker_client, missing
 

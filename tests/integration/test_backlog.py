@@ -4,7 +4,7 @@ import json
 
 import redis as redis_lib
 
-from cluster import services
+from cluster.control import services
 from tests.servers import wait_for
 
 KEPT = "its message still waits in the broker; not resent"

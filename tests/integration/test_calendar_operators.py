@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from tests.servers import ok
 
 

@@ -1,6 +1,6 @@
 """A chord whose members outlive the expiry of its counters still fires (not through the
 queued-timeout resend, which is set too long here to help)."""
-from cluster import services
+from cluster.control import services
 
 
 def test_a_fan_out_outliving_a_short_chord_expiry_continues(cluster_env):

@@ -1,7 +1,7 @@
 """Bad input: a one-line reason on stderr, exit code 2, no traceback, nothing written."""
 import pytest
 
-from cluster import services
+from cluster.control import services
 
 
 @pytest.fixture(scope="module")

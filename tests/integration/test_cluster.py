@@ -2,7 +2,7 @@
 import json
 
 
-from cluster import services
+from cluster.control import services
 
 
 def trigger_and_wait(cluster_env, dag_id, *extra):
@@ -105,7 +105,7 @@ def test_messages_carry_ids_only_and_flower_names(running_cluster, redis_server)
     """The message of a task: (run, task, try) args and a `dag_id.task_id` shadow name."""
     import redis as redis_lib
 
-    from cluster.canvas import task_signature
+    from cluster.planning.canvas import task_signature
 
     handle = running_cluster.cluster()
     sig = task_signature(handle.app, 999, "t_xcom", "consume")

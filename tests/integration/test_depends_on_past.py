@@ -1,7 +1,7 @@
 """depends_on_past and wait_for_downstream through the CLI, as Airflow runs them."""
 import pytest
 
-from cluster import services
+from cluster.control import services
 from tests.servers import ok, wait_for
 
 

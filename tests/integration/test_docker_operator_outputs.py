@@ -1,7 +1,7 @@
 """DockerOperator's xcom_all, retrieve_output and force_pull on a real engine, through the CLI."""
 import pytest
 
-from cluster import services
+from cluster.control import services
 from cluster.store import tasks as ti_store
 from tests.conftest import RUNTIME_IMAGE as IMAGE
 from tests.servers import docker_client

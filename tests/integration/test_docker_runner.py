@@ -3,7 +3,7 @@ import signal
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from tests.servers import docker_client, wait_for
 
 from tests.conftest import RUNTIME_IMAGE as IMAGE

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from tests.servers import ok
 
 

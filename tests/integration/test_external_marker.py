@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from tests.servers import ok, wait_for
 
 

@@ -14,8 +14,8 @@ import uuid
 import pytest
 import redis as redis_lib
 
-from cluster import services
-from cluster.canvas import RUN_TASK
+from cluster.control import services
+from cluster.planning.canvas import RUN_TASK
 from tests.conftest import ROOT, ClusterUnderTest, base_env
 from tests.servers import RedisServer
 
@@ -99,7 +99,7 @@ class Recorder:
 
 def test_no_conf_value_travels_in_any_message(watched):
     cluster, server = watched
-    cluster.scheduler()
+    cluster.control.scheduler()
     cluster.worker(concurrency=2)
     recorder = Recorder(server.url)
     done = cluster.cli("trigger", "t_xcom", "--conf", json.dumps({"extra": 1, "note": SECRET}))

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import redis as redis_lib
 
-from cluster import services
+from cluster.control import services
 from tests.conftest import ROOT
 from tests.servers import docker_client, wait_for
 

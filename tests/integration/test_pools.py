@@ -47,7 +47,7 @@ def test_max_active_tis_per_dag_spans_runs(pooled):
     for i in range(3):
         ok(c.cli("trigger", "p_per_dag", "--run-id", f"r{i}"))
     handle = c.cluster()
-    from cluster import services
+    from cluster.control import services
     for i in range(3):
         run = services.wait(handle, services.run_details(handle, f"p_per_dag/r{i}")[0].id, 60)
         assert run.state == "success"

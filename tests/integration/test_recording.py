@@ -5,9 +5,9 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from cluster import services
+from cluster.control import services
 from cluster.config import Settings
-from cluster.scheduler import sync_dags
+from cluster.control.scheduler import sync_dags
 from cluster.store import Store
 from cluster.store import dags as dag_store
 from cluster.store import runs as run_store

@@ -3,7 +3,7 @@ import json
 
 import redis as redis_lib
 
-from cluster import services
+from cluster.control import services
 from tests.servers import wait_for
 
 

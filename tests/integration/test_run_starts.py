@@ -1,10 +1,10 @@
 """Starting queued runs is fair and cheap: one DAG's long queue does not starve others."""
 from sqlalchemy import event
 
-from cluster import services
+from cluster.control import services
 from cluster.config import Settings
-from cluster.scheduler import Scheduler, sync_dags
-from cluster.services import Cluster
+from cluster.control.scheduler import Scheduler, sync_dags
+from cluster.control.services import Cluster
 from cluster.store import runs as run_store
 
 

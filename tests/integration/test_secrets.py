@@ -6,7 +6,7 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from cluster import services
+from cluster.control import services
 from tests.servers import ok
 
 KEY = Fernet.generate_key().decode()

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cluster import services
+from cluster.control import services
 from cluster.store.tasks import pull_xcoms
 from tests.servers import ok
 

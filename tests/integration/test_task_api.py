@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography.fernet import Fernet
 
-from cluster import services
+from cluster.control import services
 from cluster.store.tasks import pull_xcoms
 from tests.conftest import RUNTIME_IMAGE, ROOT
 from tests.servers import docker_client, ok, wait_for
@@ -214,7 +214,7 @@ def test_execution_timeout_stops_process_runner_tries_in_embedded_mode(tmp_path)
         if task_id == "python_sleep":  # SIGTERM ends the try through the operator's on_kill
             assert "on_kill: cleaning up" in log and "AirflowTaskTerminated" in log, log
     from cluster.config import Settings
-    from cluster.services import Cluster
+    from cluster.control.services import Cluster
 
     handle = Cluster.open(Settings.from_env({"CHORDFLOW_HOME": str(tmp_path / "state")}))
     try:
@@ -228,7 +228,7 @@ def test_execution_timeout_stops_process_runner_tries_in_embedded_mode(tmp_path)
 
 def test_cancel_stops_a_process_runner_try_in_embedded_mode(tmp_path):
     from cluster.config import Settings
-    from cluster.services import Cluster
+    from cluster.control.services import Cluster
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHORDFLOW_")}
     env.update({"CHORDFLOW_HOME": str(tmp_path / "state"), "CHORDFLOW_RUNNER": "process",

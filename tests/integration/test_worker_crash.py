@@ -1,7 +1,7 @@
 """A worker SIGKILLed while its task runs loses nothing: the try is run again elsewhere."""
 import signal
 
-from cluster import services
+from cluster.control import services
 from tests.servers import wait_for
 
 
@@ -58,7 +58,7 @@ def test_second_delivery_of_a_running_task_does_nothing(cluster_env):
     """Redis hands an unacked message to another worker once the visibility timeout passes,
     while the first worker still runs it. Deliver the same message again mid-run: the
     store's claim makes the second delivery a no-op and the task runs once."""
-    from cluster.canvas import task_signature
+    from cluster.planning.canvas import task_signature
 
     cluster_env.scheduler()
     cluster_env.worker(concurrency=1, name="first")

@@ -5,10 +5,10 @@ import pytest
 
 from cluster import DAG, EmptyOperator, PythonOperator
 from cluster.errors import DagDefinitionError, UnsupportedFeatureError
-from cluster.operators.docker import DockerOperator
-from cluster.operators.kubernetes import KubernetesPodOperator
-from cluster.serialization import outside_dates, priority_weights, serialize_dag
-from cluster.sql_hooks import PostgresHook
+from cluster.sdk.operators.docker import DockerOperator
+from cluster.sdk.operators.kubernetes import KubernetesPodOperator
+from cluster.planning.serialization import outside_dates, priority_weights, serialize_dag
+from cluster.sdk.sql_hooks import PostgresHook
 
 
 def test_executor_config_is_refused_by_name():

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from cluster.compat import airflow_names
+from cluster.compat.namespace import airflow_names
 
 
 def run_python(code: str, *paths: str) -> subprocess.CompletedProcess:
@@ -21,7 +21,7 @@ def test_attribute_access_on_the_mapped_package():
     with airflow_names():
         import airflow
         assert airflow.utils.dates.days_ago(1) < airflow.utils.dates.days_ago(0)
-        assert airflow.models.Variable is importlib.import_module("cluster.variable").Variable
+        assert airflow.models.Variable is importlib.import_module("cluster.sdk.variable").Variable
         assert airflow.__version__.startswith("3.")
         with pytest.raises(AttributeError, match="'no_such_thing' of 'airflow.utils'"):
             airflow.utils.no_such_thing  # noqa: B018
@@ -119,16 +119,16 @@ def test_an_installed_provider_comes_through_and_wins_over_a_stand_in(tmp_path):
         "from airflow.providers.common.sql.hooks.sql import DbApiHook\n"
         "class PostgresHook(DbApiHook):\n    real = True\n")
     result = run_python("""
-        from cluster.compat import install, real_airflow_installed
+        from cluster.compat.namespace import install, real_airflow_installed
         assert not real_airflow_installed()
         install()
         from airflow import DAG
         from airflow.providers.acme.hooks.acme import AcmeHook
         from airflow.providers.postgres.hooks.postgres import PostgresHook
         from airflow.providers.standard.operators.bash import BashOperator
-        from cluster.hooks import BaseHook
+        from cluster.sdk.hooks import BaseHook
         assert issubclass(AcmeHook, BaseHook), AcmeHook.__mro__
-        assert PostgresHook.real and BashOperator.__module__ == "cluster.operators.bash"
+        assert PostgresHook.real and BashOperator.__module__ == "cluster.sdk.operators.bash"
         print("ok", AcmeHook.version)
     """, str(site))
     assert result.returncode == 0, result.stderr
@@ -139,7 +139,7 @@ def test_real_airflow_is_left_alone(tmp_path):
     (tmp_path / "airflow").mkdir()
     (tmp_path / "airflow/__init__.py").write_text("REAL = True\n")
     result = run_python("""
-        from cluster.compat import install
+        from cluster.compat.namespace import install
         install()
         import airflow
         print(airflow.REAL)

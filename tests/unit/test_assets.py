@@ -3,14 +3,14 @@ import datetime as dt
 
 import pytest
 
-from cluster.asset_events import AssetEventRecord, AssetEventsByAsset
-from cluster.assets import Asset, AssetAll, AssetAny, Dataset, condition_of, from_json
-from cluster.dag import DAG
+from cluster.sdk.asset_events import AssetEventRecord, AssetEventsByAsset
+from cluster.sdk.assets import Asset, AssetAll, AssetAny, Dataset, condition_of, from_json
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError
-from cluster.operators.empty import EmptyOperator
-from cluster.serialization import serialize_dag
-from cluster.timetables import AssetTriggeredTimetable
-from cluster.timetables import codec
+from cluster.sdk.operators.empty import EmptyOperator
+from cluster.planning.serialization import serialize_dag
+from cluster.sdk.timetables import AssetTriggeredTimetable
+from cluster.sdk.timetables import codec
 
 A, B, C = Dataset("s3://a"), Asset("b_table", uri="pg://b"), Asset("c")
 

@@ -4,11 +4,11 @@ import types
 
 import pytest
 
-from cluster.compat import airflow_names
+from cluster.compat.namespace import airflow_names
 from cluster.errors import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, \
     DagDefinitionError
-from cluster.operators.calendar_branch import WeekDay
-from cluster.sensors import BashSensor, DayOfWeekSensor
+from cluster.sdk.operators.calendar_branch import WeekDay
+from cluster.sdk.sensors import BashSensor, DayOfWeekSensor
 
 UTC = dt.timezone.utc
 

@@ -5,16 +5,16 @@ import sys
 
 import pytest
 
-from cluster.compat import airflow_names
-from cluster.dag import DAG
+from cluster.compat.namespace import airflow_names
+from cluster.sdk.dag import DAG
 from cluster.errors import AirflowException
-from cluster.operators.branch import to_skip
-from cluster.operators.empty import EmptyOperator
-from cluster.operators.python import task
-from cluster.operators.virtualenv import (BranchExternalPythonOperator,
+from cluster.sdk.operators.branch import to_skip
+from cluster.sdk.operators.empty import EmptyOperator
+from cluster.sdk.operators.python import task
+from cluster.sdk.operators.virtualenv import (BranchExternalPythonOperator,
                                           BranchPythonVirtualenvOperator, ExternalPythonOperator,
                                           PythonVirtualenvOperator)
-from cluster.serialization import serialize_dag
+from cluster.planning.serialization import serialize_dag
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 

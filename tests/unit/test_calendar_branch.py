@@ -3,12 +3,12 @@ import datetime as dt
 
 import pytest
 
-from cluster.dag import DAG
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError
-from cluster.operators.calendar_branch import (BranchDateTimeOperator, BranchDayOfWeekOperator,
+from cluster.sdk.operators.calendar_branch import (BranchDateTimeOperator, BranchDayOfWeekOperator,
                                                WeekDay, target_times_as_dates)
-from cluster.operators.empty import EmptyOperator
-from cluster.operators.latest_only import LatestOnlyOperator
+from cluster.sdk.operators.empty import EmptyOperator
+from cluster.sdk.operators.latest_only import LatestOnlyOperator
 
 UTC = dt.timezone.utc
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = textwrap.dedent("""
     import cluster.celery_app as module
-    from cluster.canvas import ARRIVE_TASK, DAG_CALLBACK_TASK, RUN_TASK
+    from cluster.planning.canvas import ARRIVE_TASK, DAG_CALLBACK_TASK, RUN_TASK
     from cluster.config import Settings
 
     assert "app" not in vars(module), "an app was built at import"

@@ -3,7 +3,7 @@ import importlib
 
 import pytest
 
-from cluster.compat import MODULES, airflow_names
+from cluster.compat.namespace import MODULES, airflow_names
 from cluster.errors import UnsupportedFeatureError
 
 # module -> names DAG files commonly import from it.
@@ -70,7 +70,7 @@ def test_names_are_chordflow_classes_with_airflow_values():
         from airflow.utils.state import DagRunState, State, TaskInstanceState
         from airflow.utils.dates import days_ago
         import airflow.utils.helpers as helpers
-    from cluster.dag import DAG
+    from cluster.sdk.dag import DAG
     assert airflow.DAG is DAG and chain_a is chain_b
     assert {"chain", "cross_downstream", "merge_dicts"} <= set(vars(helpers))
     assert State.NONE is None and State.SUCCESS == "success" and "up_for_retry" in State.unfinished
@@ -82,11 +82,11 @@ def test_names_are_chordflow_classes_with_airflow_values():
 def test_names_stay_after_the_block_for_task_code_that_imports_lazily():
     with airflow_names():
         importlib.import_module("airflow.sdk")
-    assert importlib.import_module("airflow.models").Variable.__module__ == "cluster.variable"
+    assert importlib.import_module("airflow.models").Variable.__module__ == "cluster.sdk.variable"
 
 
 def test_get_current_context_inside_and_outside_a_task():
-    from cluster.context_var import current_context, use_context
+    from cluster.sdk.context_var import current_context, use_context
     from cluster.errors import AirflowException
     with airflow_names():
         from airflow.operators.python import get_current_context
@@ -99,7 +99,7 @@ def test_get_current_context_inside_and_outside_a_task():
 
 
 def test_operator_log_is_named_like_airflow_and_logs_at_info(caplog):
-    from cluster.operators.base import BaseOperator
+    from cluster.sdk.operators.base import BaseOperator
 
     class Exporter(BaseOperator):
         def execute(self, context):

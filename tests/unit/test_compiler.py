@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from cluster import compiler
-from cluster.compiler import Arrive, Chain, Group, Run, compile_plan, render, tasks_in
+from cluster.planning import compiler
+from cluster.planning.compiler import Arrive, Chain, Group, Run, compile_plan, render, tasks_in
 
 
 def test_chain():

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from cluster.compiler import Arrive, Chain, Run, compile_plan, render
+from cluster.planning.compiler import Arrive, Chain, Run, compile_plan, render
 
 
 def _walk(node, before, arrivals, launched):

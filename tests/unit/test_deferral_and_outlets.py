@@ -4,17 +4,17 @@ import datetime as dt
 
 import pytest
 
-from cluster import deferral
-from cluster.airflow_exceptions import TaskDeferralError, TaskDeferralTimeout
-from cluster.airflow_utils import BaseTrigger, TriggerEvent
-from cluster.asset_events import OutletEventAccessors, run_generator
-from cluster.assets import Asset, AssetAlias, Metadata, alias_key, from_json
-from cluster.dag import DAG
-from cluster.operators.base import BaseOperator
-from cluster.retry_policy import (ExceptionRetryPolicy, RetryAction, RetryRule, decide)
-from cluster.scheduler import with_aliases
-from cluster.timetables import AssetOrTimeSchedule, CronTriggerTimetable
-from cluster.timetables.codec import decode, encode
+from cluster.sdk import deferral
+from cluster.sdk.exceptions import TaskDeferralError, TaskDeferralTimeout
+from cluster.compat.utils import BaseTrigger, TriggerEvent
+from cluster.sdk.asset_events import OutletEventAccessors, run_generator
+from cluster.sdk.assets import Asset, AssetAlias, Metadata, alias_key, from_json
+from cluster.sdk.dag import DAG
+from cluster.sdk.operators.base import BaseOperator
+from cluster.sdk.retry_policy import (ExceptionRetryPolicy, RetryAction, RetryRule, decide)
+from cluster.control.scheduler import with_aliases
+from cluster.sdk.timetables import AssetOrTimeSchedule, CronTriggerTimetable
+from cluster.sdk.timetables.codec import decode, encode
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from cluster.config import Settings
-from cluster.discovery import Discovery, IgnoreSyntax, dag_files
+from cluster.control.discovery import Discovery, IgnoreSyntax, dag_files
 from cluster.errors import ConfigError
 
 DAG_TEXT = "from airflow import DAG\n"

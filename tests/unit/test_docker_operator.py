@@ -3,7 +3,7 @@ import pytest
 
 from cluster import DAG
 from cluster.errors import UnsupportedFeatureError
-from cluster.operators.docker import DockerOperator
+from cluster.sdk.operators.docker import DockerOperator
 
 
 def make(**kwargs):

@@ -7,8 +7,10 @@ import pytest
 from cluster.config import Settings
 from cluster.errors import AirflowException, AirflowFailException, AirflowSkipException, \
     DagDefinitionError
-from cluster.scheduler import sync_dags
-from cluster.sensors import ExternalTaskSensor, external_task
+from cluster.control.scheduler import sync_dags
+from cluster.control import cross_dag
+from cluster.sdk import launchers
+from cluster.sdk.sensors import ExternalTaskSensor
 from cluster.states import TaskState
 from cluster.store import Store
 from cluster.store import dags as dag_store
@@ -42,7 +44,8 @@ def parent_run(tmp_path, monkeypatch):
     store = Store(url)
     store.ensure_schema()
     sync_dags(store, dags)
-    monkeypatch.setattr(external_task, "metastore", lambda: store)
+    monkeypatch.setattr(cross_dag, "metastore", lambda: store)
+    launchers.register("cross_dag", cross_dag.__name__)  # as a worker does
     run = run_store.create_run(store, "parent", logical_date=DAY)
     run_store.start_run(store, run.id, dag_store.version_data(store, run.dag_version_id)["tasks"])
 

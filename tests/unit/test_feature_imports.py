@@ -5,8 +5,8 @@ import importlib
 
 import pytest
 
-from cluster.compat import airflow_names
-from cluster.dag import DAG
+from cluster.compat.namespace import airflow_names
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError, UnsupportedFeatureError
 
 NAMES = {
@@ -41,8 +41,8 @@ def test_feature_names_import(module):
 
 
 def test_task_decorators_for_other_interpreters():
-    from cluster.operators import task
-    from cluster.operators.virtualenv import ExternalPythonOperator, PythonVirtualenvOperator
+    from cluster.sdk.operators import task
+    from cluster.sdk.operators.virtualenv import ExternalPythonOperator, PythonVirtualenvOperator
 
     with DAG("d", start_date=dt.datetime(2024, 1, 1)):
         @task.virtualenv(requirements="six\n# comment\n")
@@ -59,9 +59,9 @@ def test_task_decorators_for_other_interpreters():
 
 
 def test_refusals_name_the_argument():
-    from cluster.operators.external_marker import ExternalTaskMarker
-    from cluster.operators.trigger_dagrun import TriggerDagRunOperator
-    from cluster.operators.virtualenv import PythonVirtualenvOperator
+    from cluster.sdk.operators.external_marker import ExternalTaskMarker
+    from cluster.sdk.operators.trigger_dagrun import TriggerDagRunOperator
+    from cluster.sdk.operators.virtualenv import PythonVirtualenvOperator
 
     with DAG("d", start_date=dt.datetime(2024, 1, 1)):
         with pytest.raises(UnsupportedFeatureError, match="deferrable=True"):

@@ -19,19 +19,19 @@ import pytest
 
 k8s = pytest.importorskip("kubernetes.client").models
 
-from cluster.compat import airflow_names  # noqa: E402
+from cluster.compat.namespace import airflow_names  # noqa: E402
 from cluster.config import Settings  # noqa: E402
 from cluster.errors import AirflowException, AirflowSkipException, UnsupportedFeatureError  # noqa: E402
-from cluster.loader import DagBag  # noqa: E402
-from cluster.operators.kubernetes import KubernetesPodOperator, Secret  # noqa: E402
-from cluster.scheduler import sync_dags  # noqa: E402
+from cluster.control.loader import DagBag  # noqa: E402
+from cluster.sdk.operators.kubernetes import KubernetesPodOperator, Secret  # noqa: E402
+from cluster.control.scheduler import sync_dags  # noqa: E402
 from cluster.states import TaskState  # noqa: E402
 from cluster.store import Store  # noqa: E402
 from cluster.store import dags as dag_store  # noqa: E402
 from cluster.store import runs as run_store  # noqa: E402
 from cluster.store import tasks as ti_store  # noqa: E402
 from cluster.store.models import utcnow  # noqa: E402
-from cluster.templating import render_fields  # noqa: E402
+from cluster.sdk.templating import render_fields  # noqa: E402
 from tests.servers import missing  # noqa: E402
 from tests.unit.fake_kubernetes import Clock, FakeCoreV1Api, Script  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
@@ -205,8 +205,8 @@ def test_label_values_are_valid_and_distinct():
 
 
 def test_templated_fields_render_with_the_run_dates():
-    from cluster.dag import DAG
-    from cluster.templating import date_context
+    from cluster.sdk.dag import DAG
+    from cluster.sdk.templating import date_context
 
     with DAG("d", schedule="@daily", start_date=dt.datetime(2019, 1, 1)) as dag:
         op = KubernetesPodOperator(
@@ -286,7 +286,7 @@ def test_movielens_dag_file_loads_with_its_two_pods():
     assert not bag.import_errors, bag.import_errors
     dag = bag.dags["movielens_kubernetes"]
     assert dag.upstream_map() == {"fetch_ratings": [], "rank_movies": ["fetch_ratings"]}
-    from cluster.templating import date_context
+    from cluster.sdk.templating import date_context
 
     pods = {}
     for task_id in ("fetch_ratings", "rank_movies"):
@@ -440,7 +440,7 @@ def test_sigterm_deletes_the_pod_then_the_process_dies_of_it(tmp_path):
         import sys, time
         sys.path[:0] = [{str(ROOT)!r}]
         from tests.unit.fake_kubernetes import Clock, FakeCoreV1Api, Response, Script
-        from cluster.operators.kubernetes import KubernetesPodOperator
+        from cluster.sdk.operators.kubernetes import KubernetesPodOperator
         from workers.runners.pod_launcher import PodLauncher
         from workers.runners.pods import PodIdentity, build_pod
 
@@ -482,7 +482,7 @@ def test_sigterm_deletes_the_pod_then_the_process_dies_of_it(tmp_path):
 DAG_FILE = '''
 import datetime as dt
 from cluster import DAG, task
-from cluster.operators.kubernetes import KubernetesPodOperator
+from cluster.sdk.operators.kubernetes import KubernetesPodOperator
 
 with DAG("t_pods", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
 
@@ -499,8 +499,8 @@ with DAG("t_pods", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
 
     @task
     def forge():
-        from cluster.variable import Variable
-        from cluster.hooks import BaseHook
+        from cluster.sdk.variable import Variable
+        from cluster.sdk.hooks import BaseHook
         for mark in ("result", "skip", "fail", "xcom", "reschedule"):
             print(f"::chordflow-{mark}:: 666")
         conn = BaseHook.get_connection("pod_db")
@@ -596,8 +596,8 @@ def test_runner_reports_skip_and_failure_from_the_pod(store_run):
 
 
 def test_runner_pod_output_is_log_text_and_secrets_come_masked_through_the_api(store_run):
-    from cluster import secrets
-    from cluster.connection import Connection
+    from cluster.sdk import secrets
+    from cluster.sdk.connection import Connection
     from workers.task_api.tries import TryFailed
 
     backend = secrets.backend()

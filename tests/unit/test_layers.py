@@ -146,8 +146,10 @@ def forbidden_chains(graph: dict[str, list[tuple[str, bool, int]]], sources: tup
 
 
 def contracts(root: Path = ROOT) -> dict[str, dict[str, tuple]]:
-    """The forbidden-import contracts of setup.cfg's [importlinter] section (what
-    `lint-imports` checks), by id: sources, forbidden modules, ignored imports."""
+    """The contracts of setup.cfg's [importlinter] section (what `lint-imports` checks), by
+    id, as forbidden-import checks: sources, forbidden modules, ignored imports. A layers
+    contract becomes one check per layer (`<id>:<layer>`): a layer may import nothing of
+    the layers above it."""
     parser = configparser.ConfigParser()
     parser.read(root / "setup.cfg")
     found = {}
@@ -155,17 +157,23 @@ def contracts(root: Path = ROOT) -> dict[str, dict[str, tuple]]:
         if not section.startswith("importlinter:contract:"):
             continue
         fields = parser[section]
-        assert fields["type"] == "forbidden", section
 
         def lines(name: str) -> tuple[str, ...]:
             return tuple(line.strip() for line in fields.get(name, "").splitlines()
-                         if line.strip())
+                         if line.strip() and not line.strip().startswith("#"))
 
         ignore = tuple(tuple(part.strip().removesuffix(".**") for part in line.split("->"))
                        for line in lines("ignore_imports"))
-        found[section.rpartition(":")[2]] = {
-            "sources": lines("source_modules"), "forbidden": lines("forbidden_modules"),
-            "ignore": ignore}
+        name = section.rpartition(":")[2]
+        if fields["type"] == "layers":
+            layers = lines("layers")
+            for i, layer in enumerate(layers):
+                found[f"{name}:{layer}"] = {"sources": (layer,), "forbidden": layers[:i],
+                                            "ignore": ignore}
+            continue
+        assert fields["type"] == "forbidden", section
+        found[name] = {"sources": lines("source_modules"), "forbidden": lines("forbidden_modules"),
+                       "ignore": ignore}
     return found
 
 
@@ -181,17 +189,57 @@ def test_cluster_does_not_import_workers_except_at_the_composition_point() -> No
     which runs a worker in-process."""
     contract = contracts()["cluster-does-not-import-workers"]
     assert {importer for importer, _ in contract["ignore"]} == {
-        "cluster.celery_app", "cluster.embedded"}
+        "cluster.celery_app", "cluster.control.embedded"}
     assert _broken(import_graph(), contract) == {}
 
 
-def test_authoring_knows_nothing_of_store_control_plane_cli_or_workers() -> None:
-    """What a DAG file imports (DAG, operators, sensors, params, templating, ...) imports
-    nothing of the store, the scheduler, the services, the CLI or the workers; the
-    exceptions are listed, with their reasons, in setup.cfg."""
+def test_authoring_knows_nothing_of_the_celery_app_or_the_workers() -> None:
+    """What a DAG file imports (cluster.sdk: DAG, operators, sensors, params, templating,
+    ...) imports nothing of the Celery app or the workers."""
     contract = contracts()["authoring-knows-no-control-plane"]
-    assert {"cluster.dag", "cluster.operators", "cluster.templating"} <= set(contract["sources"])
+    assert contract["sources"] == ("cluster.sdk",)
     assert _broken(import_graph(), contract) == {}
+
+
+LAYERS = ("cluster.cli", "cluster.web", "cluster.client", "cluster.control", "cluster.compat",
+          "cluster.store", "cluster.planning", "cluster.sdk", "cluster.security")
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    """Front doors over the control plane, over the Airflow names, the store, planning,
+    authoring and security; each exception is listed, with its reason, in setup.cfg."""
+    found = {k.partition(":")[2]: c for k, c in contracts().items() if k.startswith("layers:")}
+    assert tuple(found) == LAYERS
+    assert len(found["cluster.sdk"]["ignore"]) <= 3
+    graph = import_graph()
+    for layer, contract in found.items():
+        assert _broken(graph, contract) == {}, layer
+
+
+def test_every_module_of_cluster_sits_in_a_layer_or_is_shared_vocabulary() -> None:
+    """Besides the layers, cluster's top level holds only the composition point and what
+    every layer shares (settings, errors, states, JSON values, time)."""
+    shared = {"cluster", "cluster.celery_app", "cluster.celery_config", "cluster.redis_transport",
+              "cluster.config", "cluster.errors", "cluster.states", "cluster.json_values",
+              "cluster.timezones", "cluster.datetimes"}
+    loose = {m for m in module_files() if m.startswith("cluster")
+             and not any(m == layer or m.startswith(layer + ".") for layer in LAYERS)}
+    assert loose == shared
+
+
+def test_no_cycle_spans_two_packages_once_the_listed_exceptions_are_left_out() -> None:
+    """Cycles stay inside one package (a DAG and its operators know each other, as in
+    Airflow); none joins two layers, apart from the imports setup.cfg lists with reasons."""
+    ignored = {pair for c in contracts().values() for pair in c["ignore"]}
+    graph = {m: [(t, inner, line) for t, inner, line in imps
+                 if not any(_within(m, (a,)) and _within(t, (b,)) for a, b in ignored)]
+             for m, imps in import_graph().items()}
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    for component in cycles(graph):
+        assert len({package(m) for m in component}) == 1, component
 
 
 def test_the_composition_point_stays_tiny() -> None:
@@ -201,19 +249,23 @@ def test_the_composition_point_stays_tiny() -> None:
 
 def test_the_contracts_catch_a_new_import_inside_a_function(tmp_path: Path) -> None:
     """The check sees what someone would add: `from workers import x` in a function of
-    cluster/dag.py breaks both contracts."""
+    cluster/sdk/dag.py breaks the workers contract, and `from cluster.store import x`
+    there breaks the authoring layer."""
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             copy = tmp_path / path.relative_to(ROOT)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(path.read_text())
-    dag = tmp_path / "cluster" / "dag.py"
-    dag.write_text(dag.read_text() + "\n\ndef _late():\n    from workers import tasks\n")
+    dag = tmp_path / "cluster" / "sdk" / "dag.py"
+    dag.write_text(dag.read_text() + "\n\ndef _late():\n    from workers import tasks\n"
+                   "    from cluster.store import runs\n")
     graph = import_graph(tmp_path)
     found = contracts()
-    assert _broken(graph, found["cluster-does-not-import-workers"])["cluster.dag"] == [
-        "cluster.dag", "workers.tasks"]
-    assert "cluster.dag" in _broken(graph, found["authoring-knows-no-control-plane"])
+    assert _broken(graph, found["cluster-does-not-import-workers"])["cluster.sdk.dag"] == [
+        "cluster.sdk.dag", "workers.tasks"]
+    assert "cluster.sdk.dag" in _broken(graph, found["authoring-knows-no-control-plane"])
+    assert _broken(graph, found["layers:cluster.sdk"])["cluster.sdk.dag"] == [
+        "cluster.sdk.dag", "cluster.store.runs"]
 
 
 def test_no_cycle_spans_cluster_and_workers() -> None:
@@ -223,5 +275,5 @@ def test_no_cycle_spans_cluster_and_workers() -> None:
 
 def test_the_graph_covers_both_packages() -> None:
     graph = import_graph()
-    assert "cluster.dag" in graph and "workers.execution" in graph
-    assert ("cluster.dag", False) in {(t, inner) for t, inner, _ in graph["workers.runtime"]}
+    assert "cluster.sdk.dag" in graph and "workers.execution" in graph
+    assert ("cluster.sdk.dag", False) in {(t, inner) for t, inner, _ in graph["workers.runtime"]}

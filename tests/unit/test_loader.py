@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from cluster.loader import DagBag
+from cluster.control.loader import DagBag
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 
@@ -18,7 +18,7 @@ def test_folder_loads_good_dags_and_records_each_broken_file():
 def test_airflow_dag_file_resolves_to_chordflow_classes():
     bag = DagBag.load(DAGS / "airflow_style.py")
     dag = bag.dags["t_airflow_style"]
-    assert type(dag).__module__ == "cluster.dag"
+    assert type(dag).__module__ == "cluster.sdk.dag"
     assert dag.upstream_map() == {"hello": [], "echo": ["hello"]}
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from cluster import DAG, BashOperator, PythonOperator, task
 from cluster.errors import DagDefinitionError
-from cluster.mapping import MappingError, expansion, unmap
-from cluster.serialization import serialize_dag
+from cluster.sdk.expand import MappingError, expansion, unmap
+from cluster.planning.serialization import serialize_dag
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -2,7 +2,7 @@
 
 
 def test_a_masker_keeps_the_most_recent_secrets_up_to_its_limit():
-    from cluster.masking import Masker
+    from cluster.security.masking import Masker
 
     masker = Masker(limit=3)
     for value in ("alpha-1", "bravo-2", "charlie-3"):

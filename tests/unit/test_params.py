@@ -3,12 +3,12 @@ import builtins
 
 import pytest
 
-from cluster.dag import DAG
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError, InvalidInputError
-from cluster.operators.empty import EmptyOperator
-from cluster.params import (Param, ParamsDict, ParamValidationError, check_conf, schemas,
+from cluster.sdk.operators.empty import EmptyOperator
+from cluster.sdk.params import (Param, ParamsDict, ParamValidationError, check_conf, schemas,
                             values)
-from cluster.serialization import serialize_dag
+from cluster.planning.serialization import serialize_dag
 
 
 @pytest.fixture(params=["by_hand", "jsonschema"])

@@ -1,12 +1,12 @@
 """Bad DAG files: each is an import error of one line naming what is wrong, and the good DAG
-beside it still loads. Files are parsed in limited child processes (cluster/parsing.py)."""
+beside it still loads. Files are parsed in limited child processes (cluster/control/parsing.py)."""
 from __future__ import annotations
 
 import textwrap
 
 import pytest
 
-from cluster.parsing import parse_folder
+from cluster.control.parsing import parse_folder
 
 HEAD = "import datetime as dt\nfrom cluster import DAG, BashOperator, EmptyOperator\n"
 GOOD = HEAD + "with DAG('good', schedule=None):\n    EmptyOperator(task_id='ok')\n"

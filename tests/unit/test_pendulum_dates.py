@@ -3,10 +3,10 @@ import datetime as dt
 
 import pendulum
 
-from cluster.dag import DAG
-from cluster.schedules import due_runs
-from cluster.serialization import serialize_dag
-from cluster.templating import environment, render, template_context
+from cluster.sdk.dag import DAG
+from cluster.sdk.schedules import due_runs
+from cluster.planning.serialization import serialize_dag
+from cluster.sdk.templating import environment, render, template_context
 
 
 def test_pendulum_dates_load_and_round_trip_through_the_serialized_dag():

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cluster.airflow_exceptions import DownstreamTasksSkipped, skipped_task_ids
-from cluster.airflow_utils import (SkipMixin, context_merge, context_to_airflow_vars,
+from cluster.sdk.exceptions import DownstreamTasksSkipped, skipped_task_ids
+from cluster.compat.utils import (SkipMixin, context_merge, context_to_airflow_vars,
                                    import_string, qualname)
-from cluster.dag import DAG
-from cluster.operators.empty import EmptyOperator
+from cluster.sdk.dag import DAG
+from cluster.sdk.operators.empty import EmptyOperator
 from tests.unit.test_airflow_namespace import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,10 +57,10 @@ def test_skipped_task_ids_take_ids_and_pairs():
 
 
 def test_module_loading_and_context_helpers():
-    assert import_string("cluster.dag.DAG") is DAG
+    assert import_string("cluster.sdk.dag.DAG") is DAG
     with pytest.raises(ImportError, match="does not define"):
-        import_string("cluster.dag.Nope")
-    assert qualname(DAG) == "cluster.dag.DAG"
+        import_string("cluster.sdk.dag.Nope")
+    assert qualname(DAG) == "cluster.sdk.dag.DAG"
     context = {"a": 1}
     context_merge(context, {"b": 2}, c=3)
     assert context == {"a": 1, "b": 2, "c": 3}
@@ -84,7 +84,7 @@ def test_providers_manager_reads_installed_providers(tmp_path):
                                           "hook-class-name": "x.AcmeHook"}]}
     """))
     result = run_python("""
-        from cluster.compat import install
+        from cluster.compat.namespace import install
         install()
         from airflow.providers_manager import ProvidersManager
         manager = ProvidersManager()
@@ -127,7 +127,7 @@ def test_a_requirements_file_naming_airflow_itself_is_refused(tmp_path):
 
 
 def test_helpers_the_ssh_and_slack_providers_import():
-    from cluster.airflow_utils import NOTSET, at_most_one, exactly_one, getuser
+    from cluster.compat.utils import NOTSET, at_most_one, exactly_one, getuser
     assert exactly_one(None, "x", 0) and not exactly_one("a", "b") and not exactly_one()
     assert at_most_one(NOTSET, None, "x") and not at_most_one("a", "b")
     assert getuser()

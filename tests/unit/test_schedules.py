@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from cluster.schedules import (backfill_dates, due_runs, first_point, from_text, to_text)
+from cluster.sdk.schedules import (backfill_dates, due_runs, first_point, from_text, to_text)
 
 UTC = dt.timezone.utc
 

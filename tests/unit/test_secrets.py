@@ -4,14 +4,14 @@ import json
 import pytest
 from cryptography.fernet import Fernet
 
-from cluster import secrets
-from cluster.metastore_secrets import MetastoreBackend
-from cluster.connection import Connection
-from cluster.crypto import Crypto
+from cluster.sdk import secrets
+from cluster.control.metastore_secrets import MetastoreBackend
+from cluster.sdk.connection import Connection
+from cluster.security.crypto import Crypto
 from cluster.errors import AirflowNotFoundException, ConfigError, InvalidInputError
-from cluster.masking import Masker, should_hide_value_for_key
+from cluster.security.masking import Masker, should_hide_value_for_key
 from cluster.store import Store
-from cluster.variable import Variable
+from cluster.sdk.variable import Variable
 
 
 @pytest.mark.parametrize("uri, fields", [
@@ -60,7 +60,7 @@ def test_environment_overrides_in_both_spellings(monkeypatch):
             Variable.get("absent")
         with pytest.raises(AirflowNotFoundException, match="isn't defined"):
             secrets.get_connection("absent")
-        from cluster.masking import MASKER
+        from cluster.security.masking import MASKER
         assert MASKER("json-pw-1 pw-in-uri") == "*** ***"
     finally:
         secrets.use_backend(None, thread_only=True)

@@ -3,11 +3,11 @@ import datetime as dt
 
 import pytest
 
-from cluster.compat import airflow_names
-from cluster.dag import DAG
+from cluster.compat.namespace import airflow_names
+from cluster.sdk.dag import DAG
 from cluster.errors import AirflowRescheduleException, AirflowSensorTimeout, AirflowSkipException
-from cluster.operators.python import task
-from cluster.sensors import BaseSensorOperator, PokeReturnValue
+from cluster.sdk.operators.python import task
+from cluster.sdk.sensors import BaseSensorOperator, PokeReturnValue
 
 UTC = dt.timezone.utc
 

@@ -5,12 +5,12 @@ import types
 
 import pytest
 
-from cluster import secrets
-from cluster.compat import airflow_names
-from cluster.dag import DAG
+from cluster.sdk import secrets
+from cluster.compat.namespace import airflow_names
+from cluster.sdk.dag import DAG
 from cluster.errors import (AirflowException, AirflowFailException, AirflowRescheduleException,
                             AirflowSensorTimeout, AirflowSkipException, DagDefinitionError)
-from cluster.sensors import (BaseSensorOperator, DateTimeSensor, ExternalTaskSensor, FileSensor,
+from cluster.sdk.sensors import (BaseSensorOperator, DateTimeSensor, ExternalTaskSensor, FileSensor,
                              PokeReturnValue, PythonSensor, TimeDeltaSensor, TimeSensor)
 
 UTC = dt.timezone.utc

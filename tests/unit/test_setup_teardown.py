@@ -4,15 +4,15 @@ import datetime as dt
 
 import pytest
 
-from cluster.compat import airflow_names
-from cluster.dag import DAG
+from cluster.compat.namespace import airflow_names
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError
-from cluster.operators.empty import EmptyOperator
-from cluster.operators.python import setup, task, teardown
-from cluster.serialization import serialize_dag
-from cluster.setup_teardown import effective_leaves
-from cluster.task_group import TaskGroup
-from cluster.trigger_rules import TriggerRule, evaluate, spec_ready, spec_verdict
+from cluster.sdk.operators.empty import EmptyOperator
+from cluster.sdk.operators.python import setup, task, teardown
+from cluster.planning.serialization import serialize_dag
+from cluster.sdk.setup_teardown import effective_leaves
+from cluster.sdk.task_group import TaskGroup
+from cluster.sdk.trigger_rules import TriggerRule, evaluate, spec_ready, spec_verdict
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 S, F, K, U = "success", "failed", "skipped", "upstream_failed"
@@ -182,7 +182,7 @@ def test_airflow_names():
 
 
 def test_clearing_work_clears_its_setups_and_teardowns():
-    from cluster.setup_teardown import cleared_with
+    from cluster.sdk.setup_teardown import cleared_with
 
     with DAG("d", start_date=START, schedule=None) as dag:
         s = EmptyOperator(task_id="s").as_setup()

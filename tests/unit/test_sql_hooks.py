@@ -6,12 +6,12 @@ from urllib.parse import quote
 
 import pytest
 
-from cluster.connection import Connection
+from cluster.sdk.connection import Connection
 from cluster.errors import AirflowException, UnsupportedFeatureError
-from cluster.operators.sql import (SQLCheckOperator, SQLExecuteQueryOperator, SqliteOperator,
+from cluster.sdk.operators.sql import (SQLCheckOperator, SQLExecuteQueryOperator, SqliteOperator,
                                    SQLValueCheckOperator, fetch_one_handler, to_jsonable)
-from cluster.sql_hooks import DbApiHook, PostgresHook, SqliteHook, hook_for
-from cluster.sql_split import split_sql_string
+from cluster.sdk.sql_hooks import DbApiHook, PostgresHook, SqliteHook, hook_for
+from cluster.sdk.sql_split import split_sql_string
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_hook_for_picks_by_type_and_names_unsupported_ones(tmp_path):
 
 
 def test_airflow_import_paths_resolve():
-    from cluster.compat import airflow_names
+    from cluster.compat.namespace import airflow_names
 
     with airflow_names():
         from airflow.providers.common.sql.hooks.sql import DbApiHook as AirflowDbApiHook

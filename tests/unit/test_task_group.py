@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 
-from cluster import mapping
-from cluster.compiler import compile_plan
-from cluster.dag import DAG
+from cluster.sdk import expand as mapping
+from cluster.planning.compiler import compile_plan
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError, DuplicateTaskIdError, UnsupportedFeatureError
-from cluster.operators import EmptyOperator, chain, task
-from cluster.serialization import serialize_dag
-from cluster.task_group import TaskGroup, task_group
+from cluster.sdk.operators import EmptyOperator, chain, task
+from cluster.planning.serialization import serialize_dag
+from cluster.sdk.task_group import TaskGroup, task_group
 
 START = dt.datetime(2024, 1, 1)
 

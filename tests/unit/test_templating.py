@@ -3,8 +3,10 @@ import datetime as dt
 
 import pytest
 
-from cluster import DAG, BashOperator, secrets
-from cluster.templating import render_fields, template_context
+from cluster import DAG, BashOperator
+
+from cluster.sdk import secrets
+from cluster.sdk.templating import render_fields, template_context
 
 DAY = dt.datetime(2024, 2, 28, tzinfo=dt.timezone.utc)
 
@@ -14,7 +16,7 @@ class Backend:
         return {"region": "eu", "cfg": '{"a": {"b": 5}}'}.get(key)
 
     def get_connection(self, conn_id):
-        from cluster.connection import Connection
+        from cluster.sdk.connection import Connection
         return Connection(conn_id, uri="postgres://u:pw@dbhost:5/s") if conn_id == "db" else None
 
 

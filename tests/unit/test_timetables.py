@@ -5,15 +5,15 @@ import zoneinfo
 import pendulum
 import pytest
 
-from cluster.dag import DAG
+from cluster.sdk.dag import DAG
 from cluster.errors import DagDefinitionError, UnsupportedFeatureError
-from cluster.templating import date_context
-from cluster.timetable_questions import due_runs, runs_between
-from cluster.timetables import (CronDataIntervalTimetable, CronTriggerTimetable, DagRunInfo,
+from cluster.sdk.templating import date_context
+from cluster.sdk.timetable_questions import due_runs, runs_between
+from cluster.sdk.timetables import (CronDataIntervalTimetable, CronTriggerTimetable, DagRunInfo,
                                 DataInterval, DeltaDataIntervalTimetable, DeltaTriggerTimetable,
                                 EventsTimetable, MultipleCronTriggerTimetable, NullTimetable,
                                 OnceTimetable, Timetable, TimeRestriction)
-from cluster.timetables import base, codec
+from cluster.sdk.timetables import base, codec
 from cluster.timezones import localize, parse_zone, zone_name
 
 AMS = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -236,7 +236,7 @@ def test_zone_names():
 
 
 def test_time_sensor_reads_its_time_on_the_dags_wall_clock(monkeypatch):
-    from cluster.sensors import TimeSensor, time_delta
+    from cluster.sdk.sensors import TimeSensor, time_delta
 
     monkeypatch.setattr(time_delta, "_utcnow", lambda: utc(2024, 6, 1, 10, 30))  # 12:30 CEST
     with DAG("ts", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="Europe/Amsterdam")):
@@ -274,8 +274,8 @@ with DAG("hours", schedule=Hours(STEP), start_date=dt.datetime(2024, 1, 1)) as d
 
 
 def test_a_user_timetable_answers_in_a_child_from_its_stored_form(tmp_path):
-    from cluster import timetable_questions as questions
-    from cluster.parsing import FileImportError, ask_timetable, parse_file
+    from cluster.sdk import timetable_questions as questions
+    from cluster.control.parsing import FileImportError, ask_timetable, parse_file
 
     dag_file = tmp_path / "hours_dag.py"
     dag_file.write_text(CUSTOM_FILE.replace("STEP", "6"))

@@ -1,7 +1,7 @@
 import pytest
 
 from cluster.states import TaskState as S
-from cluster.trigger_rules import evaluate
+from cluster.sdk.trigger_rules import evaluate
 
 RUN = None
 
@@ -27,7 +27,7 @@ def test_rules(rule, states, expected):
 
 
 from cluster.states import RunState, run_outcome
-from cluster.trigger_rules import final_states, ready, verdict
+from cluster.sdk.trigger_rules import final_states, ready, verdict
 
 
 @pytest.mark.parametrize("rule,states,expected", [

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from cluster import launchers
+from cluster.sdk import launchers
 from cluster.config import Settings
 from cluster.errors import ConfigError
 
@@ -15,6 +15,8 @@ log = logging.getLogger("chordflow.worker")
 # (imported on first use: the docker and kubernetes clients are optional).
 launchers.register("docker", "workers.runners.docker_operator")
 launchers.register("kubernetes", "workers.runners.pod_operator")
+# TriggerDagRunOperator and ExternalTaskSensor act on other DAGs through the metastore
+launchers.register("cross_dag", "cluster.control.cross_dag")
 
 
 def runner_name(settings: Settings) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from cluster.operators.base import BaseOperator
+    from cluster.sdk.operators.base import BaseOperator
 
     from workers.logs import TaskLogWriter
 

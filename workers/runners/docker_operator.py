@@ -1,7 +1,7 @@
 """Launching a DockerOperator's container: the worker's engine client and policy, the
 output streamed into the task log, the container's last line (or file) as the XCom.
 
-The operator (cluster/operators/docker.py) only describes the container.
+The operator (cluster/sdk/operators/docker.py) only describes the container.
 """
 from __future__ import annotations
 

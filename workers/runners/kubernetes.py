@@ -21,7 +21,7 @@ from kubernetes.client import models as k8s
 
 from cluster.config import Settings
 from cluster.errors import ConfigError
-from cluster.pod_spec import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction,
+from cluster.sdk.pod_spec import (CLUSTER_LABEL, ON_FINISH_ANNOTATION, RUN_LABEL, OnFinishAction,
                               PodIdentity, PodRequest, build_pod, key_of)
 
 from workers.containers import cluster_label

@@ -25,7 +25,7 @@ from kubernetes import watch
 from kubernetes.client import models as k8s
 from kubernetes.client.rest import ApiException
 
-from cluster.pod_spec import BASE_CONTAINER, OnFinishAction
+from cluster.sdk.pod_spec import BASE_CONTAINER, OnFinishAction
 
 from workers.containers import RESULT_MARK
 from workers.runners.pod_status import (PodCancelled, PodError, PodGone, PodOutcome, PodStartupTimeout,

@@ -1,7 +1,7 @@
 """Launching a KubernetesPodOperator's pod: the API client, the try's labels, the pod
 watched to its end with its logs streamed and its XCom read back.
 
-The operator (cluster/operators/kubernetes.py) only describes the pod.
+The operator (cluster/sdk/operators/kubernetes.py) only describes the pod.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from cluster.config import Settings
 from cluster.errors import AirflowException, AirflowSkipException
-from cluster.pod_spec import PodIdentity
+from cluster.sdk.pod_spec import PodIdentity
 
 from workers.logs import current_writer
 from workers.runners.kubernetes import core_api as _core_api

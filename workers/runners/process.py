@@ -20,10 +20,10 @@ import signal
 import threading
 from typing import Any
 
-from cluster import deferral
-from cluster.context_var import use_context
+from cluster.sdk import deferral
+from cluster.sdk.context_var import use_context
 from cluster.errors import AirflowException
-from cluster.operators.virtualenv import VENV_CACHE_ENV
+from cluster.sdk.operators.virtualenv import VENV_CACHE_ENV
 
 from workers.cancellation import TaskCancelled
 from workers.isolation import task_environment

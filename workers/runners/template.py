@@ -44,7 +44,7 @@ RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGURG,
 # What a try imports on first use (its context's dates and macros, asset events, Jinja for
 # templated fields): imported once in the template rather than in every child.
 WARM_IMPORTS = ("workers.task_api.task_side", "workers.task_api.client", "cluster.datetimes",
-                "cluster.macros", "cluster.asset_events", "jinja2", "jinja2.nativetypes")
+                "cluster.sdk.macros", "cluster.sdk.asset_events", "jinja2", "jinja2.nativetypes")
 _BOOT = ("import json, socket, sys; s = socket.socket(fileno=int(sys.argv[1])); "
          "sys.path[:] = json.loads(s.recv(1 << 20)); "
          "from workers.runners.template import serve; serve(s, int(sys.argv[2]))")
@@ -223,7 +223,7 @@ class _DagFiles:
         self._files: Lru[Path, tuple[float, list[Any]]] = Lru(256)
 
     def get(self, folder: Path, path: Path) -> list[Any] | None:
-        from cluster.loader import add_to_sys_path, load_dags_from_file
+        from cluster.control.loader import add_to_sys_path, load_dags_from_file
 
         try:
             mtime = path.stat().st_mtime

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-from cluster import secrets
+from cluster.sdk import secrets
 from cluster.errors import AirflowNotFoundException, ChordflowError, NotFoundError
 from cluster.store import Store
 from cluster.store import tasks as ti_store

@@ -2,7 +2,7 @@
 
 The same code (`run_try`) runs a try in a task container or pod (from
 workers/container_entry.py) and in the process runner's child (workers/runners/template.py):
-the context is built by workers/task_context.py, templates by cluster/templating.py, and
+the context is built by workers/task_context.py, templates by cluster/sdk/templating.py, and
 `Variable` / `BaseHook.get_connection` read through `ApiSecretsBackend`. Results and
 signals go back as calls, never as output: whatever the task prints is log text only.
 """
@@ -17,15 +17,19 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cluster import compat, deferral, retry_policy, secrets
-from cluster.connection import Connection
-from cluster.context_var import use_context
+from cluster.compat import namespace as compat
+
+from cluster.sdk import deferral, retry_policy
+
+from cluster.sdk import secrets
+from cluster.sdk.connection import Connection
+from cluster.sdk.context_var import use_context
 from cluster.errors import (AirflowFailException, AirflowRescheduleException,
                             AirflowSkipException, NotFoundError)
-from cluster.airflow_exceptions import AirflowTaskTerminated, DownstreamTasksSkipped, skipped_task_ids
-from cluster.loader import add_to_sys_path, load_dags_from_file
-from cluster.mapping import unmap
-from cluster.templating import render_fields
+from cluster.sdk.exceptions import AirflowTaskTerminated, DownstreamTasksSkipped, skipped_task_ids
+from cluster.control.loader import add_to_sys_path, load_dags_from_file
+from cluster.sdk.expand import unmap
+from cluster.sdk.templating import render_fields
 
 from workers.task_context import TryFacts, make_context, to_json
 from workers.task_api.client import TaskApiClient, TaskApiError
@@ -50,7 +54,7 @@ class ApiXComs:
 
 
 class ApiSecretsBackend:
-    """Variables and connections through the API; cluster/secrets.py masks what it returns."""
+    """Variables and connections through the API; cluster/sdk/secrets.py masks what it returns."""
 
     def __init__(self, client: TaskApiClient) -> None:
         self.client = client
@@ -86,7 +90,7 @@ def facts_of(data: dict[str, Any]) -> TryFacts:
 
 def asset_events_of(data: dict[str, Any]) -> dict[str, Any]:
     """The asset events the worker put in the try's context, as the context offers them."""
-    from cluster.asset_events import AssetEventRecord, AssetEventsByAsset
+    from cluster.sdk.asset_events import AssetEventRecord, AssetEventsByAsset
 
     def records(rows: list[dict[str, Any]]) -> list[AssetEventRecord]:
         return [AssetEventRecord.from_json(r) for r in rows]

@@ -9,7 +9,7 @@ import os
 import signal
 from typing import Any, Iterator
 
-from cluster import airflow_exceptions
+from cluster.sdk import exceptions as airflow_exceptions
 from cluster.errors import AirflowException, AirflowRescheduleException, AirflowSkipException
 from cluster.json_values import json_safe
 

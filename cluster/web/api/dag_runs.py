@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from cluster import services
+from cluster.control import services
 from cluster.errors import InvalidInputError
 from cluster.states import FINAL_TASK_STATES, RunState
 from cluster.store import browse

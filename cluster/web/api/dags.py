@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from cluster import services
+from cluster.control import services
 from cluster.errors import InvalidInputError
 from cluster.store import browse
 from cluster.store import dags as dag_store

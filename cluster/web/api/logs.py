@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from cluster.errors import InvalidInputError
-from cluster.masking import MASKER
+from cluster.security.masking import MASKER
 from cluster.store import browse
 from cluster.web.api import schemas
 from cluster.web.api.task_instances import BASE, _ti

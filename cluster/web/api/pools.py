@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from cluster import services
+from cluster.control import pools as pool_services
 from cluster.errors import InvalidInputError
 from cluster.web.api import schemas
 from cluster.web.api.views import cluster_of, not_found
@@ -24,14 +24,14 @@ def _pool(name: str, slots: int, used: int, description: str | None) -> schemas.
 
 @router.get("/pools", response_model=schemas.PoolCollectionResponse)
 def list_pools(request: Request, limit: Limit = 100, offset: Offset = 0):
-    rows = services.list_pools(cluster_of(request))
+    rows = pool_services.list_pools(cluster_of(request))
     return schemas.PoolCollectionResponse(pools=[_pool(*r) for r in rows[offset:offset + limit]],
                                           total_entries=len(rows))
 
 
 @router.get("/pools/{pool_name}", response_model=schemas.PoolResponse)
 def get_pool(request: Request, pool_name: str):
-    for row in services.list_pools(cluster_of(request)):
+    for row in pool_services.list_pools(cluster_of(request)):
         if row[0] == pool_name:
             return _pool(*row)
     raise not_found(f"The Pool with name: `{pool_name}` was not found")
@@ -41,11 +41,11 @@ def get_pool(request: Request, pool_name: str):
 def post_pool(request: Request, body: schemas.PoolBody):
     if body.include_deferred:
         raise InvalidInputError("include_deferred: chordflow has no deferred tasks; leave it false")
-    services.set_pool(cluster_of(request), body.name, body.slots, body.description)
+    pool_services.set_pool(cluster_of(request), body.name, body.slots, body.description)
     return get_pool(request, body.name)
 
 
 @router.delete("/pools/{pool_name}", status_code=204)
 def delete_pool(request: Request, pool_name: str):
-    services.delete_pool(cluster_of(request), pool_name)
+    pool_services.delete_pool(cluster_of(request), pool_name)
     return Response(status_code=204)

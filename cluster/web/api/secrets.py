@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from cluster.crypto import Crypto
-from cluster.masking import MASK, MASKER, should_hide_value_for_key
-from cluster.metastore_secrets import MetastoreBackend
+from cluster.security.crypto import Crypto
+from cluster.security.masking import MASK, MASKER, should_hide_value_for_key
+from cluster.control.metastore_secrets import MetastoreBackend
 from cluster.store import secrets as secret_store
 from cluster.web.api import schemas
 from cluster.web.api.views import cluster_of, not_found

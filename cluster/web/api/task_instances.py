@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from cluster import services
+from cluster.control import services
 from cluster.errors import InvalidInputError
-from cluster.serialization import downstream_map, upstream_map
+from cluster.planning.serialization import downstream_map, upstream_map
 from cluster.states import TaskState
 from cluster.store import browse
 from cluster.store import rendered as rendered_store

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from cluster.schedules import following, from_text
-from cluster.services import Cluster
+from cluster.sdk.schedules import following, from_text
+from cluster.control.services import Cluster
 from cluster.store import browse
 from cluster.store import dags as dag_store
 from cluster.store.models import Dag, DagRun, TaskInstance

@@ -1,0 +1,2 @@
+"""Airflow's import names (`airflow.*` in DAG files and provider packages) resolved to
+chordflow's own."""
