@@ -50,6 +50,7 @@ def main() -> None:
     from cluster.store import Store
     from cluster.store import runs as run_store
     from cluster.store import tasks as ti_store
+    from cluster.store import xcoms as xcom_store
     from workers.context import build_context
     from workers.logs import TaskLogWriter
     from workers.runners.process import InWorkerRunner, ProcessRunner
@@ -85,7 +86,7 @@ def main() -> None:
     from cluster.sdk import secrets as secret_lookup
 
     secret_lookup.backend().set_variable("bench_var", "v" * 64)
-    ti_store.push_xcom(store, run.id, "noop", "k", json.dumps("x" * 100))
+    xcom_store.push_xcom(store, run.id, "noop", "k", json.dumps("x" * 100))
     address = secret.unix_address()
     out: dict[str, Any] = {"calls_per_kind": args.calls, "tries": args.tries}
     with granted(secret, settings.dags_folder, context, None) as grant:

@@ -118,14 +118,14 @@ class ClusterUnderTest:
         """`trigger DAG --wait` (plus `extra`): the CLI's result, the finished run, its task
         instances by task id and its XComs by (task id, key)."""
         from cluster.control import services
-        from cluster.store import tasks as ti_store
+        from cluster.store import xcoms as xcom_store
 
         done = self.cli("trigger", dag_id, "--wait", *extra, timeout=timeout)
         handle = self.cluster()
         try:
             run = services.list_runs(handle, dag_id, limit=1)[0]
             run, tis = services.run_details(handle, run.id)
-            xcoms = {(t, k): v for t, _, k, v in ti_store.run_xcoms(handle.store, run.id)}
+            xcoms = {(t, k): v for t, _, k, v in xcom_store.run_xcoms(handle.store, run.id)}
         finally:
             handle.close()
         return done, run, {t.task_id: t for t in tis}, xcoms

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from cluster.sdk.dag import DAG
 from cluster.store import Store
-from cluster.store import tasks as ti_store
+from cluster.store import xcoms as xcom_store
 
 from workers.task_context import DagRunContext, TaskInstance, make_context, to_json
 
@@ -26,7 +26,7 @@ class StoreXComs:
                           dag_id, run_id, map_index)
 
     def push(self, key: str, value: Any) -> None:
-        ti_store.push_xcom(self.store, self.run_pk, self.task_id, key, to_json(value),
+        xcom_store.push_xcom(self.store, self.run_pk, self.task_id, key, to_json(value),
                            self.map_index)
 
 
@@ -39,8 +39,8 @@ def pull_xcoms(store: Store, own: tuple[int, str, str], task_ids: list[str], key
     run_pk, own_dag, own_run = own
     dag_id, run_id = dag_id or own_dag, run_id or own_run
     if (dag_id, run_id) != (own_dag, own_run):
-        run_pk = ti_store.run_pk_of(store, dag_id, run_id)
-    return {} if run_pk is None else ti_store.pull_xcoms(store, run_pk, task_ids, key,
+        run_pk = xcom_store.run_pk_of(store, dag_id, run_id)
+    return {} if run_pk is None else xcom_store.pull_xcoms(store, run_pk, task_ids, key,
                                                          map_index)
 
 

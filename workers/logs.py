@@ -13,7 +13,7 @@ from cluster.security.masking import MASKER, Masker  # noqa: F401  (re-exported)
 from sqlalchemy.exc import OperationalError
 
 from cluster.store import Store
-from cluster.store import tasks as ti_store
+from cluster.store import logs as log_store
 
 _local = threading.local()
 
@@ -89,7 +89,7 @@ class TaskLogWriter(io.TextIOBase):
         if not text:
             return
         try:
-            ti_store.append_log(self.store, self.run_pk, self.task_id, self.try_number,
+            log_store.append_log(self.store, self.run_pk, self.task_id, self.try_number,
                                 text, self.map_index)
         except OperationalError:
             with self._lock:

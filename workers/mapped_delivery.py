@@ -20,6 +20,8 @@ from cluster.states import FINAL_TASK_STATE_VALUES, RunState, TaskState
 from cluster.store import mapped as mapped_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
+from cluster.store import logs as log_store
+from cluster.store import xcoms as xcom_store
 
 from workers.runtime import WorkerRuntime
 
@@ -33,7 +35,7 @@ def child_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _pull(rt: WorkerRuntime, run_pk: int):  # type: ignore[no-untyped-def]
     def pull(task_id: str, key: str) -> Any:
-        return ti_store.pull_xcoms(rt.store, run_pk, [task_id], key).get(task_id)
+        return xcom_store.pull_xcoms(rt.store, run_pk, [task_id], key).get(task_id)
     return pull
 
 
@@ -94,7 +96,7 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
                                   "expanded into zero task instances")
     if not mapped_store.expand(rt.store, run_pk, task_id, len(rows), try_number):
         return "noop:expanded-elsewhere"
-    ti_store.append_log(rt.store, run_pk, task_id, try_number,
+    log_store.append_log(rt.store, run_pk, task_id, try_number,
                         f"expanded into {len(rows)} mapped task instance(s)\n")
     log.info("%s: expanded into %d mapped task instance(s)", who, len(rows))
     raise celery_task.replace(
@@ -104,7 +106,7 @@ def deliver_parent(celery_task: Any, rt: WorkerRuntime, data: dict[str, Any],
 def _settle_unexpanded(rt: WorkerRuntime, data: dict[str, Any], run_pk: int, task_id: str,
                        try_number: int, state: TaskState, reason: str) -> str:
     if ti_store.settle_without_running(rt.store, run_pk, task_id, state, reason):
-        ti_store.append_log(rt.store, run_pk, task_id, try_number, f"{state.value}: {reason}\n")
+        log_store.append_log(rt.store, run_pk, task_id, try_number, f"{state.value}: {reason}\n")
         log.info("run %s mapped task %s: %s (%s)", run_pk, task_id, state.value, reason)
         run_store.close_run_if_done(rt.store, run_pk, data["_leaves"])
     return state.value

@@ -22,6 +22,7 @@ from cluster.store import dags as dag_store
 from cluster.store import operations as ops_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
+from cluster.store import logs as log_store
 from cluster.store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
 
 
@@ -377,7 +378,7 @@ def task_logs(cluster: Cluster, ref: str | int, task_id: str, try_number: int | 
                                   for t in tis):
         raise NotFoundError(f"run {run.id} of {run.dag_id}: task {task_id!r} has no mapped "
                             f"task instance {map_index}")
-    return ti_store.read_log(cluster.store, run.id, task_id, try_number, map_index)
+    return log_store.read_log(cluster.store, run.id, task_id, try_number, map_index)
 
 
 def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,

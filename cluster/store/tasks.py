@@ -1,4 +1,5 @@
-"""Task instances on the hot path: guarded transitions, XCom and logs in few round trips."""
+"""Task instances on the hot path: guarded transitions in few round trips (their XComs:
+xcoms.py; their logs: logs.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -285,73 +286,6 @@ def fire_join(store: Store, run_pk: int, task_id: str) -> bool:
         return False
 
 
-# -- XCom ----------------------------------------------------------------------------
-def push_xcom(store: Store, run_pk: int, task_id: str, key: str, value_json: str,
-              map_index: int = -1) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(delete(XCom).where(XCom.run_pk == run_pk, XCom.task_id == task_id,
-                                        XCom.map_index == map_index, XCom.key == key))
-        conn.execute(insert(XCom).values(run_pk=run_pk, task_id=task_id, map_index=map_index,
-                                         key=key, value=value_json, timestamp=utcnow()))
-
-
-def run_pk_of(store: Store, dag_id: str, run_id: str) -> int | None:
-    """The number of DAG `dag_id`'s run `run_id` (None: it has no such run)."""
-    with store.engine.connect() as conn:
-        return conn.execute(select(DagRun.id).where(DagRun.dag_id == dag_id,
-                                                    DagRun.run_id == run_id)).scalar()
-
-
-def pull_xcoms(store: Store, run_pk: int, task_ids: Sequence[str], key: str,
-               map_index: int | None = None) -> dict[str, Any]:
-    """task_id -> value; a mapped task's value is its children's values by map_index, or
-    the one of child `map_index` when it is given."""
-    out: dict[str, Any] = {}
-    query = select(XCom.task_id, XCom.map_index, XCom.value).where(
-        XCom.run_pk == run_pk, XCom.task_id.in_(list(task_ids)), XCom.key == key)
-    if map_index is not None:
-        query = query.where(XCom.map_index == map_index)
-    with store.engine.connect() as conn:
-        rows = conn.execute(query.order_by(XCom.task_id, XCom.map_index)).all()
-    for task_id, index, value in rows:
-        if index < 0 or map_index is not None:
-            out[task_id] = json.loads(value)
-        else:
-            out.setdefault(task_id, []).append(json.loads(value))
-    return out
-
-
-# -- logs ------------------------------------------------------------------------------
-def append_log(store: Store, run_pk: int, task_id: str, try_number: int, text: str,
-               map_index: int = -1) -> None:
-    if not text:
-        return
-    with store.engine.begin() as conn:
-        conn.execute(insert(TaskLog).values(run_pk=run_pk, task_id=task_id, map_index=map_index,
-                                            try_number=try_number, text=text, created_at=utcnow()))
-
-
-def read_log(store: Store, run_pk: int, task_id: str, try_number: int | None = None,
-             map_index: int = -1, page: int = 256) -> Iterator[tuple[int, str]]:
-    """(try_number, text) chunks in the order they were written, read `page` chunks at a
-    time: a long log is streamed, never held whole."""
-    q = select(TaskLog.id, TaskLog.try_number, TaskLog.text).where(
-        TaskLog.run_pk == run_pk, TaskLog.task_id == task_id, TaskLog.map_index == map_index)
-    if try_number is not None:
-        q = q.where(TaskLog.try_number == try_number)
-    after: tuple[int, int] | None = None
-    while True:
-        paged = q if after is None else q.where(tuple_(TaskLog.try_number, TaskLog.id) >
-                                                tuple_(*after))
-        with store.engine.connect() as conn:
-            rows = conn.execute(paged.order_by(TaskLog.try_number, TaskLog.id).limit(page)).all()
-        for _, number, text in rows:
-            yield number, text
-        if len(rows) < page:
-            return
-        after = (rows[-1][1], rows[-1][0])
-
-
 # -- what the scheduler repairs ---------------------------------------------------------
 def task_instances(store: Store, run_pk: int) -> list[TaskInstance]:
     with store.session() as s:
@@ -389,14 +323,6 @@ def mark_queued(store: Store, run_pk: int, task_id: str, map_index: int = -1) ->
             TI.c.run_pk == run_pk, TI.c.task_id == task_id, TI.c.map_index == map_index,
             TI.c.state.in_(_CLAIMABLE)
         ).values(queued_at=utcnow()))
-
-
-def run_xcoms(store: Store, run_pk: int) -> list[tuple[str, int, str, Any]]:
-    """Every XCom of a run as (task_id, map_index, key, value): what a container may pull."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(XCom.task_id, XCom.map_index, XCom.key, XCom.value).where(
-            XCom.run_pk == run_pk)).all()
-    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
 
 def running_tries(store: Store, keys: Iterable[tuple[int, str, int]]) -> set[tuple[int, str, int]]:

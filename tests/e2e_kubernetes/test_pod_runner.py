@@ -14,7 +14,7 @@ import pytest
 
 from cluster.control import services
 from cluster.errors import NotFoundError
-from cluster.store import tasks as ti_store
+from cluster.store import xcoms as xcom_store
 from tests.conftest import RUNTIME_IMAGE, TEST_DAGS
 from tests.servers import docker_client
 
@@ -84,7 +84,7 @@ def test_xcom_flows_between_task_pods(kube, namespace, pods):
     env, handle, _ = pods
     final, tis = run_to_end(handle, "t_kube_xcom")
     assert final.state == "success", {t: log_of(handle, final.id, t) for t in tis}
-    assert ti_store.pull_xcoms(handle.store, final.id, ["double"], "return_value") == {
+    assert xcom_store.pull_xcoms(handle.store, final.id, ["double"], "return_value") == {
         "double": 42}
     double = log_of(handle, final.id, "double")
     assert "doubling 21 from uid 1000 on " in double

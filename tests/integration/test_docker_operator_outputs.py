@@ -2,7 +2,7 @@
 import pytest
 
 from cluster.control import services
-from cluster.store import tasks as ti_store
+from cluster.store import xcoms as xcom_store
 from tests.conftest import RUNTIME_IMAGE as IMAGE
 from tests.servers import docker_client
 
@@ -24,7 +24,7 @@ def test_xcom_all_and_retrieve_output(docker_cluster):
     handle = docker_cluster.cluster()
     try:
         run = services.list_runs(handle, "sd_outputs", limit=1)[0]
-        xcoms = ti_store.pull_xcoms(handle.store, run.id, ["all_lines", "last_line", "pickled"],
+        xcoms = xcom_store.pull_xcoms(handle.store, run.id, ["all_lines", "last_line", "pickled"],
                                     "return_value")
     finally:
         handle.close()

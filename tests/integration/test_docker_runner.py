@@ -67,8 +67,8 @@ def test_docker_operator_env_volume_xcom_masking_and_failure(docker_cluster, eng
     logs = docker_cluster.cli("tasks", "logs", str(run_.id), "write").stdout
     assert "token=***" in logs and "tok-very-secret-42" not in logs
     handle = docker_cluster.cluster()
-    from cluster.store import tasks as ti_store
-    xcom = ti_store.pull_xcoms(handle.store, run_.id, ["write"], "return_value")
+    from cluster.store import xcoms as xcom_store
+    xcom = xcom_store.pull_xcoms(handle.store, run_.id, ["write"], "return_value")
     handle.close()
     assert xcom["write"].startswith("done-")
     failed = docker_cluster.cli("tasks", "logs", str(run_.id), "fail").stdout

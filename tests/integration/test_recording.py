@@ -12,6 +12,7 @@ from cluster.store import Store
 from cluster.store import dags as dag_store
 from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
+from cluster.store import xcoms as xcom_store
 from cluster.store.models import TaskInstance
 from workers.runtime import WorkerRuntime
 
@@ -27,7 +28,7 @@ def _run(cluster_env, dag_id):
         logs = {t.task_id: "".join(text for _, text in services.task_logs(handle, run.id,
                                                                          t.task_id))
                 for t in tis}
-        xcoms = ti_store.run_xcoms(handle.store, run.id)
+        xcoms = xcom_store.run_xcoms(handle.store, run.id)
     finally:
         handle.close()
     return final, {t.task_id: t for t in tis}, logs, xcoms

@@ -30,6 +30,7 @@ from cluster.store import Store  # noqa: E402
 from cluster.store import dags as dag_store  # noqa: E402
 from cluster.store import runs as run_store  # noqa: E402
 from cluster.store import tasks as ti_store  # noqa: E402
+from cluster.store import xcoms as xcom_store
 from cluster.store.models import utcnow  # noqa: E402
 from cluster.sdk.templating import render_fields  # noqa: E402
 from tests.servers import missing  # noqa: E402
@@ -575,7 +576,7 @@ def test_runner_runs_a_python_task_in_the_runtime_pod_through_the_task_api(store
     with pytest.raises(TaskApiError, match="unknown, revoked or expired"):
         TaskApiClient(env["CHORDFLOW_TASK_API"], env["CHORDFLOW_TASK_TOKEN"]).call(Call.CONTEXT)
     assert pod.metadata.labels["chordflow.io/cluster"] == cluster_label(str(store_run.store.url))
-    assert ti_store.pull_xcoms(store_run.store, store_run.run.id, ["answer"], "note") == {
+    assert xcom_store.pull_xcoms(store_run.store, store_run.run.id, ["answer"], "note") == {
         "answer": "from the pod"}
     assert "computing in the pod" in writer.take()
     assert fake.deleted == [pod.metadata.name]

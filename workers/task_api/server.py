@@ -23,7 +23,7 @@ from typing import Any, Callable
 from cluster.sdk import secrets
 from cluster.errors import AirflowNotFoundException, ChordflowError, NotFoundError
 from cluster.store import Store
-from cluster.store import tasks as ti_store
+from cluster.store import xcoms as xcom_store
 
 from workers.context import pull_xcoms
 
@@ -139,7 +139,7 @@ class TaskApi:
     def _xcom_push(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
         if "value" not in body:
             raise ValueError("xcom_push needs a value")
-        ti_store.push_xcom(self.store, grant.run_pk, grant.task_id, _text(body, "key"),
+        xcom_store.push_xcom(self.store, grant.run_pk, grant.task_id, _text(body, "key"),
                            json.dumps(body["value"]), grant.map_index)
         return {}
 

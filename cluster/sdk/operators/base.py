@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import inspect
 import logging
-import os
-import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from cluster.sdk import params as param_values
@@ -17,49 +13,17 @@ from cluster.sdk.deferral import default_resume
 from cluster.errors import DagDefinitionError, UnsupportedFeatureError
 from cluster.sdk.retry_policy import RetryPolicy
 from cluster.sdk.setup_teardown import SetupTeardownMixin
-from cluster.sdk.task_group import TaskGroup, current_group, group_default_args
+from cluster.sdk.task_group import TaskGroup, current_group
 from cluster.sdk.trigger_rules import TriggerRule
+from cluster.sdk.operators.arguments import (IGNORED_ARGS, apply_default_args, seconds_of,
+                                            task_date, task_logger)
 from cluster.sdk.xcom_arg import XComArg
 
 if TYPE_CHECKING:
     from cluster.sdk.expand import OperatorPartial
 
-# Airflow arguments that only matter to Airflow's own UI or e-mail; accepted and ignored.
-_IGNORED_ARGS = frozenset({
-    "owner", "email", "email_on_failure", "email_on_retry", "doc", "doc_md", "doc_rst",
-    "doc_json", "doc_yaml", "task_display_name", "sla", "run_as_user",
-    "resources", "inlets", "outlets",
-    "do_xcom_push_default", "executor",
-    "multiple_outputs_default", "map_index_template",
-    "retry_exponential_backoff_max", "allow_nested_operators",
-})
 # Airflow's weight rules: how a task's effective priority adds up its relatives' weights.
 WEIGHT_RULES = ("downstream", "upstream", "absolute")
-
-
-def _apply_default_args(init: Callable) -> Callable:
-    """Fill the arguments of `init` that the DAG's `default_args` name and the call left out.
-
-    Like Airflow, only names in the signature are filled; other keys are ignored.
-    """
-    params = [
-        name for name, p in inspect.signature(init).parameters.items()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name != "self"
-    ]
-
-    @functools.wraps(init)
-    def wrapper(self: "BaseOperator", *args: Any, **kwargs: Any) -> None:
-        group = kwargs.get("task_group")
-        owner = kwargs.get("dag") or (group.dag if group is not None else None) or current_dag()
-        defaults = dict(group.default_args) if group is not None else group_default_args(owner)
-        defaults.update(kwargs.get("default_args") or {})
-        positional = set(params[: len(args)])
-        for name in params:
-            if name in defaults and name not in kwargs and name not in positional:
-                kwargs[name] = defaults[name]
-        init(self, *args, **kwargs)
-
-    return wrapper
 
 
 class BaseOperator(SetupTeardownMixin):
@@ -85,7 +49,7 @@ class BaseOperator(SetupTeardownMixin):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
-            cls.__init__ = _apply_default_args(cls.__dict__["__init__"])  # type: ignore[misc]
+            cls.__init__ = apply_default_args(cls.__dict__["__init__"])  # type: ignore[misc]
 
     def __init__(
         self,
@@ -126,7 +90,7 @@ class BaseOperator(SetupTeardownMixin):
         post_execute: Callable | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = sorted(set(kwargs) - _IGNORED_ARGS)
+        unknown = sorted(set(kwargs) - IGNORED_ARGS)
         if unknown:
             raise UnsupportedFeatureError(
                 f"{type(self).__name__}({task_id!r}): argument(s) not supported by "
@@ -144,10 +108,10 @@ class BaseOperator(SetupTeardownMixin):
         self.retries = int(retries or 0)
         if self.retries < 0:
             raise DagDefinitionError(f"task {task_id!r}: retries must be 0 or more, got {retries!r}")
-        self.retry_delay = _seconds(retry_delay) or 0.0
+        self.retry_delay = seconds_of(retry_delay) or 0.0
         self.retry_exponential_backoff = bool(retry_exponential_backoff)
-        self.max_retry_delay = _seconds(max_retry_delay)
-        self.execution_timeout = _seconds(execution_timeout)
+        self.max_retry_delay = seconds_of(max_retry_delay)
+        self.execution_timeout = seconds_of(execution_timeout)
         self.trigger_rule = TriggerRule(trigger_rule)
         # As Airflow: waiting for the previous run's downstream implies depending on it.
         self.wait_for_downstream = bool(wait_for_downstream)
@@ -184,8 +148,8 @@ class BaseOperator(SetupTeardownMixin):
                 "chordflow (it configures Airflow's executors; set the container's image and "
                 "resources on the task, e.g. with DockerOperator or KubernetesPodOperator)")
         # A run whose logical date is outside them skips the task (backfills excepted).
-        self.start_date = _task_date(task_id, "start_date", start_date)
-        self.end_date = _task_date(task_id, "end_date", end_date)
+        self.start_date = task_date(task_id, "start_date", start_date)
+        self.end_date = task_date(task_id, "end_date", end_date)
         self.on_execute_callback = on_execute_callback
         for name, hook in (("pre_execute", pre_execute), ("post_execute", post_execute)):
             if hook is not None and not callable(hook):
@@ -345,19 +309,9 @@ class BaseOperator(SetupTeardownMixin):
         return context["ti"].xcom_pull(task_ids=task_ids, key=key)
 
 
-BaseOperator.__init__ = _apply_default_args(BaseOperator.__init__)  # type: ignore[misc]
+BaseOperator.__init__ = apply_default_args(BaseOperator.__init__)  # type: ignore[misc]
 
 
-def task_logger(cls: type) -> logging.Logger:
-    """`airflow.task.operators.<module>.<Class>`, as Airflow names an operator's logger."""
-    parent = logging.getLogger("airflow.task")
-    if parent.level == logging.NOTSET:
-        parent.setLevel(logging.INFO)
-    module = cls.__module__
-    if module.startswith("chordflow_dag_"):  # a class of a DAG file: name it by its file
-        module = os.path.splitext(os.path.basename(getattr(
-            sys.modules.get(module), "__file__", None) or module))[0]
-    return logging.getLogger(f"airflow.task.operators.{module}.{cls.__qualname__}")
 DependencyLike = Any
 
 
@@ -377,25 +331,6 @@ def _tasks_of(other: Any, side: str = "leaves") -> list[BaseOperator]:
             out.extend(_tasks_of(item, side))
         return out
     raise DagDefinitionError(f"cannot set a dependency on {other!r}")
-
-
-def _task_date(task_id: str, name: str, value: Any) -> dt.datetime | None:
-    """A task's date argument as an aware datetime (a `date` is its midnight; naive: UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if not isinstance(value, dt.datetime):
-        raise DagDefinitionError(f"task {task_id!r}: {name} must be a datetime, got {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
-def _seconds(value: dt.timedelta | float | int | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    return float(value)
 
 
 def chain(*elements: Any) -> None:
