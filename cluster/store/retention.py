@@ -7,7 +7,8 @@ stays, whatever its age:
 - runs that are not over (queued, running);
 - each DAG's latest scheduled run: the scheduler plans the next run from it (Airflow keeps
   it for the same reason, `keep_last`);
-- asset events a DAG has not taken into account yet (they would trigger its next run).
+- asset events a DAG has not taken into account yet (they would trigger its next run);
+- each DAG's latest version, and every version a remaining run points at.
 Nothing is archived: the rows are deleted.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy.engine import Connection
 
 from cluster.states import FINAL_RUN_STATES
 from cluster.store.db import Store, retrying
-from cluster.store.models import AssetDagCursor, AssetEvent, DagRun, ImportErrorRecord, TaskLog, XCom
+from cluster.store.models import (AssetDagCursor, AssetEvent, Dag, DagRun, DagVersion,
+                                  ImportErrorRecord, TaskLog, XCom)
 
 _FINAL = [s.value for s in FINAL_RUN_STATES]
 
@@ -45,6 +47,15 @@ def _asset_events(before: dt.datetime) -> Any:
         AssetEvent.id <= func.coalesce(pending_from, AssetEvent.id))
 
 
+def _dag_versions(before: dt.datetime) -> Any:
+    # deleted after dag_run (TABLES' order), so versions only old runs used go too
+    latest = select(Dag.latest_version_id).where(Dag.latest_version_id.is_not(None))
+    in_use = select(DagRun.dag_version_id)
+    return DagVersion.__table__, and_(
+        DagVersion.created_at < before, DagVersion.id.not_in(latest),
+        DagVersion.id.not_in(in_use))
+
+
 @dataclass(frozen=True)
 class CleanTable:
     name: str
@@ -63,6 +74,8 @@ TABLES = {t.name: t for t in (
                lambda before: (ImportErrorRecord.__table__, ImportErrorRecord.timestamp < before)),
     CleanTable("asset_event", "asset events before it that every DAG has taken into account",
                _asset_events),
+    CleanTable("dag_version", "DAG versions made before it that are neither a DAG's latest "
+               "nor a remaining run's", _dag_versions),
 )}
 
 
@@ -74,10 +87,10 @@ def _count(conn: Connection, table: Any, where: Any) -> int:
 def clean(store: Store, before: dt.datetime, tables: list[str], dry_run: bool
           ) -> dict[str, int]:
     """Rows of each named table older than `before`: counted (dry run) or deleted, in one
-    transaction. Returns {table: rows}."""
+    transaction, in TABLES' order (runs before the versions they used). Returns {table: rows}."""
     found: dict[str, int] = {}
     with store.engine.begin() as conn:
-        for name in tables:
+        for name in [n for n in TABLES if n in tables]:
             table, where = TABLES[name].rows(before)
             found[name] = _count(conn, table, where) if dry_run else \
                 conn.execute(delete(table).where(where)).rowcount
