@@ -192,8 +192,8 @@ def test_chart_uses_the_api_versions_the_cluster_serves(kube, installed):
 
 
 def test_components_are_ready(kube, installed):
-    for name in (f"{RELEASE}-scheduler", f"{RELEASE}-worker", f"{RELEASE}-flower",
-                 f"{RELEASE}-webserver"):
+    for name in (f"{RELEASE}-scheduler", f"{RELEASE}-dag-processor", f"{RELEASE}-worker",
+                 f"{RELEASE}-flower", f"{RELEASE}-webserver"):
         status = kube.apps.read_namespaced_deployment(name, NAMESPACE).status
         assert status.ready_replicas and status.ready_replicas == status.replicas, name
     for name in (f"{RELEASE}-postgresql", f"{RELEASE}-redis"):

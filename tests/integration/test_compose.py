@@ -87,6 +87,15 @@ def test_compose_cluster_runs_a_dag_on_two_workers_behind_flower_auth(compose):
     run, url, _ = compose
     ps = run("ps", "-q", "worker")
     assert len(ps.stdout.split()) == 2, ps.stdout + ps.stderr
+    # DAG files are parsed by the dag-processor service alone (Airflow's standalone DAG
+    # processor): the run below finds its DAG only because that service recorded it
+    assert len(run("ps", "-q", "dag-processor").stdout.split()) == 1
+
+    def recorded():
+        listed = run("exec", "-T", "scheduler", "chordflow", "dags", "list")
+        return "nothing was recorded" not in listed.stderr and "example_etl" in listed.stdout
+
+    wait_for(recorded, 120, interval=2, what="the dag-processor service to record example_etl")
     done = run("exec", "-T", "scheduler", "chordflow", "trigger", "example_etl", "--wait")
     if done.returncode != 0:
         extract = run("exec", "-T", "scheduler", "chordflow", "tasks", "logs", "1", "extract")

@@ -328,9 +328,27 @@ def test_scheduler_replicas_and_command(helm):
     assert one(default_docs(helm), "Deployment", f"{FULLNAME}-scheduler")["spec"]["replicas"] == 1
 
 
+def test_a_dag_processor_parses_and_the_schedulers_do_not(helm):
+    """Airflow's standalone DAG processor: its own Deployment, and the schedulers told to
+    leave parsing to it; disabled, the schedulers parse (in a thread of their own)."""
+    docs = default_docs(helm)
+    spec = pod_spec(docs, "dag-processor")
+    assert spec["containers"][0]["args"] == ["dag-processor"]
+    assert "initContainers" not in spec  # the scheduler migrates
+    # it reads the DAGs folder the scheduler and the workers read
+    assert spec["volumes"] == pod_spec(docs, "scheduler")["volumes"]
+    scheduler = env_of(pod_spec(docs, "scheduler")["containers"][0])
+    assert scheduler["CHORDFLOW_STANDALONE_DAG_PROCESSOR"]["value"] == "true"
+    docs = default_docs(helm, "--set", "dagProcessor.enabled=false")
+    assert not [d for d in find(docs, "Deployment")
+                if d["metadata"]["name"] == f"{FULLNAME}-dag-processor"]
+    assert "CHORDFLOW_STANDALONE_DAG_PROCESSOR" not in env_of(
+        pod_spec(docs, "scheduler")["containers"][0])
+
+
 def test_scheduler_and_worker_have_liveness_probes(helm):
     docs = default_docs(helm)
-    for name in ("scheduler", "worker"):
+    for name in ("scheduler", "dag-processor", "worker"):
         c = pod_spec(docs, name)["containers"][0]
         assert "exec" in c["livenessProbe"], name
     worker = pod_spec(docs, "worker")
@@ -344,7 +362,7 @@ def test_configuration_reaches_every_component(helm):
     assert config["CHORDFLOW_KUBERNETES_NAMESPACE"] == NAMESPACE
     assert config["CHORDFLOW_RUNTIME_IMAGE"] == "chordflow/runtime:latest"
     assert config["CHORDFLOW_DAGS_FOLDER"] == "/opt/chordflow/dags"
-    for name in ("scheduler", "worker"):
+    for name in ("scheduler", "dag-processor", "worker"):
         c = pod_spec(docs, name)["containers"][0]
         assert c["image"] == "chordflow/cluster:latest"
         assert {"configMapRef": {"name": FULLNAME}} in c["envFrom"]
@@ -360,7 +378,7 @@ def test_images_are_configurable(helm):
                         "--set", "runtimeImage.repository=reg.example/rt",
                         "--set", "runtimeImage.tag=3")
     own = [d for kind in ("Deployment", "Job") for d in find(docs, kind)]
-    assert len(own) == 5  # scheduler, worker, Flower, web server, migrations
+    assert len(own) == 6  # scheduler, DAG processor, worker, Flower, web server, migrations
     for d in own:
         for c in containers(d["spec"]["template"]["spec"]):
             assert (c["image"], c["imagePullPolicy"]) == ("reg.example/cf:1.2", "Always")
@@ -603,7 +621,7 @@ def test_dags_from_a_claim_are_mounted_read_only(helm):
     pvc = one(docs, "PersistentVolumeClaim", f"{FULLNAME}-dags")
     assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
     assert pvc["spec"]["storageClassName"] == "nfs"
-    for name in ("scheduler", "worker"):
+    for name in ("scheduler", "dag-processor", "worker"):
         spec = one(docs, "Deployment", f"{FULLNAME}-{name}")["spec"]["template"]["spec"]
         vols = {v["name"]: v for v in spec["volumes"]}
         assert vols["dags"]["persistentVolumeClaim"]["claimName"] == f"{FULLNAME}-dags"
