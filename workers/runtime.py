@@ -16,6 +16,7 @@ from cluster.security.crypto import Crypto
 from cluster.control.metastore_secrets import MetastoreBackend
 from cluster.sdk.dag import DAG
 from cluster.control.loader import add_to_sys_path, load_dags_from_file
+from cluster.control.parsing import parse_file
 from cluster.planning.serialization import run_plan
 from cluster.store import Store
 from cluster.store import tasks as ti_store
@@ -90,6 +91,12 @@ class WorkerRuntime:
         with self._lock:
             cached = self._files.get(str(path))
             if cached is None or cached[0] != mtime:
+                # Imported here only once a child, under the DAG processor's time and
+                # memory limits, imported it: a file that hangs or eats memory fails the
+                # try with the reason, and never stalls or kills this worker.
+                parse_file(path, str(self.settings.dags_folder),
+                           timeout=self.settings.dag_file_processor_timeout,
+                           memory_mb=self.settings.dag_file_memory_limit_mb)
                 cached = (mtime, load_dags_from_file(path))
                 self._files.put(str(path), cached)
         for dag in cached[1]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import multiprocessing
 import os
+import select
 import signal
-from multiprocessing.connection import Connection
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,27 +104,72 @@ def parse_file(file: Path, dags_folder: str, *, timeout: float, memory_mb: int
     return body
 
 
+class _Answer:
+    """The child's end of the pipe: one answer, its length first, so the parent never
+    waits for an end of file that another forked child could hold open."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send_bytes(self, data: bytes) -> None:
+        view = memoryview(len(data).to_bytes(8, "big") + data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
 def _in_child(target: Any, args: tuple[Any, ...], timeout: float, memory_mb: int,
               too_slow: str) -> tuple[str, Any]:
-    """Run `target(*args, send)` in a limited child; its one answer, or why there is none."""
-    receive, send = _context().Pipe(duplex=False)
-    child = _context().Process(target=target, args=(*args, send), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(timeout):
-            raise DagFileProcessorTimeout(too_slow)
+    """Run `target(*args, send)` in a limited, forked child; its one answer, or why there
+    is none. Forked with os.fork, not multiprocessing: a Celery pool process is daemonic,
+    and multiprocessing refuses children to those (workers import DAG files this way)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_fd)
         try:
-            kind, body = json.loads(receive.recv_bytes())
-        except EOFError:
-            child.join(5)
-            raise DagFileProcessorError(_death(child.exitcode, memory_mb)) from None
+            target(*args, _Answer(write_fd))
+        finally:
+            os._exit(1)  # a target leaves with os._exit(0) once it has answered
+    os.close(write_fd)
+    deadline = time.monotonic() + timeout
+    answer = b""
+    try:
+        size = None
+        while size is None or len(answer) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_fd], [], [], left)[0]:
+                raise DagFileProcessorTimeout(too_slow)
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                raise DagFileProcessorError(_death(_exit_code(pid, wait=True), memory_mb))
+            answer += chunk
+            if size is None and len(answer) >= 8:
+                size, answer = int.from_bytes(answer[:8], "big"), answer[8:]
     finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
+        os.close(read_fd)
+        _exit_code(pid, wait=False)
+    kind, body = json.loads(answer)
     return kind, body
+
+
+def _exit_code(pid: int, wait: bool) -> int | None:
+    """The child's exit code (negative: the signal that killed it); without `wait`, a
+    child still running is killed first. Reaps it either way."""
+    try:
+        if not wait:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status)
+    except ChildProcessError:  # reaped already
+        return None
 
 
 def _child_signals() -> None:
@@ -134,7 +179,7 @@ def _child_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: Connection) -> None:
+def _parse_in_child(file: str, dags_folder: str, memory_mb: int, send: _Answer) -> None:
     _child_signals()
     if memory_mb > 0:
         import resource
@@ -171,7 +216,7 @@ def ask_timetable(file: str, dag_id: str, question: dict[str, Any], *, timeout: 
 
 
 def _ask_in_child(file: str, dag_id: str, question: dict[str, Any], memory_mb: int,
-                  send: Connection) -> None:
+                  send: _Answer) -> None:
     from cluster.sdk.timetable_questions import answer
 
     _child_signals()
@@ -200,9 +245,3 @@ def _death(exitcode: int | None, memory_mb: int) -> str:
         hint = f", perhaps its memory limit of {memory_mb} MiB" if exitcode == -signal.SIGKILL else ""
         return f"the parsing process was killed by {name}{hint}"
     return f"the parsing process exited with code {exitcode} before it answered"
-
-
-def _context() -> Any:
-    """Fork where the platform has it (Linux, macOS), else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")

@@ -1,6 +1,6 @@
 """DAG files are parsed apart from the scheduler loop: a file that hangs while it loads
 holds up no run, and with CHORDFLOW_STANDALONE_DAG_PROCESSOR parsing is left to
-`chordflow dag-processor`."""
+`chordflow dag-processor`. Workers import a DAG file under the same limits."""
 import pytest
 from sqlalchemy import text
 
@@ -76,4 +76,39 @@ def test_a_standalone_dag_processor_parses_for_the_schedulers(folder):
     (dags / "unseen.py").write_text(GOOD.format(dag_id="p_unseen"))
     ok(c.cli("trigger", "p_good", "--run-id", "after-processor", "--wait", timeout=90))
     assert "p_unseen" not in known(c)
+    scheduler.stop()
+
+
+# hangs at import only where WORKER_HANG=1 (the worker below): the DAG processor records it
+IMPORT_HANGS_IN_WORKER = '''
+import datetime as dt, os, time
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+if os.environ.get("WORKER_HANG") == "1":
+    time.sleep(600)
+with DAG("p_import_hangs", start_date=dt.datetime(2024, 1, 1), schedule=None):
+    BashOperator(task_id="t", bash_command="echo never", queue="importq")
+'''
+
+
+def test_a_worker_imports_a_dag_file_under_the_parse_limits(folder):
+    """A file that hangs when the worker imports it fails its try with the reason after
+    CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT, and the worker goes on running other tries."""
+    c, dags = folder
+    (dags / "import_hangs.py").write_text(IMPORT_HANGS_IN_WORKER)
+    (dags / "after.py").write_text(GOOD.format(dag_id="p_after").replace(
+        'bash_command="echo hello from p_after"',
+        'bash_command="echo hello from p_after", queue="importq"'))
+    scheduler = c.scheduler()
+    wait_for(lambda: {"p_import_hangs", "p_after"} <= known(c), 60, what="both DAGs parsed")
+    worker = c.start("worker", "-c", "1", "-n", "importq@%h", "-Q", "importq", marker="ready.",
+                     WORKER_HANG="1", CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT="3")
+    _, run, tis, _ = c.run_dag("p_import_hangs", timeout=120)
+    assert run.state == "failed" and tis["t"].state == "failed"
+    assert "parsing took longer than 3s" in (tis["t"].error or ""), tis["t"].error
+    # the one slot of that worker (the only one consuming importq) is free again
+    _, run, tis, _ = c.run_dag("p_after", timeout=120)
+    assert run.state == "success" and tis["hello"].state == "success"
+    worker.stop()
     scheduler.stop()

@@ -147,7 +147,7 @@ def test_dag_files_importing_docker_and_kubernetes_types_run_in_the_runtime_imag
         docker_cluster, engine):
     done, run_, tis = run(docker_cluster, "t_provider_objects")
     assert done.returncode == 0, done.stdout + done.stderr
-    from cluster.store.tasks import pull_xcoms
+    from cluster.store.xcoms import pull_xcoms
 
     handle = docker_cluster.cluster()
     try:

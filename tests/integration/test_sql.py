@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cluster.control import services
-from cluster.store.tasks import pull_xcoms
+from cluster.store.xcoms import pull_xcoms
 from tests.servers import ok
 
 DAG_ID = "t_sql_ops"

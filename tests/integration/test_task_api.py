@@ -12,7 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from cluster.control import services
-from cluster.store.tasks import pull_xcoms
+from cluster.store.xcoms import pull_xcoms
 from tests.conftest import RUNTIME_IMAGE, ROOT
 from tests.servers import docker_client, ok, wait_for
 from workers.task_api.client import TaskApiClient, TaskApiError
