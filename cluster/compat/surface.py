@@ -16,7 +16,7 @@ _TIMEZONE = _UTILS + ":" + ",".join([
 _SDK = (
     "cluster.sdk.trigger_rules:TriggerRule", "cluster.sdk.xcom_arg:XComArg",
     "cluster.compat.states:DagRunState,TaskInstanceState",
-    "cluster.sdk.operators.branch:BaseBranchOperator",
+    "cluster.sdk.operators.branch:BaseBranchOperator", "cluster.sdk.notifier:BaseNotifier",
     _UTILS + ":Context,chain_linear,get_parsing_context",
     "cluster.compat.configuration:conf", "cluster.sdk.macros@macros", "cluster.sdk.edges",
 )
@@ -35,6 +35,9 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.sdk.bases.sensor": ("cluster.sdk.sensors.base",),
     "airflow.sdk.bases.hook": ("cluster.sdk.hooks",),
     "airflow.sdk.bases.branch": ("cluster.sdk.operators.branch:BaseBranchOperator",),
+    "airflow.sdk.bases.notifier": ("cluster.sdk.notifier:BaseNotifier",),
+    "airflow.notifications": (),
+    "airflow.notifications.basenotifier": ("cluster.sdk.notifier:BaseNotifier",),
     "airflow.sdk.definitions._internal": (),
     "airflow.sdk.definitions._internal.types": (
         _UTILS + ":NOTSET,ArgNotSet,SET_DURING_EXECUTION,is_arg_set",),

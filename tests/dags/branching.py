@@ -4,6 +4,7 @@ import datetime as dt
 from airflow import DAG
 from airflow.decorators import task
 from airflow.exceptions import AirflowFailException, AirflowSkipException
+from airflow.notifications.basenotifier import BaseNotifier
 from airflow.operators.empty import EmptyOperator
 from airflow.operators.python import (BranchPythonOperator, PythonOperator,
                                       ShortCircuitOperator)
@@ -77,6 +78,19 @@ def cb(name):
     return callback
 
 
+class MarkNotifier(BaseNotifier):
+    """Airflow's notifier shape: templated fields, rendered before notify."""
+
+    template_fields = ("text",)
+
+    def __init__(self, text):
+        super().__init__()
+        self.text = text
+
+    def notify(self, context):
+        mark("callbacks.txt", self.text)
+
+
 def flaky(ti=None):
     if ti.try_number == 1:
         raise RuntimeError("first try fails")
@@ -87,9 +101,13 @@ def hard_fail():
 
 
 with DAG("b_callbacks", schedule=None, start_date=START,
-         on_success_callback=cb("dag_success"), on_failure_callback=cb("dag_failure"),
+         on_success_callback=cb("dag_success"),
+         on_failure_callback=[cb("dag_failure"),
+                              MarkNotifier("dag notifier {{ dag.dag_id }} {{ reason }}")],
          default_args={"on_failure_callback": cb("task_failure"),
                        "on_success_callback": cb("task_success"),
                        "on_retry_callback": cb("task_retry"), "retry_delay": 0}) as b_callbacks:
     PythonOperator(task_id="flaky", python_callable=flaky, retries=1)
-    PythonOperator(task_id="hard", python_callable=hard_fail, retries=3)
+    PythonOperator(task_id="hard", python_callable=hard_fail, retries=3,
+                   on_failure_callback=[cb("task_failure"), MarkNotifier(
+                       "notified {{ ti.task_id }} of {{ dag.dag_id }} try {{ ti.try_number }}")])

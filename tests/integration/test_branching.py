@@ -98,6 +98,10 @@ def test_callbacks_and_fail_without_retries(br):
     assert "task_success flaky str" in got
     assert "task_failure hard AirflowFailException" in got
     assert "dag_failure b_callbacks str" in got and not any(m.startswith("dag_success") for m in got)
+    # BaseNotifier callbacks, their fields rendered against the callback's context
+    assert "notified hard of b_callbacks try 1" in got
+    wait_for(lambda: "dag notifier b_callbacks task failure" in marks(br, "callbacks.txt"), 20,
+             what="the DAG's notifier")
 
 
 EXTERNAL_BRANCH_DAG = '''
