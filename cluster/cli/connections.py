@@ -12,6 +12,8 @@ from cluster.security.masking import MASK
 from cluster.control.metastore_secrets import MetastoreBackend
 from cluster.cli.app import cli, open_cluster
 from cluster.cli.output import table
+from cluster.sdk.secrets import ENVIRONMENT
+from cluster.security.masking import MASKER
 
 
 def metastore(ctx: click.Context) -> MetastoreBackend:
@@ -21,7 +23,6 @@ def metastore(ctx: click.Context) -> MetastoreBackend:
 
 def shown(conn: Connection, reveal: bool = False) -> dict[str, object]:
     """The connection's fields for output: password and sensitive extras masked."""
-    from cluster.security.masking import MASKER
 
     data = conn.to_dict()
     if not reveal:
@@ -108,7 +109,6 @@ def connections_list(ctx: click.Context) -> None:
 @click.pass_context
 def connections_get(ctx: click.Context, conn_id: str, fmt: str, reveal: bool) -> None:
     """One connection (environment overrides first, as tasks see it); password masked."""
-    from cluster.sdk.secrets import ENVIRONMENT
 
     backend = metastore(ctx)
     conn = ENVIRONMENT.get_connection(conn_id) or backend.get_connection(conn_id)

@@ -11,11 +11,11 @@ from cluster.sdk.secrets import ENVIRONMENT
 from cluster.cli.app import cli
 from cluster.cli.connections import metastore
 from cluster.cli.output import table
+from cluster.security.masking import MASKER
 
 
 def shown(key: str, value: str | None, reveal: bool = False) -> str:
     """A variable's value for output: `***` when its name says it is secret."""
-    from cluster.security.masking import MASKER
 
     if value is None or reveal:
         return value or ""

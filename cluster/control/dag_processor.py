@@ -19,6 +19,7 @@ from cluster.store import Store
 from cluster.sdk.timetables.codec import ASSET_TIMETABLES
 from cluster.store import assets as asset_store
 from cluster.store import dags as dag_store
+from cluster.sdk.assets import from_json
 
 log = logging.getLogger("chordflow.dag_processor")
 
@@ -47,7 +48,6 @@ def parse_only(folder: Any, dags_folder: Any = None,
 
 def assets_named(serialized: Any) -> list[dict[str, Any]]:
     """The assets DAG versions name: tasks' outlets and asset schedules."""
-    from cluster.sdk.assets import from_json
 
     out = []
     for data in serialized:

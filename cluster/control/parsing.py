@@ -25,6 +25,7 @@ from cluster.errors import ChordflowError, ConfigError
 from cluster.control.discovery import Discovery, dag_files
 from cluster.control.loader import add_to_sys_path, describe_import_error, load_dags_from_file
 from cluster.planning.serialization import digest, serialize_dag
+from cluster.sdk.timetable_questions import answer
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,6 @@ def ask_timetable(file: str, dag_id: str, question: dict[str, Any], *, timeout: 
 
 def _ask_in_child(file: str, dag_id: str, question: dict[str, Any], memory_mb: int,
                   send: _Answer) -> None:
-    from cluster.sdk.timetable_questions import answer
 
     _child_signals()
     if memory_mb > 0:

@@ -24,6 +24,13 @@ from cluster.store import runs as run_store
 from cluster.store import tasks as ti_store
 from cluster.store import logs as log_store
 from cluster.store.models import Dag, DagRun, ImportErrorRecord, TaskInstance
+from cluster.store import rendered as rendered_store
+from cluster.planning.canvas import announce_run_end
+from cluster.states import TaskState
+from cluster.planning.serialization import downstream_map, run_plan, upstream_map
+from cluster.planning import canvas
+from cluster.sdk import timetable_questions as questions
+from cluster.config import mask_url
 
 
 @dataclasses.dataclass
@@ -56,7 +63,6 @@ class Cluster:
             with self.app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=3)
         except Exception as exc:
-            from cluster.config import mask_url
 
             raise ServiceUnavailableError(
                 f"cannot reach the broker {mask_url(self.settings.broker_url)}: "
@@ -190,7 +196,6 @@ def backfill(cluster: Cluster, dag_id: str, start: dt.datetime, end: dt.datetime
     first, within the DAG's `max_active_runs`. Returns every run of the range and how many
     were created now.
     """
-    from cluster.sdk import timetable_questions as questions
 
     if end < start:
         raise InvalidInputError(f"--end-date {end.isoformat()} is before --start-date "
@@ -262,9 +267,6 @@ def clear_tasks(cluster: Cluster, ref: str | int, task_regex: str | None = None,
     (listed as `dag_id/run_id:task_id`)."""
     import re
 
-    from cluster.planning import canvas
-    from cluster.planning.serialization import downstream_map, run_plan, upstream_map
-
     run = run_store.find_run(cluster.store, str(ref))
     data = dag_store.version_data(cluster.store, run.dag_version_id)
     try:
@@ -311,7 +313,6 @@ def _reachable(start: set[str], edges: dict[str, list[str]]) -> set[str]:
 def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tuple[str, DagRun]:
     """Set a task instance to success or failed by hand; the run follows (a finished run
     takes the state its tasks now give it). A running try is stopped at its next heartbeat."""
-    from cluster.states import TaskState
 
     if state not in ("success", "failed"):
         raise InvalidInputError(f"a task can be marked success or failed, not {state!r}")
@@ -327,7 +328,6 @@ def mark_task(cluster: Cluster, ref: str | int, task_id: str, state: str) -> tup
 
 
 def _announce(cluster: Cluster, run: DagRun, state: RunState) -> None:
-    from cluster.planning.canvas import announce_run_end
 
     if not cluster.settings.embedded:
         data = dag_store.version_data(cluster.store, run.dag_version_id)
@@ -384,7 +384,6 @@ def task_logs(cluster: Cluster, ref: str | int, task_id: str, try_number: int | 
 def rendered_fields(cluster: Cluster, ref: str | int, task_id: str,
                     map_index: int = -1) -> dict[str, Any] | None:
     """The task instance's template fields as its latest try rendered them (masked)."""
-    from cluster.store import rendered as rendered_store
 
     run, tis = run_details(cluster, ref)
     if not any(t.task_id == task_id for t in tis):

@@ -12,6 +12,9 @@ import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from cluster.sdk.xcom_arg import XComArg
+from cluster.errors import AirflowNotFoundException
+from cluster.datetimes import pendulum_values
+from cluster.timezones import UTC, to_utc
 
 if TYPE_CHECKING:
     import jinja2
@@ -116,7 +119,6 @@ def date_context(logical_date: dt.datetime, schedule: Any = None,
     from cluster.sdk.timetables import Timetable
     from cluster.sdk.timetables.codec import from_schedule
     from cluster.sdk.timetables.interval import _DataIntervalTimetable
-    from cluster.timezones import UTC, to_utc
 
     timetable = schedule if isinstance(schedule, Timetable) else from_schedule(schedule, UTC)
     logical_date = to_utc(logical_date)
@@ -146,7 +148,6 @@ def template_context(logical_date: dt.datetime, schedule: Any = None,
                      ) -> dict[str, Any]:
     """The run-independent part of every task's context: dates, `macros`, `var`, `conn`."""
     from cluster.sdk import macros
-    from cluster.datetimes import pendulum_values
 
     return {**pendulum_values(date_context(logical_date, schedule, data_interval)),
             "macros": macros,
@@ -194,7 +195,6 @@ class ConnectionAccessor:
         return self.get(conn_id)
 
     def get(self, conn_id: str, default_conn: Any = None) -> Any:
-        from cluster.errors import AirflowNotFoundException
         from cluster.sdk.secrets import get_connection
 
         try:
