@@ -95,10 +95,10 @@ class DAG(DagScheduleMethods):
             schedule = None if schedule_interval is _NOTSET else schedule_interval
         if timetable is not None:
             schedule = timetable
-        self.start_date = _datetime(dag_id, "start_date",
-                                    start_date or (default_args or {}).get("start_date"))
-        self.end_date = _datetime(dag_id, "end_date",
-                                  end_date or (default_args or {}).get("end_date"))
+        self.start_date = date_argument(f"DAG {dag_id!r}", "start_date",
+                                         start_date or (default_args or {}).get("start_date"))
+        self.end_date = date_argument(f"DAG {dag_id!r}", "end_date",
+                                       end_date or (default_args or {}).get("end_date"))
         self.timezone = self.start_date.tzinfo if self.start_date is not None else UTC
         try:
             if schedule is None or isinstance(schedule, (str, dt.timedelta)):
@@ -272,14 +272,15 @@ def check_id(kind: str, value: Any) -> None:
             f"{kind} must be 1-250 letters, digits, underscores, dots or dashes, got {value!r}")
 
 
-def _datetime(dag_id: str, name: str, value: Any) -> dt.datetime | None:
-    """A DAG's date argument as a datetime (a `date` is its midnight; naive means UTC)."""
+def date_argument(owner: str, name: str, value: Any) -> dt.datetime | None:
+    """A DAG's or task's date argument as an aware datetime (a `date` is its midnight;
+    naive means UTC); `owner` names it in the error ("DAG 'x'", "task 'y'")."""
     if value is None:
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if not isinstance(value, dt.datetime):
-        raise DagDefinitionError(f"DAG {dag_id!r}: {name} must be a datetime, got {value!r}")
+        raise DagDefinitionError(f"{owner}: {name} must be a datetime, got {value!r}")
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 

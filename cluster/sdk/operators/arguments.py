@@ -10,8 +10,7 @@ import os
 import sys
 from typing import Any, Callable
 
-from cluster.errors import DagDefinitionError
-from cluster.sdk.dag import current_dag
+from cluster.sdk.dag import current_dag, date_argument
 from cluster.sdk.task_group import group_default_args
 
 # Airflow arguments that only matter to Airflow's own UI or e-mail; accepted and ignored.
@@ -64,13 +63,7 @@ def task_logger(cls: type) -> logging.Logger:
 
 def task_date(task_id: str, name: str, value: Any) -> dt.datetime | None:
     """A task's date argument as an aware datetime (a `date` is its midnight; naive: UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if not isinstance(value, dt.datetime):
-        raise DagDefinitionError(f"task {task_id!r}: {name} must be a datetime, got {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return date_argument(f"task {task_id!r}", name, value)
 
 
 def seconds_of(value: dt.timedelta | float | int | None) -> float | None:
