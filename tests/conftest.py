@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import PostgresServer, RedisServer, wait_for
+from tests.servers import PostgresServer, RedisServer, docker_client, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DAGS = Path(__file__).parent / "dags"
@@ -102,6 +102,14 @@ class ClusterUnderTest:
 
     def scheduler(self, **extra_env: str) -> Proc:
         return self.start("scheduler", marker="scheduler started", **extra_env)
+
+    def with_docker_runner(self, concurrency: int) -> "ClusterUnderTest":
+        """A scheduler and a worker whose tries run in task containers (the cluster's
+        default runner); needs the runtime image (missing: a skip, or a failure in CI)."""
+        docker_client([RUNTIME_IMAGE])
+        self.scheduler()
+        self.worker(concurrency=concurrency, name="docker", CHORDFLOW_RUNNER="docker")
+        return self
 
     def cli(self, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "cluster.cli", *args],

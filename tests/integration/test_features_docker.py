@@ -2,16 +2,11 @@
 docker runner (the cluster's default): every try in a runtime container."""
 import pytest
 
-from tests.conftest import RUNTIME_IMAGE as IMAGE
-from tests.servers import docker_client
 
 
 @pytest.fixture(scope="module")
 def in_docker(cluster_env):
-    docker_client([IMAGE])
-    cluster_env.scheduler()
-    cluster_env.worker(concurrency=2, name="docker", CHORDFLOW_RUNNER="docker")
-    return cluster_env
+    return cluster_env.with_docker_runner(concurrency=2)
 
 
 def run_dag(c, dag_id, *extra):

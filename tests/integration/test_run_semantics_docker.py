@@ -2,16 +2,11 @@
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import RUNTIME_IMAGE as IMAGE
-from tests.servers import docker_client
 
 
 @pytest.fixture(scope="module")
 def docker_cluster(cluster_env):
-    docker_client([IMAGE])
-    cluster_env.scheduler()
-    cluster_env.worker(concurrency=3, name="docker", CHORDFLOW_RUNNER="docker")
-    return cluster_env
+    return cluster_env.with_docker_runner(concurrency=3)
 
 
 def test_one_failed_starts_in_its_container_while_the_slow_one_runs(docker_cluster):

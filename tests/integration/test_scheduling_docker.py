@@ -5,18 +5,14 @@ import json
 
 import pytest
 
-from tests.conftest import RUNTIME_IMAGE
-from tests.servers import docker_client, ok, wait_for
+from tests.servers import ok, wait_for
 
 from .test_assets import RAW, TABLE, done, query, runs_of
 
 
 @pytest.fixture(scope="module")
 def docker_sched(cluster_env):
-    docker_client([RUNTIME_IMAGE])
-    cluster_env.scheduler()
-    cluster_env.worker(concurrency=2, name="docker", CHORDFLOW_RUNNER="docker")
-    return cluster_env
+    return cluster_env.with_docker_runner(concurrency=2)
 
 
 def log_of(c, run_pk, task_id):
