@@ -272,7 +272,8 @@ def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tm
 
 
 @pytest.fixture(scope="module")
-def docker_providers_cluster(standard_provider, sql_providers, cluster_env, tmp_path_factory):
+def docker_providers_cluster(standard_provider, sql_providers, http_provider, cluster_env,
+                             tmp_path_factory):
     """A scheduler and a docker-runner worker whose task containers run the image built
     with tests/providers/requirements.txt, on the host's network (to reach PostgreSQL on
     127.0.0.1; the task API is a socket either way)."""
@@ -281,10 +282,11 @@ def docker_providers_cluster(standard_provider, sql_providers, cluster_env, tmp_
     dags.mkdir()  # readable by the containers' user (pytest's own folders are not)
     (dags / "standard_dag.py").write_text(STANDARD_DAG)
     (dags / "sql_dag.py").write_text(SQL_DAG)
+    (dags / "http_dag.py").write_text(DAG)
     # the scheduler and the worker parse the DAG files: the providers are on their path;
     # the task containers have them from the image only
-    cluster_env.env.update({"CHORDFLOW_DAGS_FOLDER": str(dags),
-                            "PYTHONPATH": f"{ROOT}:{standard_provider}:{sql_providers}"})
+    cluster_env.env.update({"CHORDFLOW_DAGS_FOLDER": str(dags), "PYTHONPATH": ":".join(
+        map(str, (ROOT, standard_provider, sql_providers, http_provider)))})
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2, name="providers", CHORDFLOW_RUNNER="docker",
                        CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE, CHORDFLOW_TASK_NETWORK="host")
@@ -321,3 +323,24 @@ def test_sql_providers_run_under_the_docker_runner_from_a_built_image(
     finally:
         cluster_env.cli("connections", "delete", "warehouse")
         postgres_server.drop_database(name)
+
+
+def test_http_provider_runs_under_the_docker_runner_from_a_built_image(
+        docker_providers_cluster, http_server):
+    """HttpSensor and HttpOperator in task containers, their connection read through the
+    task API (the containers hold no store credentials)."""
+    cluster_env = docker_providers_cluster
+    url, seen = http_server
+    added = cluster_env.cli("connections", "add", "local_http", "--conn-uri", url)
+    assert added.returncode == 0, added.stdout + added.stderr
+    try:
+        done, run, tis, xcoms = cluster_env.run_dag("http_provider", timeout=300)
+        logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+                for t in ("ready", "get")}
+        assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+        assert all("with the docker runner" in text for text in logs.values()), logs
+        assert "airflow.providers.http.operators.http.HttpOperator" in logs["get"], logs
+        assert "/health" in seen and xcoms[("get", "return_value")].startswith("/items/"), seen
+        assert xcoms[("get", "return_value")] in seen
+    finally:
+        cluster_env.cli("connections", "delete", "local_http")
