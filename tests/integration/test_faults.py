@@ -92,7 +92,7 @@ def assert_ran_once(cluster: ClusterUnderTest, run_pk: int) -> None:
 
 def run_until(cluster: ClusterUnderTest, task_id: str) -> int:
     """A scheduler, a worker and a run of t_faults, once `task_id` has started."""
-    cluster.control.scheduler()
+    cluster.scheduler()
     cluster.worker(concurrency=4)
     run_pk = trigger(cluster)
     wait_for(lambda: started(cluster, task_id), 60, what=f"task {task_id} to start")
@@ -124,12 +124,12 @@ def test_postgres_crashes_and_restarts_mid_run(cluster, own_servers):
 
 
 def test_scheduler_sigkilled_and_restarted_mid_run(cluster):
-    scheduler = cluster.control.scheduler()
+    scheduler = cluster.scheduler()
     cluster.worker(concurrency=4)
     run_pk = trigger(cluster)
     wait_for(lambda: started(cluster, "c0"), 60, what="the fan-out to start")
     scheduler.kill(signal.SIGKILL)
-    cluster.control.scheduler()
+    cluster.scheduler()
     assert_ran_once(cluster, run_pk)
     handle = cluster.cluster()
     assert len(services.list_runs(handle, "t_faults")) == 1
@@ -137,7 +137,7 @@ def test_scheduler_sigkilled_and_restarted_mid_run(cluster):
 
 
 def test_worker_sigkilled_mid_chord_header(cluster):
-    cluster.control.scheduler()
+    cluster.scheduler()
     worker = cluster.worker(concurrency=4)
     run_pk = trigger(cluster, conf='{"seconds": 2}')
     wait_for(lambda: sum(started(cluster, f"c{i}") for i in range(4)) >= 2, 90,
@@ -153,7 +153,7 @@ def test_worker_sigkilled_mid_chord_header(cluster):
 
 
 def test_a_500_task_chord_with_a_failing_header_task_still_runs_its_callbacks(cluster):
-    cluster.control.scheduler()
+    cluster.scheduler()
     cluster.worker(concurrency=4)
     run_pk = trigger(cluster, "t_big_chord")
     run, tis = finished(cluster, run_pk, timeout=300)
@@ -192,7 +192,7 @@ def test_bad_files_and_a_vanishing_folder_do_not_stop_the_good_dag(cluster, tmp_
                 "CHORDFLOW_DAG_FILE_PROCESSOR_TIMEOUT": "2",
                 "CHORDFLOW_DAG_FILE_MEMORY_LIMIT_MB": "512"}
     cluster.env.update(settings)
-    scheduler = cluster.control.scheduler()
+    scheduler = cluster.scheduler()
     cluster.worker(concurrency=2)
     for _ in range(2):
         done = cluster.cli("trigger", "steady", "--wait")
@@ -224,7 +224,7 @@ def test_a_task_longer_than_the_visibility_timeout_runs_once(cluster):
     """Redis hands an unacked message to another worker once the visibility timeout has
     passed; the second delivery must find the try running and do nothing."""
     cluster.env["CHORDFLOW_VISIBILITY_TIMEOUT"] = "2"
-    cluster.control.scheduler()
+    cluster.scheduler()
     first = cluster.worker(concurrency=1)
     run_pk = trigger(cluster, "t_slow", '{"seconds": 12}')
     wait_for(lambda: slow_marks(cluster), 60, what="the long task to start")

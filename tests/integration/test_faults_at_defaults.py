@@ -56,7 +56,7 @@ def _start_count(cluster, task_id: str, tried: int) -> bool:
 
 
 def test_worker_sigkilled_at_defaults(cluster):
-    cluster.control.scheduler()
+    cluster.scheduler()
     victim = cluster.worker(concurrency=2, name="victim")
     run_pk = trigger(cluster, conf='{"seconds": 3}')
     wait_for(lambda: started(cluster, "b"), 60, what="task b to start")
@@ -71,7 +71,7 @@ def test_worker_sigkilled_at_defaults(cluster):
 
 
 def test_lost_message_at_defaults(cluster):
-    scheduler = cluster.control.scheduler()
+    scheduler = cluster.scheduler()
     client = redis_lib.Redis.from_url(cluster.env["CHORDFLOW_BROKER_URL"])
     run_pk = trigger(cluster)
     wait_for(lambda: client.llen("celery") == 1, 60, what="the run's first message")
@@ -86,7 +86,7 @@ def test_lost_message_at_defaults(cluster):
 
 def test_redis_restart_at_defaults(cluster, own_servers):
     redis_server, _ = own_servers
-    cluster.control.scheduler()
+    cluster.scheduler()
     cluster.worker(concurrency=4)
     run_pk = trigger(cluster)
     wait_for(lambda: started(cluster, "b"), 60, what="task b to start")
@@ -100,7 +100,7 @@ def test_redis_restart_at_defaults(cluster, own_servers):
 
 def test_postgres_restart_at_defaults(cluster, own_servers):
     _, postgres = own_servers
-    cluster.control.scheduler()
+    cluster.scheduler()
     cluster.worker(concurrency=4)
     run_pk = trigger(cluster)
     wait_for(lambda: started(cluster, "b"), 60, what="task b to start")

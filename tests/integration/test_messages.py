@@ -99,7 +99,7 @@ class Recorder:
 
 def test_no_conf_value_travels_in_any_message(watched):
     cluster, server = watched
-    cluster.control.scheduler()
+    cluster.scheduler()
     cluster.worker(concurrency=2)
     recorder = Recorder(server.url)
     done = cluster.cli("trigger", "t_xcom", "--conf", json.dumps({"extra": 1, "note": SECRET}))
