@@ -85,4 +85,5 @@ def test_always_runs_at_once_whatever_its_upstream_does(sem):
     done, row, tis = run(sem, "s_always")
     assert row.state == "success" and tis == {"slow": "success", "anyway": "success"}
     t = times(sem, row.run_id)
-    assert t["slow-start"] <= t["anyway"] < t["slow-end"], t
+    # it need not wait even for its upstream to start (seen starting 3 ms before it)
+    assert t["anyway"] < t["slow-end"], t
