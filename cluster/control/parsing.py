@@ -138,7 +138,7 @@ def _in_child(target: Any, args: tuple[Any, ...], timeout: float, memory_mb: int
             os._exit(1)  # a target leaves with os._exit(0) once it has answered
     os.close(write_fd)
     deadline = time.monotonic() + timeout
-    answer = b""
+    answer = bytearray()  # grown in place: a large answer is not copied per chunk
     try:
         size = None
         while size is None or len(answer) < size:
@@ -150,7 +150,8 @@ def _in_child(target: Any, args: tuple[Any, ...], timeout: float, memory_mb: int
                 raise DagFileProcessorError(_death(_exit_code(pid, wait=True), memory_mb))
             answer += chunk
             if size is None and len(answer) >= 8:
-                size, answer = int.from_bytes(answer[:8], "big"), answer[8:]
+                size = int.from_bytes(answer[:8], "big")
+                del answer[:8]
     finally:
         os.close(read_fd)
         _exit_code(pid, wait=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping, Sequence
 
-from cluster.sdk.templating import environment, render, searchpath_of
+from cluster.sdk.templating import render_fields
 from cluster.sdk.trigger_base import LoggingMixin
 
 
@@ -24,24 +24,9 @@ class BaseNotifier(LoggingMixin):
         return context
 
     def render_template_fields(self, context: Mapping[str, Any], jinja_env: Any = None) -> None:
-        """Render `template_fields` in place, with the DAG's template search path, filters
-        and native rendering when the context names a DAG."""
-        dag = context.get("dag")
-        made: list[Any] = []
-
-        def env() -> Any:
-            if jinja_env is not None:
-                return jinja_env
-            if not made:
-                made.append(environment(searchpath_of(dag),
-                                        getattr(dag, "user_defined_filters", None),
-                                        getattr(dag, "render_template_as_native_obj", False)))
-            return made[0]
-
-        values = {**getattr(dag, "user_defined_macros", {}), **context}
-        for field in self.template_fields:
-            setattr(self, field, render(getattr(self, field, None), values, env,
-                                        self.template_ext))
+        """Render `template_fields` in place, with the DAG's template search path, filters,
+        macros and native rendering when the context names a DAG."""
+        render_fields(self, dict(context), dag=context.get("dag"), jinja_env=jinja_env)
 
     def notify(self, context: Mapping[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement notify()")

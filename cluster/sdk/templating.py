@@ -86,10 +86,12 @@ def searchpath_of(dag: Any) -> list[str]:
     return searchpath
 
 
-def render_fields(operator: Any, context: dict[str, Any]) -> dict[str, Any]:
-    """Render the operator's template fields in place; returns what was rendered."""
-    dag = operator.dag
-    made: list[Any] = []
+def render_fields(operator: Any, context: dict[str, Any], dag: Any = None,
+                  jinja_env: Any = None) -> dict[str, Any]:
+    """Render the template fields of an operator (or of any object with `template_fields`,
+    a notifier, given the `dag` of its context) in place; returns what was rendered."""
+    dag = dag if dag is not None else getattr(operator, "dag", None)
+    made: list[Any] = [jinja_env] if jinja_env is not None else []
 
     def env() -> Any:
         if not made:
@@ -98,7 +100,7 @@ def render_fields(operator: Any, context: dict[str, Any]) -> dict[str, Any]:
         return made[0]
 
     if dag is not None:
-        context = {**dag.user_defined_macros, **context}
+        context = {**getattr(dag, "user_defined_macros", {}), **context}
     rendered = {}
     for field in operator.template_fields:
         value = getattr(operator, field, None)
