@@ -1,5 +1,5 @@
 """The process runner's template: a small process, started once per worker process, that
-forks one fresh child per try on request.
+forks one fresh child per try, ahead of it.
 
 Forking the worker itself for every try cost 15-40 ms: the page tables of a large process
 are copied at the fork and torn down at the child's exit, and worker and child fault in
@@ -7,11 +7,15 @@ copied pages as they touch their memory. The template is a new interpreter with 
 environment of workers/isolation.py; it imports only what a try needs (authoring, the task
 side of the task API) and keeps the DAG files its tries use loaded, and it holds no store,
 broker or secret. It never runs a try itself: each try is a child forked from it, used once
-and gone, which runs as a task container does (`task_side.run_try`).
+and gone, which runs as a task container does (`task_side.run_try`). The child is forked
+before its try comes (a spare, set up while it waits) and says its exit status as soon as
+the try is over: a hop between two tries waits for neither a fork nor an exit (measured on
+a 200-task chain: 30 → 21 ms from one callable's end to the next one's start).
 
 Protocol, over a SOCK_SEQPACKET socket pair (one JSON object per message):
   worker → template: {"id", "env", "dags_folder", "context"}, with the try's output pipe
-  template → worker: {"id", "pid"} once forked, then {"id", "exit"} once reaped;
+  template → worker: {"id", "pid"} once handed to a child, then {"id", "exit"} once the
+                     child said its status (or was reaped without a word);
                      {"id", "error"} when no child could be forked
 The worker alone holds the write end of a pipe whose read end the template and every child
 hold: when the worker process dies (SIGKILL, out of memory) the read ends, and each child
@@ -25,6 +29,7 @@ import io
 import itertools
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -171,7 +176,12 @@ def kill_group(pgid: int, sig: int) -> None:
 # -- inside the template process ----------------------------------------------------------
 
 def serve(sock: socket.socket, life: int) -> None:
-    """The template's loop: fork a child per request until the worker goes away."""
+    """The template's loop: hand each request to a spare child, until the worker goes away.
+
+    A spare is forked ahead of its try (after the previous one was handed over) and sets
+    itself up while it waits, so a try starts without waiting for a fork; it is used once.
+    A request for a DAG file the spare does not hold as the template now loads it (the
+    file's first try, or a changed file) goes to a child forked for it."""
     for name in WARM_IMPORTS:
         importlib.import_module(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the worker's
@@ -185,10 +195,7 @@ def serve(sock: socket.socket, life: int) -> None:
             except OSError:
                 pass
 
-    def reap(number: int, pid: int) -> None:
-        _, status = os.waitpid(pid, 0)
-        send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
-
+    spare: _Spare | None = None
     while True:
         try:
             raw, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 1)
@@ -199,30 +206,102 @@ def serve(sock: socket.socket, life: int) -> None:
         request = json.loads(raw)
         output = fds[0]
         folder = Path(request["dags_folder"])
-        loaded = files.get(folder, folder / request["dag_file"])
-        gc.freeze()  # the child's collections skip the template's objects: no page copied
+        stamp = files.load(folder, folder / request["dag_file"])
+        request["loaded"] = stamp is not None
+        if spare is not None and stamp is not None and stamp > spare.stamp:
+            spare.discard()  # it holds an older copy of this file (or none)
+            spare = None
         try:
-            pid = os.fork()
+            child = spare or _Spare.fork(sock, life, files)
         except OSError as exc:
             os.close(output)
             send({"id": request["id"], "error": f"cannot fork the try's process: {exc}"})
             continue
-        if pid == 0:
-            _child_main(sock, life, output, request, loaded)
+        spare = None
+        child.hand(request, output)
         os.close(output)  # the next child must not hold this try's pipe
-        send({"id": request["id"], "pid": pid})
-        threading.Thread(target=reap, args=(request["id"], pid), daemon=True).start()
+        send({"id": request["id"], "pid": child.pid})
+        threading.Thread(target=child.wait_end, args=(request["id"], send), daemon=True).start()
+        try:
+            spare = _Spare.fork(sock, life, files)
+        except OSError:
+            spare = None  # the next request forks its own
     os._exit(0)
+
+
+class _Spare:
+    """A forked child waiting for its one try on a socket of its own; the same socket
+    brings back the try's exit status as soon as the try has ended and closed its output,
+    before the process's own exit (the tearing down of its memory) is over."""
+
+    def __init__(self, pid: int, control: socket.socket, stamp: int) -> None:
+        self.pid, self.control, self.stamp = pid, control, stamp
+
+    @classmethod
+    def fork(cls, sock: socket.socket, life: int, files: "_DagFiles") -> "_Spare":
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        gc.freeze()  # the child's collections skip the template's objects: no page copied
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            raise
+        if pid == 0:
+            ours.close()
+            sock.close()
+            _child_main(theirs, life, files)
+        theirs.close()
+        return cls(pid, ours, files.stamp)
+
+    def hand(self, request: dict[str, Any], output: int) -> None:
+        socket.send_fds(self.control, [json.dumps(request).encode()], [output])
+
+    def wait_end(self, number: int, send: Any) -> None:
+        """Report the try's exit status (its own word, else the reaped one); reap it. A
+        process the try forked may hold the socket past the try's death: the exit is
+        looked at every half second meanwhile."""
+        said, reaped = b"", None
+        while True:
+            if select.select([self.control], [], [], 0.5)[0]:
+                said = _read(self.control)
+                break
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                reaped = os.waitstatus_to_exitcode(status)
+                said = _read(self.control, block=False)
+                break
+        if said:
+            send({"id": number, "exit": int(said)})
+        if reaped is None:
+            reaped = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        self.control.close()
+        if not said:
+            send({"id": number, "exit": reaped})
+
+    def discard(self) -> None:
+        self.control.close()  # it reads the end of its socket and exits
+        threading.Thread(target=os.waitpid, args=(self.pid, 0), daemon=True).start()
+
+
+def _read(control: socket.socket, block: bool = True) -> bytes:
+    try:
+        return control.recv(64, 0 if block else socket.MSG_DONTWAIT)
+    except OSError:  # nothing said (BlockingIOError), or the socket is gone
+        return b""
 
 
 class _DagFiles:
     """DAG files loaded in the template, so each child starts with its DAG in memory; a
-    file that fails to load here is loaded by the child, which reports the error."""
+    file that fails to load here is loaded by the child, which reports the error. Each
+    load is stamped, so a spare forked before it is known not to hold it."""
 
     def __init__(self) -> None:
-        self._files: Lru[Path, tuple[float, list[Any]]] = Lru(256)
+        self._files: Lru[Path, tuple[float, int, list[Any]]] = Lru(256)
+        self.stamp = 0
 
-    def get(self, folder: Path, path: Path) -> list[Any] | None:
+    def load(self, folder: Path, path: Path) -> int | None:
+        """Load `path` unless loaded as it is now; the stamp of its load, None if it failed."""
         from cluster.control.loader import add_to_sys_path, load_dags_from_file
 
         try:
@@ -230,42 +309,54 @@ class _DagFiles:
             cached = self._files.get(path)
             if cached is None or cached[0] != mtime:
                 add_to_sys_path(folder)
-                cached = (mtime, load_dags_from_file(path))
+                dags = load_dags_from_file(path)
+                self.stamp += 1
+                cached = (mtime, self.stamp, dags)
                 self._files.put(path, cached)
             return cached[1]
         except BaseException:  # the child loads it again and reports the error
             self._files.pop(path)
             return None
 
+    def loaded(self, path: Path) -> list[Any] | None:
+        cached = self._files.get(path)
+        return cached[2] if cached is not None else None
 
-def _child_main(sock: socket.socket, life: int, output: int, request: dict[str, Any],
-                loaded: list[Any] | None) -> None:
-    """A forked child: a session of its own, a clean environment, one try; exits."""
+
+def _child_main(control: socket.socket, life: int, files: _DagFiles) -> None:
+    """A forked child: a session of its own, a clean environment; waits for its one try
+    on `control`, runs it, says its exit status there, and exits."""
     code = 1
     try:
         os.setsid()
-        sock.close()
         _end_with_worker(life)
         for sig in RESET_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.close(output)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
+        from workers.task_api.client import TaskApiClient
+        from workers.task_api.task_side import prepare, run_try
+
+        prepare()
+        raw, fds, _, _ = socket.recv_fds(control, MAX_MESSAGE, 1)
+        if not raw:
+            os._exit(0)  # discarded, or the template ended
+        request = json.loads(raw)
+        output = fds[0]
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True,
                                       errors="replace")
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
                                       errors="replace")
         os.environ.clear()
         os.environ.update(request["env"])
-        from workers.task_api.client import TaskApiClient
-        from workers.task_api.task_side import run_try
-
-        code = run_try(TaskApiClient.from_env(), Path(request["dags_folder"]),
-                       data=request["context"], loaded=loaded)
+        folder = Path(request["dags_folder"])
+        loaded = files.loaded(folder / request["dag_file"]) if request["loaded"] else None
+        code = run_try(TaskApiClient.from_env(), folder, data=request["context"], loaded=loaded)
     except BaseException:
         try:
             traceback.print_exc()
@@ -275,6 +366,9 @@ def _child_main(sock: socket.socket, life: int, output: int, request: dict[str, 
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+            os.close(1)  # the try's output ends here: the worker's log reader is done
+            os.close(2)
+            control.send(str(code).encode())
         finally:
             os._exit(code)
 

@@ -106,6 +106,11 @@ def asset_events_of(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def prepare() -> None:
+    """What every try does first, done by a process runner's child while it waits."""
+    compat.install()
+
+
 def run_try(client: TaskApiClient, dags_folder: Path, data: dict[str, Any] | None = None,
             loaded: list[Any] | None = None) -> int:
     """Run the try the client's token names: load, render, execute, report. Exit status.
