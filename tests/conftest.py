@@ -131,7 +131,9 @@ class ClusterUnderTest:
         done = self.cli("trigger", dag_id, "--wait", *extra, timeout=timeout)
         handle = self.cluster()
         try:
-            run = services.list_runs(handle, dag_id, limit=1)[0]
+            runs = services.list_runs(handle, dag_id, limit=1)
+            assert runs, f"no run of {dag_id}: {done.stdout}{done.stderr}"
+            run = runs[0]
             run, tis = services.run_details(handle, run.id)
             xcoms = {(t, k): v for t, _, k, v in xcom_store.run_xcoms(handle.store, run.id)}
         finally:

@@ -10,6 +10,8 @@ AIRFLOW_VERSION = "3.1.0"  # the Airflow these names stand for: providers check 
 SDK_VERSION = "1.1.0"
 
 _UTILS = "cluster.compat.utils"
+_DECORATOR = ("cluster.sdk.operators.python:DecoratedOperator,task_decorator_factory,"
+              "get_unique_task_id,TaskDecorator")
 _TIMEZONE = _UTILS + ":" + ",".join([
     "utc", "utcnow", "datetime", "parse", "is_localized", "is_naive", "make_aware",
     "make_naive", "convert_to_utc", "coerce_datetime", "TIMEZONE"])
@@ -89,7 +91,8 @@ SURFACE: dict[str, tuple[str, ...]] = {
     "airflow.utils.strings": (_UTILS + ":to_boolean",),
     "airflow.utils.operator_helpers": (_UTILS + ":determine_kwargs,context_to_airflow_vars,"
                                        "KeywordParameters,ExecutionCallableRunner",),
-    "airflow.sdk.bases.decorator": (_UTILS + ":determine_kwargs,KeywordParameters",),
+    "airflow.sdk.bases.decorator": (_UTILS + ":determine_kwargs,KeywordParameters", _DECORATOR),
+    "airflow.decorators.base": (_UTILS + ":determine_kwargs", _DECORATOR),
     "airflow.utils.timezone": (_TIMEZONE,),
     "airflow.utils.types": (_UTILS + ":NOTSET,ArgNotSet,SET_DURING_EXECUTION",),
     "airflow.utils.context": (_UTILS + ":Context,context_merge,context_get_outlet_events",

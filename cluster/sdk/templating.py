@@ -61,8 +61,8 @@ def render(value: Any, context: dict[str, Any], env: "jinja2.Environment | Calla
         if "{{" not in value and "{%" not in value:
             return value
         return _env(env).from_string(value).render(**context)
-    if isinstance(value, XComArg):
-        return value
+    if isinstance(value, XComArg):  # Airflow resolves an XComArg in a template field
+        return value.resolve(context)
     if isinstance(value, tuple):
         return tuple(render(v, context, env, template_ext) for v in value)
     if isinstance(value, list):

@@ -1,5 +1,6 @@
 """`docker-compose.yml` brings the whole cluster up: two workers, Flower with auth, a real run."""
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ from tests.servers import docker_client, free_port, http_json, http_status, miss
 IMAGES = ["chordflow/cluster:latest", "chordflow/runtime:latest", "chordflow/movielens-api:latest",
           "chordflow/movielens-fetch:latest", "chordflow/movielens-ranking:latest"]
 MOVIELENS_PASSWORD = "ml-" + uuid.uuid4().hex[:10]
+# the images built with the tests' providers (.ci/images.sh)
+PROVIDERS_TAG = os.environ.get("CHORDFLOW_TEST_IMAGE_TAG", "latest") + "-providers"
 
 
 def _compose_cmd():
@@ -34,33 +37,29 @@ def _image(client, public, standin):
     missing(f"neither {public} nor {standin} is available (bash images/build.sh)")
 
 
-@pytest.fixture(scope="module")
-def compose(tmp_path_factory):
+def start_project(tmp_path_factory, lines: list[str], *services: str, workers: int = 2):
+    """A compose project of its own (`.env` from `lines` plus fresh passwords): up with
+    `services` (every service when none is named); yields the `run` helper, then tears the
+    project down and keeps its logs beside the `.env` file."""
     client = docker_client(IMAGES)
     cmd = _compose_cmd()
     if cmd is None:
         missing("neither docker-compose nor the compose plugin is installed")
     project = "cftest" + uuid.uuid4().hex[:6]
-    data = tmp_path_factory.mktemp("movielens-data")
-    port = free_port()
-    web_port = free_port()
     env_file = tmp_path_factory.mktemp("compose") / ".env"
     env_file.write_text("\n".join([
         "POSTGRES_PASSWORD=pg-" + uuid.uuid4().hex[:8],
         "REDIS_PASSWORD=rd-" + uuid.uuid4().hex[:8],
         "FLOWER_BASIC_AUTH=admin:fl-pass-9",
-        f"FLOWER_PORT={port}",
         "WORKER_CONCURRENCY=2",
         "WEBSERVER_ADMIN_USER=admin",
         "WEBSERVER_ADMIN_PASSWORD=web-pass-9",
         "WEBSERVER_SECRET_KEY=" + uuid.uuid4().hex,
-        f"WEBSERVER_PORT={web_port}",
         f"COMPOSE_PROJECT_NAME={project}",
         "MOVIELENS_PASSWORD=" + MOVIELENS_PASSWORD,
-        f"MOVIELENS_DATA_DIR={data}",
-        f"CHORDFLOW_DAGS_HOST_PATH={ROOT / 'dagdefs'}",
         f"REDIS_IMAGE={_image(client, 'redis:7', 'chordflow/redis-standin:latest')}",
         f"POSTGRES_IMAGE={_image(client, 'postgres:15', 'chordflow/postgres-standin:latest')}",
+        *lines,
     ]) + "\n")
     base = cmd + ["-p", project, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml")]
 
@@ -68,19 +67,29 @@ def compose(tmp_path_factory):
         return subprocess.run(base + list(args), cwd=ROOT, capture_output=True, text=True,
                               timeout=timeout)
 
-    run.web_url = f"http://127.0.0.1:{web_port}"
-
-    up = run("up", "-d", "--scale", "worker=2")
+    up = run("up", "-d", "--scale", f"worker={workers}", *services)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: http_status(url + "/healthcheck") == 200, 180, interval=1,
-                 what="Flower in compose")
-        yield run, url, data
+        yield run
     finally:
         logs = run("logs", "--no-color", timeout=120)
         (env_file.parent / "compose.log").write_text(logs.stdout + logs.stderr)
         run("down", "-v", "--remove-orphans", timeout=300)
+
+
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory):
+    data = tmp_path_factory.mktemp("movielens-data")
+    port = free_port()
+    web_port = free_port()
+    for run in start_project(tmp_path_factory, [
+            f"FLOWER_PORT={port}", f"WEBSERVER_PORT={web_port}",
+            f"MOVIELENS_DATA_DIR={data}", f"CHORDFLOW_DAGS_HOST_PATH={ROOT / 'dagdefs'}"]):
+        run.web_url = f"http://127.0.0.1:{web_port}"
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: http_status(url + "/healthcheck") == 200, 180, interval=1,
+                 what="Flower in compose")
+        yield run, url, data
 
 
 def test_compose_cluster_runs_a_dag_on_two_workers_behind_flower_auth(compose):
@@ -233,3 +242,71 @@ def test_compose_refuses_a_web_server_without_credentials(tmp_path):
                           timeout=120)
     assert done.returncode != 0
     assert "WEBSERVER_ADMIN_PASSWORD" in done.stderr
+
+
+# A DAG folder of a user's: its requirements.txt names Airflow providers, and its file
+# imports them at the top, as production DAG files do. Parsed in the cluster image, run in
+# the runtime image: both built by the one command of the README (REQUIREMENTS=...).
+OWN_PACKAGES_DAG = '''
+import datetime as dt
+
+from airflow import DAG
+from airflow.providers.common.sql.hooks.sql import fetch_all_handler
+from airflow.providers.http.operators.http import HttpOperator
+from airflow.providers.standard.operators.python import PythonOperator
+
+
+def versions():
+    import importlib.metadata as md
+    print("fetch_all_handler from", fetch_all_handler.__module__)
+    print("providers: http", md.version("apache-airflow-providers-http"), "common-sql",
+          md.version("apache-airflow-providers-common-sql"))
+
+
+with DAG("own_packages", start_date=dt.datetime(2024, 1, 1), schedule=None):
+    PythonOperator(task_id="versions", python_callable=versions)
+'''
+
+
+@pytest.fixture(scope="module")
+def compose_with_requirements(tmp_path_factory):
+    dags = tmp_path_factory.mktemp("own-dags")
+    (dags / "own_packages.py").write_text(OWN_PACKAGES_DAG)
+    shutil.copy(ROOT / "tests" / "providers" / "requirements.txt", dags / "requirements.txt")
+    # readable by the images' own unprivileged user, as a checkout is (pytest's are 0700)
+    dags.chmod(0o755)
+    for path in dags.iterdir():
+        path.chmod(0o644)
+    tag = PROVIDERS_TAG
+    docker_client([f"chordflow/cluster:{tag}", f"chordflow/runtime:{tag}"])
+    yield from start_project(tmp_path_factory, [
+        f"FLOWER_PORT={free_port()}", f"WEBSERVER_PORT={free_port()}",
+        f"MOVIELENS_DATA_DIR={tmp_path_factory.mktemp('unused')}",
+        f"CHORDFLOW_DAGS_HOST_PATH={dags}",
+        f"CHORDFLOW_IMAGE=chordflow/cluster:{tag}",
+        f"CHORDFLOW_RUNTIME_IMAGE=chordflow/runtime:{tag}",
+    ], "scheduler", "dag-processor", "worker", workers=1)
+
+
+def test_a_dag_folder_with_requirements_runs_after_the_one_build_command(
+        compose_with_requirements):
+    """`REQUIREMENTS=dags/requirements.txt bash images/build.sh runtime cluster` (the
+    providers of tests/providers/requirements.txt), then compose with those images."""
+    run = compose_with_requirements
+
+    def recorded():
+        listed = run("exec", "-T", "scheduler", "chordflow", "dags", "list")
+        return "own_packages" in listed.stdout
+
+    wait_for(recorded, 180, interval=2, what="the dag-processor service to record own_packages")
+    done = run("exec", "-T", "scheduler", "chordflow", "trigger", "own_packages", "--wait")
+    logs = run("exec", "-T", "scheduler", "chordflow", "tasks", "logs", "1", "versions")
+    assert done.returncode == 0 and "success" in done.stdout, \
+        done.stdout + done.stderr + logs.stdout
+    assert "with the docker runner" in logs.stdout, logs.stdout
+    assert "fetch_all_handler from airflow.providers.common.sql.hooks.sql" in logs.stdout
+    pinned = dict(line.split("==") for line in
+                  (ROOT / "tests" / "providers" / "requirements.txt").read_text().splitlines()
+                  if "==" in line and not line.startswith("#"))
+    assert (f"providers: http {pinned['apache-airflow-providers-http']} common-sql "
+            f"{pinned['apache-airflow-providers-common-sql']}") in logs.stdout, logs.stdout

@@ -1,5 +1,6 @@
 """`chordflow run`: the embedded mode (SQLite, in-process broker and workers)."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,67 @@ def test_a_try_log_is_cut_at_the_limit_with_a_line_saying_so(tmp_path, runner):
         cut = text.index("reached CHORDFLOW_TASK_LOG_MAX_BYTES")
         assert "success" in text[cut:].lower() or "exit" in text[cut:].lower(), text[cut:]
         assert len(text.encode()) < 3000 + 2000, len(text.encode())
+
+
+# A user's own TaskFlow decorator on Airflow's DecoratedOperator and task_decorator_factory,
+# and another task's XComArg in a BashOperator's template field (resolved when it renders).
+CUSTOM_DECORATOR = '''
+import datetime as dt
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+from airflow.sdk import BaseOperator
+from airflow.sdk.bases.decorator import DecoratedOperator, task_decorator_factory
+
+
+class Shouting(BaseOperator):
+    def __init__(self, *, loud=True, **kwargs):
+        super().__init__(**kwargs)
+        self.loud = loud
+
+    def execute(self, context):
+        value = self.python_callable(*self.op_args, **self.op_kwargs)
+        return value.upper() if self.loud else value
+
+
+class _ShoutingDecorated(DecoratedOperator, Shouting):
+    custom_operator_name = "@shout"
+
+
+def shout(python_callable=None, **kwargs):
+    return task_decorator_factory(python_callable=python_callable,
+                                  decorated_operator_class=_ShoutingDecorated, **kwargs)
+
+
+@shout
+def greet(name):
+    return "hello " + name
+
+
+@shout(loud=False)
+def command(text):
+    return "echo " + text
+
+
+with DAG("custom_decorator", start_date=dt.datetime(2024, 1, 1), schedule=None):
+    BashOperator(task_id="echo", bash_command=command(greet("ada")))
+    greet.override(loud=False)("bob")
+'''
+
+
+@pytest.mark.parametrize("runner", ["process", "docker"])
+def test_a_custom_taskflow_decorator_and_an_xcomarg_in_a_template_field(tmp_path, runner):
+    env = {}
+    if runner == "docker":
+        docker_client([RUNTIME_IMAGE])
+        env.update(CHORDFLOW_RUNNER="docker", CHORDFLOW_RUNTIME_IMAGE=RUNTIME_IMAGE)
+    (tmp_path / "custom.py").write_text(CUSTOM_DECORATOR)
+    for path in (tmp_path, tmp_path / "custom.py"):
+        path.chmod(0o755)
+    done = run_cli(tmp_path, "run", str(tmp_path / "custom.py"), **env)
+    shown = run_cli(tmp_path, "runs", "show", "1").stdout
+    assert done.returncode == 0 and ": success" in done.stdout, done.stdout + done.stderr
+    # the function used twice is two tasks; each XComArg argument made an upstream
+    assert re.search(r"^greet__1\s+success", shown, re.M), shown
+    log = run_cli(tmp_path, "tasks", "logs", "1", "echo").stdout
+    # command got greet's "HELLO ADA"; echo's command is command's XCom
+    assert "\nHELLO ADA\n" in log, log

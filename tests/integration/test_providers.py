@@ -271,6 +271,58 @@ def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tm
     check_standard_run(states, logs)
 
 
+# The standard provider's TaskFlow decorators, built on Airflow's DecoratedOperator and
+# task_decorator_factory (chordflow's): a function used twice is two tasks.
+DECORATORS_DAG = '''
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.decorators.bash import bash_task
+from airflow.providers.standard.decorators.python import python_task
+
+
+@python_task
+def total(a, b):
+    return a + b
+
+
+@python_task(multiple_outputs=True)
+def split(n):
+    return {"half": n // 2, "rest": n - n // 2}
+
+
+@bash_task
+def shout(n):
+    return f"echo bash got {n}"
+
+
+with DAG("standard_decorators", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+         schedule=None):
+    parts = split(total(20, 22))
+    shout(parts["half"])
+    total(parts["half"], parts["rest"])
+'''
+
+
+def check_decorators_run(states: dict[str, str], logs: dict[str, str]) -> None:
+    assert states == {"total": "success", "split": "success", "shout": "success",
+                      "total__1": "success"}, (states, logs)
+    assert "Returned value was: 42" in logs["total__1"], logs["total__1"]
+    assert "bash got 21" in logs["shout"], logs["shout"]
+
+
+def test_standard_provider_decorators_build_tasks(standard_provider, tmp_path):
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "decorators_dag.py").write_text(DECORATORS_DAG)
+    cli = cli_for(tmp_path, dags, standard_provider)
+    done = cli("run", str(dags / "decorators_dag.py"))
+    logs = {t: cli("tasks", "logs", "1", t).stdout for t in ("shout", "total__1")}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    states = dict(re.findall(r"^(\w+)\s+(success|skipped|failed|upstream_failed)\s",
+                             cli("runs", "show", "1").stdout, re.M))
+    check_decorators_run(states, logs)
+
+
 @pytest.fixture(scope="module")
 def docker_providers_cluster(standard_provider, sql_providers, http_provider, cluster_env,
                              tmp_path_factory):
@@ -283,6 +335,7 @@ def docker_providers_cluster(standard_provider, sql_providers, http_provider, cl
     (dags / "standard_dag.py").write_text(STANDARD_DAG)
     (dags / "sql_dag.py").write_text(SQL_DAG)
     (dags / "http_dag.py").write_text(DAG)
+    (dags / "decorators_dag.py").write_text(DECORATORS_DAG)
     # the scheduler and the worker parse the DAG files: the providers are on their path;
     # the task containers have them from the image only
     cluster_env.env.update({"CHORDFLOW_DAGS_FOLDER": str(dags), "PYTHONPATH": ":".join(
@@ -303,6 +356,16 @@ def test_standard_provider_runs_under_the_docker_runner_from_a_built_image(
     for task_id in STANDARD_CLASSES:
         assert "with the docker runner" in logs[task_id], logs[task_id]
     check_standard_run({t: ti.state for t, ti in tis.items()}, logs)
+
+
+def test_standard_provider_decorators_run_under_the_docker_runner(docker_providers_cluster):
+    cluster_env = docker_providers_cluster
+    done, run, tis, _ = cluster_env.run_dag("standard_decorators", timeout=300)
+    logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+            for t in ("shout", "total__1")}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    assert all("with the docker runner" in text for text in logs.values()), logs
+    check_decorators_run({t: ti.state for t, ti in tis.items()}, logs)
 
 
 def test_sql_providers_run_under_the_docker_runner_from_a_built_image(

@@ -44,9 +44,30 @@ def apply_default_args(init: Callable) -> Callable:
         for name in params:
             if name in defaults and name not in kwargs and name not in positional:
                 kwargs[name] = defaults[name]
-        init(self, *args, **kwargs)
+        depth = self.__dict__.get("_init_depth", 0)
+        self.__dict__["_init_depth"] = depth + 1
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            self.__dict__["_init_depth"] = depth
+        if depth == 0:  # the operator is whole: its subclasses' __init__ have run
+            del self.__dict__["_init_depth"]
+            link_xcom_args(self)
 
     return wrapper
+
+
+def link_xcom_args(operator: Any) -> None:
+    """A task whose template fields hold another task's XComArg runs after that task, as
+    in Airflow (whatever class set the field)."""
+    from cluster.sdk.xcom_arg import iter_xcom_args
+
+    for field in getattr(operator, "template_fields", ()):
+        for arg in iter_xcom_args(getattr(operator, field, None)):
+            upstream = getattr(arg, "operator", None)
+            if upstream is not None and upstream is not operator \
+                    and upstream.task_id not in operator.upstream_task_ids:
+                upstream >> operator
 
 
 def task_logger(cls: type) -> logging.Logger:

@@ -204,6 +204,13 @@ class BaseOperator(SetupTeardownMixin):
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
 
+    def render_template_fields(self, context: dict[str, Any], jinja_env: Any = None) -> None:
+        """Render this task's template fields in place (Airflow's; operators that set a
+        field while they execute render again, as the standard provider's `@task.bash`)."""
+        from cluster.sdk.templating import render_fields
+
+        render_fields(self, context, jinja_env=jinja_env)
+
     def pre_execute(self, context: dict[str, Any]) -> None:
         """Right before `execute`: the `pre_execute=` callable, as in Airflow."""
         if self._pre_execute_hook is not None:

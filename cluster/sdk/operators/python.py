@@ -132,15 +132,8 @@ class _TaskDecorator:
 
     def _operator(self, args: list[Any], kwargs: dict[str, Any]) -> BaseOperator:
         options = dict(self.operator_kwargs)
-        task_id = options.pop("task_id", None) or self.function.__name__
-        dag = options.get("dag") or current_dag()
-        group = options.get("task_group") or current_group()
-        full = group.child_id if group is not None else str
-        if dag is not None and dag.has_task(full(task_id)):
-            n = 1
-            while dag.has_task(full(f"{task_id}__{n}")):
-                n += 1
-            task_id = f"{task_id}__{n}"
+        task_id = get_unique_task_id(options.pop("task_id", None) or self.function.__name__,
+                                     options.get("dag"), options.get("task_group"))
         multiple = options.pop("multiple_outputs", None)
         if multiple is None:
             multiple = _returns_dict(self.function)
@@ -148,6 +141,59 @@ class _TaskDecorator:
             task_id=task_id, python_callable=self.function, op_args=args,
             op_kwargs=kwargs, multiple_outputs=multiple, **options,
         )
+
+
+TaskDecorator = _TaskDecorator  # Airflow's name for what a TaskFlow decorator returns
+
+
+def get_unique_task_id(task_id: str, dag: Any = None, task_group: Any = None) -> str:
+    """`task_id`, or `task_id__N` (the next free N) when the DAG has that task already, as
+    Airflow names a `@task` used more than once."""
+    dag = dag or current_dag()
+    group = task_group or current_group()
+    full = group.child_id if group is not None else str
+    if dag is None or not dag.has_task(full(task_id)):
+        return task_id
+    n = 1
+    while dag.has_task(full(f"{task_id}__{n}")):
+        n += 1
+    return f"{task_id}__{n}"
+
+
+class DecoratedOperator(BaseOperator):
+    """Airflow's base of TaskFlow operators: a custom decorator's operator is
+    `class MyDecorated(DecoratedOperator, MyOperator)`, made a decorator by
+    `task_decorator_factory` (the standard provider's `@task` decorators are built so)."""
+
+    template_fields: Sequence[str] = ("op_args", "op_kwargs")
+    template_fields_renderers = {"op_args": "py", "op_kwargs": "py"}
+    shallow_copy_attrs: Sequence[str] = ("python_callable",)
+
+    def __init__(self, *, python_callable: Callable, task_id: str,
+                 op_args: Sequence[Any] | None = None, op_kwargs: dict[str, Any] | None = None,
+                 kwargs_to_upstream: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if not callable(python_callable):
+            raise TypeError(f"python_callable of {task_id} must be callable, not "
+                            f"{python_callable!r}")
+        task_id = get_unique_task_id(task_id, kwargs.get("dag"), kwargs.get("task_group"))
+        self.python_callable = python_callable
+        self.op_args = list(op_args or [])
+        self.op_kwargs = dict(op_kwargs or {})
+        super().__init__(task_id=task_id, **(kwargs_to_upstream or {}), **kwargs)
+
+
+def task_decorator_factory(python_callable: Callable | None = None, *,
+                           multiple_outputs: bool | None = None,
+                           decorated_operator_class: type[BaseOperator], **kwargs: Any) -> Any:
+    """Airflow's maker of TaskFlow decorators: `@my_task` / `@my_task(...)` adds a task of
+    `decorated_operator_class` per call, its function's arguments as `op_args`/`op_kwargs`."""
+    if python_callable is not None and not callable(python_callable):
+        raise TypeError("No args allowed while using @task, use kwargs instead")
+    if multiple_outputs is not None:
+        kwargs["multiple_outputs"] = multiple_outputs
+    if python_callable is not None:
+        return _TaskDecorator(python_callable, decorated_operator_class, **kwargs)
+    return lambda fn: _TaskDecorator(fn, decorated_operator_class, **kwargs)
 
 
 def _returns_dict(fn: Callable) -> bool:
