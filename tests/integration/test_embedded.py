@@ -26,6 +26,24 @@ def run_cli(tmp_path, *args, **env):
                           capture_output=True, text=True, timeout=180)
 
 
+def runner_env(runner):
+    """The settings of an embedded run with `runner` (docker: needs the runtime image)."""
+    if runner != "docker":
+        return {}
+    docker_client([RUNTIME_IMAGE])
+    return {"CHORDFLOW_RUNNER": "docker", "CHORDFLOW_RUNTIME_IMAGE": RUNTIME_IMAGE}
+
+
+def dag_file(folder, name, source):
+    """`source` written as `folder/name`, both readable by the task containers' user (uid
+    1000): pytest's folders are private."""
+    path = folder / name
+    path.write_text(source)
+    for each in (folder, path):
+        each.chmod(0o755)
+    return str(path)
+
+
 def test_run_example_dag_end_to_end(tmp_path):
     done = run_cli(tmp_path, "run", "dagdefs/example_etl.py", "--conf", '{"orders": 100}')
     assert done.returncode == 0, done.stdout + done.stderr
@@ -80,15 +98,8 @@ with DAG("noisy_logs", schedule=None):
 
 @pytest.mark.parametrize("runner", ["process", "docker"])
 def test_a_try_log_is_cut_at_the_limit_with_a_line_saying_so(tmp_path, runner):
-    env = {"CHORDFLOW_TASK_LOG_MAX_BYTES": "3000"}
-    if runner == "docker":
-        docker_client([RUNTIME_IMAGE])
-        env.update(CHORDFLOW_RUNNER="docker", CHORDFLOW_RUNTIME_IMAGE=RUNTIME_IMAGE)
-    (tmp_path / "noisy.py").write_text(NOISY)
-    # the task containers' user (uid 1000) reads the DAG file: pytest's folders are private
-    for path in (tmp_path, tmp_path / "noisy.py"):
-        path.chmod(0o755)
-    done = run_cli(tmp_path, "run", str(tmp_path / "noisy.py"), **env)
+    env = {"CHORDFLOW_TASK_LOG_MAX_BYTES": "3000", **runner_env(runner)}
+    done = run_cli(tmp_path, "run", dag_file(tmp_path, "noisy.py", NOISY), **env)
     assert done.returncode == 0 and ": success" in done.stdout, \
         done.stdout + done.stderr + run_cli(tmp_path, "tasks", "logs", "1", "bash").stdout[-2000:]
     for task_id, first, unseen in (("python", "line 0000 ", "line 1999 "),
@@ -151,14 +162,8 @@ with DAG("custom_decorator", start_date=dt.datetime(2024, 1, 1), schedule=None):
 
 @pytest.mark.parametrize("runner", ["process", "docker"])
 def test_a_custom_taskflow_decorator_and_an_xcomarg_in_a_template_field(tmp_path, runner):
-    env = {}
-    if runner == "docker":
-        docker_client([RUNTIME_IMAGE])
-        env.update(CHORDFLOW_RUNNER="docker", CHORDFLOW_RUNTIME_IMAGE=RUNTIME_IMAGE)
-    (tmp_path / "custom.py").write_text(CUSTOM_DECORATOR)
-    for path in (tmp_path, tmp_path / "custom.py"):
-        path.chmod(0o755)
-    done = run_cli(tmp_path, "run", str(tmp_path / "custom.py"), **env)
+    done = run_cli(tmp_path, "run", dag_file(tmp_path, "custom.py", CUSTOM_DECORATOR),
+                   **runner_env(runner))
     shown = run_cli(tmp_path, "runs", "show", "1").stdout
     assert done.returncode == 0 and ": success" in done.stdout, done.stdout + done.stderr
     # the function used twice is two tasks; each XComArg argument made an upstream
