@@ -15,6 +15,7 @@ from cluster.control import services
 from cluster.store.xcoms import pull_xcoms
 from tests.conftest import RUNTIME_IMAGE, ROOT
 from tests.servers import docker_client, ok, wait_for
+from workers.containers import cluster_label
 from workers.task_api.client import TaskApiClient, TaskApiError
 from workers.task_api.protocol import Call
 
@@ -177,9 +178,11 @@ def test_docker_inspect_of_a_running_task_container_shows_no_conf_xcom_or_secret
     handle = api_cluster.cluster()
     try:
         run = services.trigger(handle, "t_task_token", {"c": "conf-value-5d3a9b"})
-        container = wait_for(lambda: [
-            x for x in engine.containers.list(filters={"label": f"chordflow.run={run.id}"})
-            if x.labels.get("chordflow.task_id") == "hold"], 120, what="the hold container")[0]
+        # this cluster's container (other modules' databases number their runs too)
+        mine = [f"chordflow.run={run.id}", "chordflow.task_id=hold",
+                f"chordflow.cluster={cluster_label(str(handle.store.url))}"]
+        container = wait_for(lambda: engine.containers.list(filters={"label": mine}), 120,
+                             what="the hold container")[0]
         container.reload()
         attrs = json.dumps(container.attrs)
         env = container.attrs["Config"]["Env"]
