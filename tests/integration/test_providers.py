@@ -16,6 +16,7 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+from typing import Iterable
 
 import pytest
 
@@ -258,16 +259,25 @@ def check_standard_run(states: dict[str, str], logs: dict[str, str]) -> None:
     assert "got 42 in standard_provider" in logs["shell"], logs["shell"]
 
 
-def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tmp_path):
+def run_embedded(tmp_path: Path, provider: Path, name: str, source: str,
+                 logged: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """`chordflow run` of the DAG file `source` with `provider` on the path: the run's
+    task states and the logs of the `logged` tasks (the run must succeed)."""
     dags = tmp_path / "dags"
     dags.mkdir()
-    (dags / "standard_dag.py").write_text(STANDARD_DAG)
-    cli = cli_for(tmp_path, dags, standard_provider)
-    done = cli("run", str(dags / "standard_dag.py"))
-    logs = {t: cli("tasks", "logs", "1", t).stdout for t in STANDARD_CLASSES}
+    (dags / name).write_text(source)
+    cli = cli_for(tmp_path, dags, provider)
+    done = cli("run", str(dags / name))
+    logs = {t: cli("tasks", "logs", "1", t).stdout for t in logged}
     assert done.returncode == 0, done.stdout + done.stderr + str(logs)
     states = dict(re.findall(r"^(\w+)\s+(success|skipped|failed|upstream_failed)\s",
                              cli("runs", "show", "1").stdout, re.M))
+    return states, logs
+
+
+def test_standard_provider_operators_replace_the_stand_ins(standard_provider, tmp_path):
+    states, logs = run_embedded(tmp_path, standard_provider, "standard_dag.py", STANDARD_DAG,
+                                STANDARD_CLASSES)
     check_standard_run(states, logs)
 
 
@@ -311,15 +321,8 @@ def check_decorators_run(states: dict[str, str], logs: dict[str, str]) -> None:
 
 
 def test_standard_provider_decorators_build_tasks(standard_provider, tmp_path):
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    (dags / "decorators_dag.py").write_text(DECORATORS_DAG)
-    cli = cli_for(tmp_path, dags, standard_provider)
-    done = cli("run", str(dags / "decorators_dag.py"))
-    logs = {t: cli("tasks", "logs", "1", t).stdout for t in ("shout", "total__1")}
-    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
-    states = dict(re.findall(r"^(\w+)\s+(success|skipped|failed|upstream_failed)\s",
-                             cli("runs", "show", "1").stdout, re.M))
+    states, logs = run_embedded(tmp_path, standard_provider, "decorators_dag.py",
+                                DECORATORS_DAG, ("shout", "total__1"))
     check_decorators_run(states, logs)
 
 

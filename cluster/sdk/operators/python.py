@@ -9,7 +9,7 @@ from cluster.sdk.asset_events import run_generator
 from cluster.sdk.context_var import get_current_context  # noqa: F401  (Airflow offers it here)
 from cluster.sdk.dag import current_dag
 from cluster.sdk.task_group import current_group
-from cluster.sdk.xcom_arg import XComArg, iter_xcom_args, resolve_xcom_args
+from cluster.sdk.xcom_arg import XComArg, resolve_xcom_args
 from cluster.sdk.operators.base import BaseOperator
 
 if TYPE_CHECKING:
@@ -52,8 +52,6 @@ class PythonOperator(BaseOperator):
                 templates_exts = [templates_exts]
             self.template_ext = tuple(templates_exts)
         self.show_return_value_in_logs = show_return_value_in_logs
-        for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
-            arg.operator >> self
 
     def execute(self, context: dict[str, Any]) -> Any:
         args = resolve_xcom_args(self.op_args, context)

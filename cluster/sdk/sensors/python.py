@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from cluster.sdk.operators.python import callable_args, context_kwargs
-from cluster.sdk.xcom_arg import iter_xcom_args, resolve_xcom_args
+from cluster.sdk.xcom_arg import resolve_xcom_args
 from cluster.sdk.sensors.base import BaseSensorOperator, PokeReturnValue
 
 
@@ -52,11 +52,6 @@ class DecoratedSensorOperator(PythonSensor):
 
     template_fields: Sequence[str] = ("op_args", "op_kwargs")
     custom_operator_name = "@task.sensor"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        for arg in iter_xcom_args([self.op_args, self.op_kwargs]):
-            arg.operator >> self
 
     def poke(self, context: dict[str, Any]) -> bool | PokeReturnValue:
         args = resolve_xcom_args(self.op_args, context)
