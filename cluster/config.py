@@ -39,6 +39,9 @@ class Settings:
     runner: str = "auto"
     runtime_image: str = "chordflow/runtime:latest"
     runtime_image_pull_policy: str = "IfNotPresent"
+    # The docker runner's warm containers per worker process: started ahead, each running
+    # exactly one try (workers/runners/warm_pool.py); 0: every try starts its own.
+    warm_containers: int = 1
     # The pod runner: where task pods go, how the worker reaches the API server (in-cluster
     # service account, or a kubeconfig file and context; None: in-cluster when it can be),
     # and the claim task pods mount the DAG files from (empty: DAGs baked into the image).
@@ -142,6 +145,8 @@ class Settings:
             dag_dir_list_interval=_number(
                 "DAG_DIR_LIST_INTERVAL", get("DAG_DIR_LIST_INTERVAL"), cls.dag_dir_list_interval
             ),
+            warm_containers=_count("WARM_CONTAINERS", get("WARM_CONTAINERS"),
+                                   cls.warm_containers),
             dag_file_processor_timeout=_number(
                 "DAG_FILE_PROCESSOR_TIMEOUT", get("DAG_FILE_PROCESSOR_TIMEOUT"),
                 cls.dag_file_processor_timeout),
@@ -258,6 +263,19 @@ def _check_fernet_key(text: str) -> str:
                               "base64; make one with `python -c 'from cryptography.fernet "
                               "import Fernet; print(Fernet.generate_key().decode())'`)")
     return text
+
+
+def _count(name: str, text: str, default: int) -> int:
+    """A whole number, 0 or more."""
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{PREFIX}{name}={text!r} must be a whole number, 0 or more")
+    return value
 
 
 def _number(name: str, text: str, default: float, zero_is_off: bool = False) -> float:

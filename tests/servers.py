@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 
 import pytest
@@ -160,6 +161,54 @@ class PostgresServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class SSHServer:
+    """An OpenSSH server of our own on 127.0.0.1 (Debian's openssh-server), with SFTP,
+    letting the current user in with a key made for it; missing() when there is no sshd."""
+
+    SSHD = "/usr/sbin/sshd"
+
+    def __init__(self, root: Path) -> None:
+        if not os.path.exists(self.SSHD) or not shutil.which("ssh-keygen"):
+            missing("no OpenSSH server (apt-get install openssh-server)")
+        import getpass
+
+        self.dir = Path(root)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for name in ("host_key", "client_key"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                            str(self.dir / name)], check=True)
+        self.user = getpass.getuser()
+        self.private_key = (self.dir / "client_key").read_text()
+        self.host_key = (self.dir / "host_key.pub").read_text().strip()
+        (self.dir / "authorized_keys").write_text((self.dir / "client_key.pub").read_text())
+        self.port = free_port()
+        sftp = next((p for p in ("/usr/lib/openssh/sftp-server", "/usr/libexec/sftp-server")
+                     if os.path.exists(p)), "internal-sftp")
+        (self.dir / "sshd_config").write_text(
+            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {self.dir / 'host_key'}\n"
+            f"PidFile {self.dir / 'sshd.pid'}\nAuthorizedKeysFile {self.dir / 'authorized_keys'}\n"
+            "StrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+            "PermitRootLogin prohibit-password\nUsePAM no\n"
+            f"Subsystem sftp {sftp}\n")
+        if os.geteuid() == 0:
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # its privilege separation
+        self.proc = subprocess.Popen([self.SSHD, "-D", "-e", "-f", str(self.dir / "sshd_config")],
+                                     stdout=subprocess.DEVNULL, stderr=open(self.dir / "sshd.log", "w"))
+        try:
+            _wait_port(self.port)
+        except RuntimeError:
+            self.stop()
+            missing(f"sshd did not start: {(self.dir / 'sshd.log').read_text()[-500:]}")
+
+    def extra(self) -> dict:
+        """A chordflow/Airflow SSH connection's extra: the key and the host key to check."""
+        return {"private_key": self.private_key, "host_key": self.host_key}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 def _host_port(url: str, default: int) -> tuple[str, int]:
     from urllib.parse import urlsplit
 
@@ -203,6 +252,21 @@ def docker_client(images=()):
         except Exception:
             missing(f"image {image} is not built (bash images/build.sh)")
     return client
+
+
+def task_containers(engine, database_url: str, run_pk: int, task_id: str = "") -> list:
+    """The task containers (running or not) of the run `run_pk` of the installation whose
+    store is `database_url`, of `task_id` only when given: each is named after its try
+    (workers/containers.py), warm containers too, which carry no try labels."""
+    from workers.containers import cluster_label, listed
+
+    prefix = f"chordflow-{cluster_label(database_url)[:8]}-r{run_pk}-{task_id}"
+    return [c for c in listed(engine, {"name": prefix}) if c.name.startswith(prefix)]
+
+
+def container_ids(engine) -> set[str]:
+    """The ids of every container of the engine, running or not."""
+    return {row["Id"] for row in engine.api.containers(all=True)}
 
 
 def http_status(url, auth=None):

@@ -8,8 +8,11 @@ connections come through the API, and so go the result and the signals.
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from workers.task_api.client import TaskApiClient
 from workers.task_api.task_side import run_try
@@ -20,7 +23,34 @@ def main() -> int:
     # the task log in the order they happened (a pipe would buffer stdout in blocks).
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
-    return run_try(TaskApiClient.from_env(), folder)
+    client = TaskApiClient.from_env()
+    _end_with_the_worker(client.address)
+    return run_try(client, folder)
+
+
+def _end_with_the_worker(address: str, interval: float = 2.0) -> None:
+    """A container whose worker is gone (SIGKILLed: its API socket refuses) ends itself;
+    its try is the scheduler's to retry, and the worker's orphan sweep removes it."""
+    parts = urlsplit(address)
+    if parts.scheme != "unix":
+        return
+
+    def watch() -> None:
+        while True:
+            threading.Event().wait(interval)
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(parts.path)
+            except (ConnectionRefusedError, FileNotFoundError):
+                print("the worker running this try is gone: ending", file=sys.stderr,
+                      flush=True)
+                os._exit(70)
+            except OSError:
+                pass
+            finally:
+                probe.close()
+
+    threading.Thread(target=watch, name="chordflow-worker-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

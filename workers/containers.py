@@ -48,6 +48,19 @@ def labels_for(context: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def try_container_name(context: dict[str, Any], database_url: str) -> str:
+    """The name of a try's task container, `chordflow-<installation>-r<run>-<task>-t<try>`
+    (`-m<index>` for a mapped task's child): `docker ps` tells which try each runs."""
+    import re
+    import secrets
+
+    ti = context["ti"]
+    task = re.sub(r"[^a-zA-Z0-9_.-]", "_", str(ti.task_id))[:150]
+    index = int(getattr(ti, "map_index", -1))
+    return (f"chordflow-{cluster_label(database_url)[:8]}-r{ti.run_pk}-{task}"
+            f"{f'-m{index}' if index >= 0 else ''}-t{ti.try_number}-{secrets.token_hex(2)}")
+
+
 def run_container(client: Any, image: str, command: Any, log: Any, timeout: float | None,
                   labels: dict[str, str], keep_lines: bool = False,
                   retrieve: str | None = None, **options: Any) -> ContainerOutcome:
@@ -57,29 +70,40 @@ def run_container(client: Any, image: str, command: Any, log: Any, timeout: floa
     container read once it has exited (DockerOperator's retrieve_output_path)."""
     container = client.containers.create(image, command=command, labels=labels, detach=True,
                                          **options)
-    outcome = ContainerOutcome(exit_code=-1, lines=[] if keep_lines else None)
     try:
         container.start()
-        reader = threading.Thread(target=_stream, args=(container, log, outcome), daemon=True)
-        reader.start()
-        try:
-            status = container.wait(timeout=timeout) if timeout else container.wait()
-        except Exception as exc:  # requests' ReadTimeout when the deadline passes
-            if "timed out" not in str(exc).lower() and "timeout" not in type(exc).__name__.lower():
-                raise
-            container.kill()
-            raise ContainerTimeout(
-                f"execution_timeout of {timeout:g}s exceeded: container stopped") from None
-        reader.join(10)
-        outcome.exit_code = int(status.get("StatusCode", -1))
-        if retrieve:
-            outcome.retrieved = _read_file(container, retrieve)
-        return outcome
+        return follow(container, log, timeout, keep_lines, retrieve)
     finally:
-        try:
-            container.remove(force=True)
-        except Exception:  # already gone (auto_remove) or the engine restarted
-            pass
+        remove(container)
+
+
+def follow(container: Any, log: Any, timeout: float | None, keep_lines: bool = False,
+           retrieve: str | None = None) -> ContainerOutcome:
+    """Stream a started container's output into `log` until it exits (killed past
+    `timeout`); how it ended. The caller removes it."""
+    outcome = ContainerOutcome(exit_code=-1, lines=[] if keep_lines else None)
+    reader = threading.Thread(target=_stream, args=(container, log, outcome), daemon=True)
+    reader.start()
+    try:
+        status = container.wait(timeout=timeout) if timeout else container.wait()
+    except Exception as exc:  # requests' ReadTimeout when the deadline passes
+        if "timed out" not in str(exc).lower() and "timeout" not in type(exc).__name__.lower():
+            raise
+        container.kill()
+        raise ContainerTimeout(
+            f"execution_timeout of {timeout:g}s exceeded: container stopped") from None
+    reader.join(10)
+    outcome.exit_code = int(status.get("StatusCode", -1))
+    if retrieve:
+        outcome.retrieved = _read_file(container, retrieve)
+    return outcome
+
+
+def remove(container: Any) -> None:
+    try:
+        container.remove(force=True)
+    except Exception:  # already gone (auto_remove) or the engine restarted
+        pass
 
 
 def _stream(container: Any, log: Any, outcome: ContainerOutcome) -> None:
@@ -118,12 +142,26 @@ def _read_file(container: Any, path: str) -> bytes | None:
         return member.read() if member is not None else None
 
 
+def listed(client: Any, filters: dict[str, Any]) -> list[Any]:
+    """The containers `filters` match, running or not, skipping those removed meanwhile
+    (the engine's list followed by each one's inspect: task containers come and go)."""
+    import docker.errors
+
+    found = []
+    for row in client.api.containers(all=True, filters=filters):
+        try:
+            found.append(client.containers.get(row["Id"]))
+        except docker.errors.NotFound:
+            continue
+    return found
+
+
 def remove_orphans(client: Any, store: Any) -> list[str]:
     """Remove chordflow containers whose try is no longer running in the store."""
     from cluster.store import tasks as ti_store
 
     mine = f"{LABEL_PREFIX}cluster={cluster_label(str(store.url))}"
-    found = client.containers.list(all=True, filters={"label": [f"{LABEL_PREFIX}run", mine]})
+    found = listed(client, {"label": [f"{LABEL_PREFIX}run", mine]})
     keys = {}
     for c in found:
         lb = c.labels
@@ -141,4 +179,32 @@ def remove_orphans(client: Any, store: Any) -> list[str]:
                 removed.append(c.name)
             except Exception:
                 pass
+    return removed + _remove_ended_warm(client, mine)
+
+
+# A warm container that ended this long ago is no longer read by its worker (its output
+# is read at most 10 s past its end).
+WARM_GRACE = 15.0
+
+
+def _remove_ended_warm(client: Any, mine: str) -> list[str]:
+    """Warm containers (workers/runners/warm_pool.py) that ended and were left behind: each
+    ends itself when its worker is gone (workers/container_entry.py)."""
+    import datetime as dt
+
+    removed = []
+    now = dt.datetime.now(dt.timezone.utc)
+    for c in listed(client, {"label": [f"{LABEL_PREFIX}warm", mine],
+                             "status": ["exited", "created", "dead"]}):
+        state = c.attrs.get("State") or {}
+        when = state.get("FinishedAt") or ""
+        if when.startswith("0001-"):  # never started
+            when = c.attrs.get("Created") or ""
+        try:
+            ended = dt.datetime.fromisoformat(when[:26].rstrip("Z") + "+00:00")
+        except ValueError:
+            continue
+        if (now - ended).total_seconds() > WARM_GRACE:
+            remove(c)
+            removed.append(c.name)
     return removed

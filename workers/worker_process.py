@@ -24,7 +24,31 @@ def prepare_worker(settings: Settings, loglevel: str) -> None:
         from workers.tasks import sweep_orphan_containers_forever
 
         sweep_orphan_containers_forever(settings)
+        if settings.warm_containers:
+            _warm_each_process()
     elif runner.name == "kubernetes":
         from workers.runners.kubernetes import sweep_orphan_pods_forever
 
         sweep_orphan_pods_forever(settings)
+
+
+def _warm_each_process() -> None:
+    """Each worker process starts its warm task containers as it starts (not at its first
+    try), and removes those still waiting as it stops."""
+    from celery import signals
+
+    from workers.runtime import runtime
+
+    @signals.worker_process_init.connect(weak=False)
+    def warm(**_: object) -> None:
+        rt = runtime()
+        if rt.runner is None:
+            rt.runner = get_runner(rt.settings)
+        if rt.runner.name == "docker":
+            rt.runner.pool(rt.task_api)
+
+    @signals.worker_process_shutdown.connect(weak=False)
+    def cool(**_: object) -> None:
+        rt = runtime()
+        if rt.runner is not None and hasattr(rt.runner, "close"):
+            rt.runner.close()

@@ -4,7 +4,7 @@ import signal
 import pytest
 
 from cluster.control import services
-from tests.servers import docker_client, wait_for
+from tests.servers import container_ids, docker_client, task_containers, wait_for
 
 from tests.conftest import RUNTIME_IMAGE as IMAGE
 
@@ -22,10 +22,8 @@ INSTALLATION: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def docker_cluster(engine, cluster_env):
     from cluster.store import Store
-    from workers.containers import cluster_label
-
     store = Store(cluster_env.env["CHORDFLOW_DATABASE_URL"])
-    INSTALLATION["label"] = cluster_label(str(store.url))
+    INSTALLATION["url"] = str(store.url)
     store.dispose()
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2, name="docker", CHORDFLOW_RUNNER="docker")
@@ -43,8 +41,7 @@ def run(cluster_env, dag_id, **kw):
 
 def leftovers(engine, run_pk):
     """The containers of this cluster's run `run_pk`, running or not."""
-    return engine.containers.list(all=True, filters={"label": [
-        f"chordflow.run={run_pk}", f"chordflow.cluster={INSTALLATION['label']}"]})
+    return task_containers(engine, INSTALLATION["url"], run_pk)
 
 
 def test_python_tasks_run_in_runtime_containers_with_xcom(docker_cluster, engine):
@@ -103,6 +100,26 @@ def test_task_containers_are_confined(docker_cluster, engine):
     handle.close()
 
 
+def test_a_try_runs_in_a_warm_container_started_before_it(docker_cluster, engine):
+    """CHORDFLOW_WARM_CONTAINERS (1 a worker process by default): the try's container was
+    started before the try, is named after it once handed the try, and is removed after."""
+    import datetime as dt
+
+    assert docker_cluster.cli("trigger", "t_docker_slow").returncode == 0
+    handle = docker_cluster.cluster()
+    run_ = services.list_runs(handle, "t_docker_slow", limit=1)[0]
+    container = wait_for(lambda: leftovers(engine, run_.id), 60, what="the task container")[0]
+    _, tis = services.run_details(handle, run_.id)
+    started = tis[0].start_date
+    services.wait(handle, run_.id, timeout=180)
+    handle.close()
+    assert "chordflow.warm" in container.labels, container.labels
+    created = dt.datetime.fromisoformat(container.attrs["Created"][:26].rstrip("Z") + "+00:00")
+    assert created < started.replace(tzinfo=started.tzinfo or dt.timezone.utc)
+    wait_for(lambda: container.id not in container_ids(engine), 30,
+             what="the warm container to be removed")
+
+
 def test_cancel_stops_and_removes_the_task_container(docker_cluster, engine):
     assert docker_cluster.cli("trigger", "t_docker_slow").returncode == 0
     handle = docker_cluster.cluster()
@@ -112,7 +129,7 @@ def test_cancel_stops_and_removes_the_task_container(docker_cluster, engine):
              30, what="the command to start")
     done = docker_cluster.cli("runs", "cancel", str(run_.id))
     assert done.returncode == 0 and "stopping slow" in done.stdout, done.stdout + done.stderr
-    wait_for(lambda: container.id not in {c.id for c in engine.containers.list(all=True)}, 30,
+    wait_for(lambda: container.id not in container_ids(engine), 30,
              what="the cancelled try's container to be removed")
     final, tis = services.run_details(handle, run_.id)
     log = "".join(t for _, t in services.task_logs(handle, run_.id, "slow"))
@@ -139,7 +156,7 @@ def test_orphan_container_of_a_killed_worker_is_removed(docker_cluster, engine):
     log = "".join(text for _, text in services.task_logs(handle, run_.id, "slow"))
     handle.close()
     assert final.state == "success" and tis[0].try_number == 2, log
-    wait_for(lambda: container.id not in {c.id for c in engine.containers.list(all=True)}, 60,
+    wait_for(lambda: container.id not in container_ids(engine), 60,
              what="the orphaned container to be removed")
 
 

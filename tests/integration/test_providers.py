@@ -20,7 +20,7 @@ from typing import Iterable
 
 import pytest
 
-from tests.servers import docker_client, missing
+from tests.servers import SSHServer, docker_client, missing
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("CHORDFLOW_PROVIDERS_CACHE",
@@ -55,6 +55,11 @@ SQL = [PINNED["apache-airflow-providers-common-sql"], PINNED["apache-airflow-pro
 # postgres provider's driver, psycopg2, is chordflow's too
 SQL_REQUIREMENTS = ["sqlparse>=0.5.1", "more-itertools>=9.0.0", "methodtools>=0.4.7",
                     "deprecated>=1.2.13"]
+
+
+SSH = [PINNED["apache-airflow-providers-ssh"], PINNED["apache-airflow-providers-sftp"], COMPAT]
+# the ssh and sftp providers' own requirements
+SSH_REQUIREMENTS = ["paramiko>=4.0.0", "asyncssh>=2.12.0", "tenacity>=8", "deprecated>=1.2.13"]
 
 
 STANDARD = [PINNED["apache-airflow-providers-standard"], COMPAT]
@@ -100,6 +105,22 @@ def standard_provider() -> Path:
     install(target, *STANDARD_REQUIREMENTS, no_deps=False)
     (target / ".done").touch()
     return target
+
+
+@pytest.fixture(scope="module")
+def ssh_providers() -> Path:
+    target = CACHE / "ssh"
+    install(target, *SSH, no_deps=True)
+    install(target, *SSH_REQUIREMENTS, no_deps=False)
+    (target / ".done").touch()
+    return target
+
+
+@pytest.fixture(scope="module")
+def ssh_server(tmp_path_factory):
+    server = SSHServer(tmp_path_factory.mktemp("sshd"))
+    yield server
+    server.stop()
 
 
 def cli_for(tmp_path: Path, dags: Path, *folders: Path, **extra: str):
@@ -327,8 +348,8 @@ def test_standard_provider_decorators_build_tasks(standard_provider, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def docker_providers_cluster(standard_provider, sql_providers, http_provider, cluster_env,
-                             tmp_path_factory):
+def docker_providers_cluster(standard_provider, sql_providers, http_provider, ssh_providers,
+                             cluster_env, tmp_path_factory):
     """A scheduler and a docker-runner worker whose task containers run the image built
     with tests/providers/requirements.txt, on the host's network (to reach PostgreSQL on
     127.0.0.1; the task API is a socket either way)."""
@@ -339,10 +360,12 @@ def docker_providers_cluster(standard_provider, sql_providers, http_provider, cl
     (dags / "sql_dag.py").write_text(SQL_DAG)
     (dags / "http_dag.py").write_text(DAG)
     (dags / "decorators_dag.py").write_text(DECORATORS_DAG)
+    cluster_env.remote = tmp_path_factory.mktemp("remote")  # the ssh server's side
+    write_ssh_dag(dags, cluster_env.remote)
     # the scheduler and the worker parse the DAG files: the providers are on their path;
     # the task containers have them from the image only
     cluster_env.env.update({"CHORDFLOW_DAGS_FOLDER": str(dags), "PYTHONPATH": ":".join(
-        map(str, (ROOT, standard_provider, sql_providers, http_provider)))})
+        map(str, (ROOT, standard_provider, sql_providers, http_provider, ssh_providers)))})
     cluster_env.scheduler()
     cluster_env.worker(concurrency=2, name="providers", CHORDFLOW_RUNNER="docker",
                        CHORDFLOW_RUNTIME_IMAGE=PROVIDERS_IMAGE, CHORDFLOW_TASK_NETWORK="host")
@@ -410,3 +433,109 @@ def test_http_provider_runs_under_the_docker_runner_from_a_built_image(
         assert xcoms[("get", "return_value")] in seen
     finally:
         cluster_env.cli("connections", "delete", "local_http")
+
+
+# The ssh and sftp providers against a real OpenSSH server on 127.0.0.1: a command run
+# remotely (its output pushed, base64 as Airflow does), a sensor on the remote file, a
+# file put from the DAG folder, and both hooks used from a task. {remote} is a folder on
+# this machine the server writes into; the connection carries the client key and checks
+# the server's host key.
+SSH_DAG = '''
+import base64
+import os
+
+import pendulum
+from airflow.sdk import DAG, task
+from airflow.providers.sftp.hooks.sftp import SFTPHook
+from airflow.providers.sftp.operators.sftp import SFTPOperation, SFTPOperator
+from airflow.providers.sftp.sensors.sftp import SFTPSensor
+from airflow.providers.ssh.hooks.ssh import SSHHook
+from airflow.providers.ssh.operators.ssh import SSHOperator
+
+REMOTE = "{remote}"
+
+with DAG("ssh_provider", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+    make = SSHOperator(task_id="make", ssh_conn_id="remote",
+                       command="mkdir -p " + REMOTE + "/in && echo 'rows for {{{{ ds }}}}' > "
+                               + REMOTE + "/in/data.txt && echo made {{{{ ds }}}}")
+    wait = SFTPSensor(task_id="wait", sftp_conn_id="remote", path=REMOTE + "/in/data.txt",
+                      poke_interval=1, timeout=60)
+    put = SFTPOperator(task_id="put", ssh_conn_id="remote",
+                       local_filepath=os.path.join(os.path.dirname(__file__), "upload.txt"),
+                       remote_filepath=REMOTE + "/out/upload.txt",
+                       operation=SFTPOperation.PUT, create_intermediate_dirs=True)
+
+    @task
+    def read(made):
+        sftp = SFTPHook(ssh_conn_id="remote")
+        names = sftp.list_directory(REMOTE + "/in")
+        client = SSHHook(ssh_conn_id="remote").get_conn()
+        _, out, _ = client.exec_command("cat " + REMOTE + "/in/data.txt")
+        content = out.read().decode().strip()
+        client.close()
+        print("read", type(sftp).__module__, names, content, "|",
+              base64.b64decode(made).decode().strip())
+        return content
+
+    make >> wait >> put
+    wait >> read(make.output)
+'''
+UPLOAD = "uploaded from the DAG folder\n"
+
+
+def write_ssh_dag(dags: Path, remote: Path) -> None:
+    (dags / "ssh_dag.py").write_text(SSH_DAG.format(remote=remote))
+    (dags / "upload.txt").write_text(UPLOAD)
+
+
+def add_ssh_connection(cli, server: SSHServer) -> None:
+    added = cli("connections", "add", "remote", "--conn-type", "ssh", "--conn-host", "127.0.0.1",
+                "--conn-port", str(server.port), "--conn-login", server.user,
+                "--conn-extra", json.dumps(server.extra()))
+    assert added.returncode == 0, added.stdout + added.stderr
+
+
+def check_ssh_run(states: dict[str, str], logs: dict[str, str], remote: Path,
+                  server: SSHServer) -> None:
+    assert states == {"make": "success", "wait": "success", "put": "success",
+                      "read": "success"}, (states, logs)
+    assert (remote / "in" / "data.txt").read_text().startswith("rows for 20")
+    assert (remote / "out" / "upload.txt").read_text() == UPLOAD
+    assert re.search(r"read airflow\.providers\.sftp\.hooks\.sftp \['data\.txt'\] "
+                     r"rows for 20\S+ \| made 20", logs["read"]), logs["read"]
+    assert "airflow.providers.ssh.operators.ssh.SSHOperator" in logs["make"], logs["make"]
+    assert "airflow.providers.sftp.operators.sftp.SFTPOperator" in logs["put"], logs["put"]
+    key_body = server.private_key.splitlines()[1]
+    assert not any(key_body in text for text in logs.values())
+
+
+def test_ssh_and_sftp_providers_run_against_an_ssh_server(ssh_providers, ssh_server, tmp_path):
+    remote = tmp_path / "remote"
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    write_ssh_dag(dags, remote)
+    cli = cli_for(tmp_path, dags, ssh_providers)
+    add_ssh_connection(cli, ssh_server)
+    done = cli("run", str(dags / "ssh_dag.py"))
+    logs = {t: cli("tasks", "logs", "1", t).stdout for t in ("make", "wait", "put", "read")}
+    assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+    states = dict(re.findall(r"^(\w+)\s+(success|skipped|failed|upstream_failed)\s",
+                             cli("runs", "show", "1").stdout, re.M))
+    check_ssh_run(states, logs, remote, ssh_server)
+
+
+def test_ssh_and_sftp_providers_run_under_the_docker_runner_from_a_built_image(
+        docker_providers_cluster, ssh_server):
+    """The connection's key reaches the task containers through the task API only."""
+    cluster_env = docker_providers_cluster
+    add_ssh_connection(cluster_env.cli, ssh_server)
+    try:
+        done, run, tis, _ = cluster_env.run_dag("ssh_provider", timeout=300)
+        logs = {t: cluster_env.cli("tasks", "logs", str(run.id), t).stdout
+                for t in ("make", "wait", "put", "read")}
+        assert done.returncode == 0, done.stdout + done.stderr + str(logs)
+        assert all("with the docker runner" in text for text in logs.values()), logs
+        check_ssh_run({t: ti.state for t, ti in tis.items()}, logs, cluster_env.remote,
+                      ssh_server)
+    finally:
+        cluster_env.cli("connections", "delete", "remote")

@@ -14,8 +14,7 @@ from cryptography.fernet import Fernet
 from cluster.control import services
 from cluster.store.xcoms import pull_xcoms
 from tests.conftest import RUNTIME_IMAGE, ROOT
-from tests.servers import docker_client, ok, wait_for
-from workers.containers import cluster_label
+from tests.servers import docker_client, ok, task_containers, wait_for
 from workers.task_api.client import TaskApiClient, TaskApiError
 from workers.task_api.protocol import Call
 
@@ -179,10 +178,9 @@ def test_docker_inspect_of_a_running_task_container_shows_no_conf_xcom_or_secret
     try:
         run = services.trigger(handle, "t_task_token", {"c": "conf-value-5d3a9b"})
         # this cluster's container (other modules' databases number their runs too)
-        mine = [f"chordflow.run={run.id}", "chordflow.task_id=hold",
-                f"chordflow.cluster={cluster_label(str(handle.store.url))}"]
-        container = wait_for(lambda: engine.containers.list(filters={"label": mine}), 120,
-                             what="the hold container")[0]
+        container = wait_for(
+            lambda: task_containers(engine, str(handle.store.url), run.id, "hold-"), 120,
+            what="the hold container")[0]
         container.reload()
         attrs = json.dumps(container.attrs)
         env = container.attrs["Config"]["Env"]

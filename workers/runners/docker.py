@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 
 from cluster.config import Settings
 
-from workers.containers import labels_for, run_container
+from workers.containers import (LABEL_PREFIX, cluster_label, follow, labels_for, remove,
+                                run_container, try_container_name)
+from workers.runners.warm_pool import WarmPool
 from workers.task_api.protocol import ADDRESS_ENV, TOKEN_ENV
 from workers.task_api.server import SOCKET_NAME
 from workers.cancellation import TaskCancelled
@@ -24,6 +27,7 @@ from workers.runners.process import InWorkerRunner
 log = logging.getLogger("chordflow.worker")
 DAGS_MOUNT = "/opt/chordflow/dags"
 API_MOUNT = "/run/chordflow"  # where a task container finds the task API's socket
+ENTRY = ["python", "-m", "workers.container_entry"]
 
 
 def client_for(settings: Settings | None = None, base_url: str | None = None) -> Any:
@@ -53,6 +57,8 @@ class DockerRunner:
         self.settings = settings
         self.client = client_for(settings)
         self._in_worker = InWorkerRunner()
+        self._pool: WarmPool | None = None
+        self._api_host_dir: str | None = None
         self.dags_host_path = os.environ.get("CHORDFLOW_DAGS_HOST_PATH") or \
             self._host_path_of(str(settings.dags_folder))
 
@@ -79,25 +85,71 @@ class DockerRunner:
         from workers.runtime import runtime
 
         api = runtime().task_api
-        api.unix_address()
-        api_host_dir = self._host_path_of(str(api.socket_dir))
         with granted(api, self.settings.dags_folder, context, timeout) as grant:
-            outcome = run_container(
-                self.client, self.settings.runtime_image,
-                ["python", "-m", "workers.container_entry"], log_writer, timeout,
-                labels_for(context),
-                # The API's address and the try's token: nothing else of chordflow's.
-                environment={ADDRESS_ENV: f"unix://{API_MOUNT}/{SOCKET_NAME}",
-                             TOKEN_ENV: grant.token},
-                volumes={self.dags_host_path: {"bind": DAGS_MOUNT, "mode": "ro"},
-                         api_host_dir: {"bind": API_MOUNT, "mode": "ro"}},
-                user="1000", cap_drop=["ALL"], security_opt=["no-new-privileges"],
-                mem_limit=os.environ.get("CHORDFLOW_TASK_MEMORY", "2g"),
-                nano_cpus=int(float(os.environ.get("CHORDFLOW_TASK_CPUS", "1")) * 1e9),
-                network_mode=os.environ.get("CHORDFLOW_TASK_NETWORK", "bridge"),
-            )
+            warm = self.pool(api).take() if self.settings.warm_containers else None
+            outcome = None
+            name = try_container_name(context, str(runtime().store.url))
+            if warm is not None:
+                self.pool(api).hand_over(warm, grant)
+                # named after its try, as a container started for it is (off the hop's path)
+                threading.Thread(target=_rename, args=(warm.container, name),
+                                 daemon=True).start()
+                try:
+                    outcome = follow(warm.container, log_writer, timeout)
+                finally:
+                    remove(warm.container)
+                if grant.calls == 0:  # it had ended before it was handed the try
+                    outcome = None
+            if outcome is None:
+                outcome = run_container(
+                    self.client, self.settings.runtime_image, ENTRY, log_writer, timeout,
+                    labels_for(context), environment=self._environment(api, grant.token),
+                    name=name, **self._options(api))
             if outcome.exit_code != 0 and grant.signal is None:
                 reason = ended_elsewhere(runtime(), context)
                 if reason:
                     raise TaskCancelled(reason)
             return conclude(grant, outcome.exit_code, "task container")
+
+    def pool(self, api: Any) -> WarmPool:
+        """This worker process's warm containers (started on first use)."""
+        from workers.runtime import runtime
+
+        if self._pool is None:
+            self._pool = WarmPool(
+                lambda environment, labels: self.client.containers.create(
+                    self.settings.runtime_image, command=ENTRY, labels=labels, detach=True,
+                    environment=environment, **self._options(api)),
+                api, lambda token: self._environment(api, token),
+                {f"{LABEL_PREFIX}cluster": cluster_label(str(runtime().store.url))},
+                self.settings.warm_containers)
+            self._pool.fill()
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    def _environment(self, api: Any, token: str) -> dict[str, str]:
+        """The API's address and the try's (or the standby's) token: nothing else."""
+        api.unix_address()
+        return {ADDRESS_ENV: f"unix://{API_MOUNT}/{SOCKET_NAME}", TOKEN_ENV: token}
+
+    def _options(self, api: Any) -> dict[str, Any]:
+        if self._api_host_dir is None:
+            self._api_host_dir = self._host_path_of(str(api.socket_dir))
+        api_host_dir = self._api_host_dir
+        return dict(
+            volumes={self.dags_host_path: {"bind": DAGS_MOUNT, "mode": "ro"},
+                     api_host_dir: {"bind": API_MOUNT, "mode": "ro"}},
+            user="1000", cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            mem_limit=os.environ.get("CHORDFLOW_TASK_MEMORY", "2g"),
+            nano_cpus=int(float(os.environ.get("CHORDFLOW_TASK_CPUS", "1")) * 1e9),
+            network_mode=os.environ.get("CHORDFLOW_TASK_NETWORK", "bridge"))
+
+
+def _rename(container: Any, name: str) -> None:
+    try:
+        container.rename(name)
+    except Exception:  # it ended and was removed already
+        pass

@@ -61,6 +61,10 @@ class TaskApiClient:
                               "(this runs inside a try started by a chordflow worker)")
         return cls(address, token)
 
+    def use_token(self, token: str) -> None:
+        """Call as the try `token` names from now on (a warm container's handed-over try)."""
+        self._token = token
+
     def _connection(self) -> http.client.HTTPConnection:
         conn = getattr(self._local, "conn", None)
         if conn is None:

@@ -3,6 +3,10 @@
 A grant also collects what the try reports (its return value, its signal), which the
 runner reads once the try has ended; revoking the grant at the end makes its token
 useless, so a leaked token opens nothing after its try.
+
+A standby grant is the token of a task container started before its try was known (the
+docker runner's warm containers): it can only wait for a try, and gets that try's own
+token once, when the worker hands the try over. Then it is revoked.
 """
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ class Grant:
     retry_delay: float | None = None  # a retry policy's delay for the next try
     outlet_events: dict[str, Any] = dataclasses.field(default_factory=dict)
     calls: int = 0
+    # a standby grant: set once the try it waits for is handed over (`Grants.hand_over`)
+    standby: threading.Event | None = None
+    handed: "Grant | None" = None
 
     @property
     def run_pk(self) -> int:
@@ -69,6 +76,22 @@ class Grants:
             self._by_token[grant.token] = grant
         return grant
 
+    def issue_standby(self) -> Grant:
+        """A token that may only wait for a try (a warm container's), for a day at most."""
+        grant = Grant(token=secrets.token_urlsafe(32), key=(-1, "", -1, -1),
+                      expires=self._clock() + DEFAULT_LIFETIME, context={},
+                      standby=threading.Event())
+        with self._lock:
+            self._drop_expired()
+            self._by_token[grant.token] = grant
+        return grant
+
+    def hand_over(self, standby: Grant, grant: Grant) -> None:
+        """The container holding `standby` runs `grant`'s try: its waiting call answers."""
+        assert standby.standby is not None
+        standby.handed = grant
+        standby.standby.set()
+
     def find(self, token: str) -> Grant | None:
         """The grant of a valid token; None for an unknown, revoked or expired one."""
         with self._lock:
@@ -80,7 +103,9 @@ class Grants:
 
     def revoke(self, token: str) -> None:
         with self._lock:
-            self._by_token.pop(token, None)
+            grant = self._by_token.pop(token, None)
+        if grant is not None and grant.standby is not None:
+            grant.standby.set()  # a waiting call ends (with no try)
 
     def __len__(self) -> int:
         return len(self._by_token)

@@ -33,6 +33,7 @@ from workers.task_api.protocol import API_PREFIX, Call, Signal, Status
 log = logging.getLogger("chordflow.worker")
 MAX_BODY = 64 * 1024 * 1024   # a 10 MB XCom fits with room; beyond this is refused
 SOCKET_NAME = "api.sock"
+STANDBY_WAIT = 20.0  # seconds a standby token's call waits before it is told to call again
 
 
 class ApiRefusal(ChordflowError):
@@ -61,7 +62,7 @@ class TaskApi:
         self._tcp: HTTPServer | None = None
         self._lock = threading.Lock()
         self.handlers: dict[Call, Callable[[Grant, dict[str, Any]], Any]] = {
-            Call.CONTEXT: lambda g, body: g.context,
+            Call.CONTEXT: self._context,
             Call.XCOM_PULL: self._xcom_pull,
             Call.XCOM_PUSH: self._xcom_push,
             Call.RESULT: self._result,
@@ -114,9 +115,12 @@ class TaskApi:
         if grant is None:
             raise ApiRefusal(Status.UNAUTHORIZED, "unknown, revoked or expired task token")
         try:
-            handler = self.handlers[Call(call)]
+            which = Call(call)
         except ValueError:
             raise ApiRefusal(Status.NOT_FOUND, f"no task API call {call!r}") from None
+        handler = self.handlers[which]
+        if grant.standby is not None and which is not Call.CONTEXT:
+            raise ApiRefusal(Status.UNAUTHORIZED, "a standby token can only wait for its try")
         grant.calls += 1
         try:
             return handler(grant, body)
@@ -124,6 +128,20 @@ class TaskApi:
             raise ApiRefusal(Status.NOT_FOUND, str(exc).strip("'\"")) from None
         except (TypeError, ValueError) as exc:
             raise ApiRefusal(Status.BAD_REQUEST, str(exc)) from None
+
+    def _context(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
+        """The try's context; a standby token's call waits for its try (up to STANDBY_WAIT
+        seconds a call, then `{"standby": true}`: call again) and gets the try's token."""
+        if grant.standby is None:
+            return grant.context
+        if not grant.standby.wait(STANDBY_WAIT):
+            return {"standby": True}
+        handed = grant.handed
+        self.grants.revoke(grant.token)
+        if handed is None:
+            raise ApiRefusal(Status.UNAUTHORIZED, "the standby ended without a try")
+        handed.calls += 1
+        return {**handed.context, "token": handed.token}
 
     def _xcom_pull(self, grant: Grant, body: dict[str, Any]) -> dict[str, Any]:
         own = (grant.run_pk, grant.context["dag_id"], grant.context["run_id"])

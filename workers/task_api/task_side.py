@@ -123,7 +123,7 @@ def run_try(client: TaskApiClient, dags_folder: Path, data: dict[str, Any] | Non
     compat.install()
     add_to_sys_path(dags_folder)
     if data is None:
-        data = client.call(Call.CONTEXT)
+        data = wait_for_context(client)
     if loaded is None:
         loaded = load_dags_from_file(dags_folder / data["dag_file"])
     dags = {d.dag_id: d for d in loaded}
@@ -141,6 +141,17 @@ def run_try(client: TaskApiClient, dags_folder: Path, data: dict[str, Any] | Non
         render_fields(task, context)
     _log_to_stderr()
     return execute_and_report(client, task, context)
+
+
+def wait_for_context(client: TaskApiClient) -> dict[str, Any]:
+    """The try's context. A warm container's token is a standby one: its call waits until
+    the worker hands it a try, whose own token comes with the context."""
+    data = client.call(Call.CONTEXT)
+    while data.get("standby"):
+        data = client.call(Call.CONTEXT)
+    if "token" in data:
+        client.use_token(data.pop("token"))
+    return data
 
 
 def _terminate_on_sigterm(task: Any) -> None:
