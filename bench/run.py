@@ -144,9 +144,10 @@ class Bench:
         return finish
 
     def docker_overhead(self, image="chordflow/runtime:latest", n=5):
-        """Per-task time of a no-op Python task under the docker runner (claim to finish:
-        container create, start, the task's imports, log, removal) against a bare
-        `docker run --rm IMAGE python -c pass` of the same image."""
+        """The docker runner against a bare `docker run --rm IMAGE python -c pass` of the
+        same image: a no-op task's claim to finish, and a 20-chain's hops from one task's
+        code to the next one's (each in its own container), with the warm containers
+        (the default) and without (CHORDFLOW_WARM_CONTAINERS=0)."""
         import docker
 
         client = docker.from_env()
@@ -155,21 +156,35 @@ class Bench:
             t0 = time.perf_counter()
             client.containers.run(image, ["python", "-c", "pass"], remove=True)
             bare.append(time.perf_counter() - t0)
-        self.start([sys.executable, "-m", "cluster.cli", "scheduler"], "scheduler")
-        self.start([sys.executable, "-m", "cluster.cli", "worker", "-c", "1", "--loglevel",
-                    "WARNING", "-n", "bench-docker@%h"], "worker", CHORDFLOW_RUNNER="docker")
-        time.sleep(3)
+        bare_ms = round(statistics.median(bare[1:]) * 1000, 1)
         from cluster.config import Settings
         from cluster.control.services import Cluster
 
+        out = {"bare_docker_run_ms": bare_ms}
+        self.start([sys.executable, "-m", "cluster.cli", "scheduler"], "scheduler")
         self.cluster = Cluster.open(Settings.from_env(self.env()))
-        self.run_dag("bench_chain5")  # warm-up
-        spans = self.run_dag("bench_chain5")["store_spans"]
+        for label, warm in (("warm", "1"), ("cold", "0")):
+            # the host's network: the tasks' span instrument reaches the bench's Redis
+            self.start([sys.executable, "-m", "cluster.cli", "worker", "-c", str(self.args.workers),
+                        "--loglevel", "WARNING", "-n", f"bench-docker-{label}@%h"],
+                       f"worker-docker-{label}", CHORDFLOW_RUNNER="docker",
+                       CHORDFLOW_WARM_CONTAINERS=warm, CHORDFLOW_TASK_NETWORK="host")
+            time.sleep(5)
+            self.run_dag("bench_chain5")  # warm-up
+            task = statistics.median(e - s for s, e in
+                                     self.run_dag("bench_chain5")["store_spans"].values())
+            chain = self.run_dag("bench_chain20")
+            order = [f"t{i}" for i in range(20)]
+            out[label] = {"docker_runner_task_ms": round(task * 1000, 1),
+                          "overhead_ms": round(task * 1000 - bare_ms, 1),
+                          "chain20_hop": summary_ms(hops(chain["spans"], order)),
+                          "chain20_trigger_to_success_s": round(chain["trigger_to_success_s"], 2)}
+            worker = self.named.pop(f"worker-docker-{label}")
+            os.killpg(worker.pid, 15)  # a warm shutdown: its waiting containers removed
+            worker.wait(60)
+            progress(f"docker runner, {label} containers: {out[label]}")
         self.stop_procs()
-        task = statistics.median(e - s for s, e in spans.values())
-        return {"bare_docker_run_ms": round(statistics.median(bare[1:]) * 1000, 1),
-                "docker_runner_task_ms": round(task * 1000, 1),
-                "overhead_ms": round((task - statistics.median(bare[1:])) * 1000, 1)}
+        return out
 
     def scheduler_loop(self):
         from bench.store_cost import scheduler_loop
@@ -486,9 +501,15 @@ def to_markdown(result):
                          f"parse (s), loop step p50 / max (ms) | {s['parse_s']}, "
                          f"{s['loop_step_ms_p50']} / {s['loop_step_ms_max']} | | |")
         elif name == "docker_runner":
-            lines.append(f"| no-op Python task, docker runner vs bare `docker run --rm` (ms) | "
-                         f"{s['docker_runner_task_ms']} | {s['bare_docker_run_ms']} (bare) | "
-                         f"+{s['overhead_ms']} |")
+            for label in ("warm", "cold"):
+                d = s[label]
+                lines.append(f"| docker runner, {label} containers: no-op task claim → finish vs "
+                             f"bare `docker run --rm` (ms) | {d['docker_runner_task_ms']} | "
+                             f"{s['bare_docker_run_ms']} (bare) | {d['overhead_ms']:+} |")
+                lines.append(f"| docker runner, {label} containers: 20-chain hop, code to code, "
+                             f"p50 / p95 (ms); trigger → success (s) | "
+                             f"{d['chain20_hop']['p50_ms']} / {d['chain20_hop']['p95_ms']}; "
+                             f"{d['chain20_trigger_to_success_s']} | | |")
         elif name == "memory_rss_mb":
             names = sorted({k.split("_", 1)[0] for k in s})
             lines.append("| RSS idle → under the 1000 fan-out (MiB) | " + ", ".join(
