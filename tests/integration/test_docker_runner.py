@@ -94,7 +94,9 @@ def test_task_containers_are_confined(docker_cluster, engine):
     assert host["Privileged"] is False and config["User"] == "1000"
     assert host["Memory"] > 0 and host["NanoCpus"] > 0
     assert not [m for m in mounts if "docker.sock" in m.get("Source", "")], mounts
-    assert all(m["RW"] is False for m in mounts if m.get("Destination") == "/opt/chordflow/dags")
+    # the DAGs folder, read-only, at the worker's own path (as Airflow has it everywhere)
+    dags = [m for m in mounts if m.get("Destination") == docker_cluster.env["CHORDFLOW_DAGS_FOLDER"]]
+    assert len(dags) == 1 and dags[0]["RW"] is False, mounts
     assert not [e for e in config["Env"] if "DATABASE_URL" in e or "BROKER_URL" in e]
     services.wait(handle, run_.id, timeout=180)
     handle.close()

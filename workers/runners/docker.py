@@ -1,8 +1,8 @@
 """The docker runner: each Python or Bash task try runs in its own runtime-image container.
 
-The container gets the DAGs folder read-only and the directory of the worker's task API
-socket (workers/task_api/); its environment holds the API's address and the try's token,
-nothing else of chordflow's: no conf, no XComs, no database credentials, no Docker
+The container gets the DAGs folder read-only (at the worker's own path) and the directory
+of the worker's task API socket (workers/task_api/); its environment holds the API's
+address, the try's token and the DAGs folder's path, nothing else of chordflow's: no conf, no XComs, no database credentials, no Docker
 socket. It reports its result and signals through the API, never on its output. Operators that start their own container (DockerOperator) run in the
 worker process and start it themselves.
 """
@@ -25,7 +25,7 @@ from workers.task_api.tries import conclude, ended_elsewhere, granted
 from workers.runners.process import InWorkerRunner
 
 log = logging.getLogger("chordflow.worker")
-DAGS_MOUNT = "/opt/chordflow/dags"
+DAGS_MOUNT = "/opt/chordflow/dags"  # where a task pod finds the DAGs (the pod runner's)
 API_MOUNT = "/run/chordflow"  # where a task container finds the task API's socket
 ENTRY = ["python", "-m", "workers.container_entry"]
 
@@ -59,6 +59,10 @@ class DockerRunner:
         self._in_worker = InWorkerRunner()
         self._pool: WarmPool | None = None
         self._api_host_dir: str | None = None
+        # The DAGs folder is at the worker's own path in the task container, as Airflow has
+        # it on every component: a path a DAG file derives from `__file__` at parse time
+        # (in a template field, rendered by the worker) holds in the container too.
+        self._dags_mount = os.path.abspath(str(settings.dags_folder))
         self.dags_host_path = os.environ.get("CHORDFLOW_DAGS_HOST_PATH") or \
             self._host_path_of(str(settings.dags_folder))
 
@@ -131,16 +135,18 @@ class DockerRunner:
             self._pool.close()
 
     def _environment(self, api: Any, token: str) -> dict[str, str]:
-        """The API's address and the try's (or the standby's) token: nothing else."""
+        """The API's address and the try's (or the standby's) token, and where the DAGs
+        folder is: nothing else."""
         api.unix_address()
-        return {ADDRESS_ENV: f"unix://{API_MOUNT}/{SOCKET_NAME}", TOKEN_ENV: token}
+        return {ADDRESS_ENV: f"unix://{API_MOUNT}/{SOCKET_NAME}", TOKEN_ENV: token,
+                "CHORDFLOW_DAGS_FOLDER": self._dags_mount}
 
     def _options(self, api: Any) -> dict[str, Any]:
         if self._api_host_dir is None:
             self._api_host_dir = self._host_path_of(str(api.socket_dir))
         api_host_dir = self._api_host_dir
         return dict(
-            volumes={self.dags_host_path: {"bind": DAGS_MOUNT, "mode": "ro"},
+            volumes={self.dags_host_path: {"bind": self._dags_mount, "mode": "ro"},
                      api_host_dir: {"bind": API_MOUNT, "mode": "ro"}},
             user="1000", cap_drop=["ALL"], security_opt=["no-new-privileges"],
             mem_limit=os.environ.get("CHORDFLOW_TASK_MEMORY", "2g"),
