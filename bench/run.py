@@ -147,7 +147,8 @@ class Bench:
         """The docker runner against a bare `docker run --rm IMAGE python -c pass` of the
         same image: a no-op task's claim to finish, and a 20-chain's hops from one task's
         code to the next one's (each in its own container), with the warm containers
-        (the default) and without (CHORDFLOW_WARM_CONTAINERS=0)."""
+        (CHORDFLOW_WARM_CONTAINERS=1, the default, and 10: a 20-chain's worth on two
+        processes) and without (0)."""
         import docker
 
         client = docker.from_env()
@@ -163,7 +164,7 @@ class Bench:
         out = {"bare_docker_run_ms": bare_ms}
         self.start([sys.executable, "-m", "cluster.cli", "scheduler"], "scheduler")
         self.cluster = Cluster.open(Settings.from_env(self.env()))
-        for label, warm in (("warm", "1"), ("cold", "0")):
+        for label, warm in (("warm1", "1"), ("warm10", "10"), ("cold", "0")):
             # the host's network: the tasks' span instrument reaches the bench's Redis
             self.start([sys.executable, "-m", "cluster.cli", "worker", "-c", str(self.args.workers),
                         "--loglevel", "WARNING", "-n", f"bench-docker-{label}@%h"],
@@ -173,6 +174,7 @@ class Bench:
             self.run_dag("bench_chain5")  # warm-up
             task = statistics.median(e - s for s, e in
                                      self.run_dag("bench_chain5")["store_spans"].values())
+            time.sleep(8)  # the warm containers used so far are replaced before the chain
             chain = self.run_dag("bench_chain20")
             order = [f"t{i}" for i in range(20)]
             out[label] = {"docker_runner_task_ms": round(task * 1000, 1),
@@ -501,7 +503,7 @@ def to_markdown(result):
                          f"parse (s), loop step p50 / max (ms) | {s['parse_s']}, "
                          f"{s['loop_step_ms_p50']} / {s['loop_step_ms_max']} | | |")
         elif name == "docker_runner":
-            for label in ("warm", "cold"):
+            for label in ("warm1", "warm10", "cold"):
                 d = s[label]
                 lines.append(f"| docker runner, {label} containers: no-op task claim → finish vs "
                              f"bare `docker run --rm` (ms) | {d['docker_runner_task_ms']} | "

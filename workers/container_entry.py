@@ -25,7 +25,12 @@ def main() -> int:
     folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
     client = TaskApiClient.from_env()
     _end_with_the_worker(client.address)
-    return run_try(client, folder)
+    code = run_try(client, folder)
+    if client.end_mark:  # the try is over, its output flushed: the worker need not wait
+        for stream in (sys.stdout, sys.stderr):  # for this process's and container's end
+            stream.flush()
+            print(f"{client.end_mark} {code}", file=stream, flush=True)
+    return code
 
 
 def _end_with_the_worker(address: str, interval: float = 2.0) -> None:

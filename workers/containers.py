@@ -78,17 +78,40 @@ def run_container(client: Any, image: str, command: Any, log: Any, timeout: floa
 
 
 def follow(container: Any, log: Any, timeout: float | None, keep_lines: bool = False,
-           retrieve: str | None = None) -> ContainerOutcome:
+           retrieve: str | None = None, end_mark: str | None = None) -> ContainerOutcome:
     """Stream a started container's output into `log` until it exits (killed past
-    `timeout`); how it ended. The caller removes it."""
+    `timeout`); how it ended. The caller removes it.
+
+    With `end_mark`, the task container's entry point prints `<end_mark> <exit status>` on
+    stdout and on stderr once its try is over and its output flushed: the try is over when
+    both lines have come through, without waiting for the container's teardown."""
     outcome = ContainerOutcome(exit_code=-1, lines=[] if keep_lines else None)
-    reader = threading.Thread(target=_stream, args=(container, log, outcome), daemon=True)
+    over = threading.Event()
+    marks: list[int] = []
+    reader = threading.Thread(target=_stream, args=(container, log, outcome, end_mark, marks,
+                                                    over), daemon=True)
     reader.start()
-    try:
-        status = container.wait(timeout=timeout) if timeout else container.wait()
-    except Exception as exc:  # requests' ReadTimeout when the deadline passes
-        if "timed out" not in str(exc).lower() and "timeout" not in type(exc).__name__.lower():
-            raise
+    status: dict[str, Any] = {}
+
+    def wait() -> None:
+        try:
+            status.update(container.wait(timeout=timeout) if timeout else container.wait())
+        except Exception as exc:  # requests' ReadTimeout when the deadline passes
+            status["error"] = exc
+        over.set()
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    over.wait()
+    if len(marks) >= 2:
+        outcome.exit_code = marks[0]
+        return outcome
+    waiter.join()
+    error = status.get("error")
+    if error is not None:
+        if "timed out" not in str(error).lower() and \
+                "timeout" not in type(error).__name__.lower():
+            raise error
         container.kill()
         raise ContainerTimeout(
             f"execution_timeout of {timeout:g}s exceeded: container stopped") from None
@@ -106,13 +129,23 @@ def remove(container: Any) -> None:
         pass
 
 
-def _stream(container: Any, log: Any, outcome: ContainerOutcome) -> None:
+def _stream(container: Any, log: Any, outcome: ContainerOutcome, end_mark: str | None = None,
+            marks: list[int] | None = None, over: threading.Event | None = None) -> None:
     pending = b""
     for chunk in container.logs(stream=True, follow=True, stdout=True, stderr=True):
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for raw in lines:
-            _line(raw.decode("utf-8", errors="replace"), log, outcome)
+            line = raw.decode("utf-8", errors="replace")
+            if end_mark and marks is not None and over is not None and \
+                    line.startswith(end_mark + " "):
+                code = line[len(end_mark) + 1:].strip()
+                marks.append(int(code) if code.lstrip("-").isdigit() else 1)
+                if len(marks) >= 2:  # stdout's and stderr's: all output is in
+                    over.set()
+                    return
+                continue
+            _line(line, log, outcome)
     if pending:
         _line(pending.decode("utf-8", errors="replace"), log, outcome)
 

@@ -21,6 +21,20 @@ with DAG("t_docker_python", start_date=START) as py_dag:
 
     echo(where())
 
+with DAG("t_docker_output", start_date=START):
+
+    @task
+    def loud():
+        """Its last lines, on both streams, right before it returns: the try is concluded
+        on the container's end mark, which comes after all of them."""
+        import sys
+        for i in range(2000):
+            print(f"out line {i}")
+            print(f"err line {i}", file=sys.stderr)
+        return "loud"
+
+    loud()
+
 with DAG("t_docker_operator", start_date=START, params={"out": "/tmp"}) as op_dag:
     write = DockerOperator(
         task_id="write", image=IMAGE, user="0",

@@ -55,6 +55,18 @@ def test_python_tasks_run_in_runtime_containers_with_xcom(docker_cluster, engine
     assert leftovers(engine, run_.id) == []
 
 
+def test_a_try_ending_on_a_burst_of_output_has_all_of_it_in_its_log(docker_cluster, engine):
+    """The try is over when the container's end mark has come through on stdout and on
+    stderr (not at the container's teardown): every line before it is in the log, the
+    mark itself is not."""
+    done, run_, tis = run(docker_cluster, "t_docker_output")
+    assert done.returncode == 0, done.stdout + done.stderr
+    logs = docker_cluster.cli("tasks", "logs", str(run_.id), "loud").stdout
+    lines = set(logs.splitlines())
+    assert all(f"out line {i}" in lines and f"err line {i}" in lines for i in range(2000))
+    assert "chordflow-end-" not in logs and "Returned value was: loud" in logs
+
+
 def test_docker_operator_env_volume_xcom_masking_and_failure(docker_cluster, engine):
     done, run_, tis = run(docker_cluster, "t_docker_operator")
     assert done.returncode == 1

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from typing import Any
 
 from cluster.config import Settings
 
 from workers.containers import (LABEL_PREFIX, cluster_label, follow, labels_for, remove,
-                                run_container, try_container_name)
+                                try_container_name)
 from workers.runners.warm_pool import WarmPool
 from workers.task_api.protocol import ADDRESS_ENV, TOKEN_ENV
 from workers.task_api.server import SOCKET_NAME
@@ -93,22 +94,29 @@ class DockerRunner:
             warm = self.pool(api).take() if self.settings.warm_containers else None
             outcome = None
             name = try_container_name(context, str(runtime().store.url))
+            # how the container says its try is over, its output flushed (see follow())
+            end_mark = grant.context["end_mark"] = "chordflow-end-" + secrets.token_hex(8)
             if warm is not None:
                 self.pool(api).hand_over(warm, grant)
                 # named after its try, as a container started for it is (off the hop's path)
                 threading.Thread(target=_rename, args=(warm.container, name),
                                  daemon=True).start()
                 try:
-                    outcome = follow(warm.container, log_writer, timeout)
+                    outcome = follow(warm.container, log_writer, timeout, end_mark=end_mark)
                 finally:
-                    remove(warm.container)
+                    _remove_soon(warm.container)
                 if grant.calls == 0:  # it had ended before it was handed the try
                     outcome = None
             if outcome is None:
-                outcome = run_container(
-                    self.client, self.settings.runtime_image, ENTRY, log_writer, timeout,
-                    labels_for(context), environment=self._environment(api, grant.token),
-                    name=name, **self._options(api))
+                container = self.client.containers.create(
+                    self.settings.runtime_image, command=ENTRY, labels=labels_for(context),
+                    detach=True, environment=self._environment(api, grant.token), name=name,
+                    **self._options(api))
+                try:
+                    container.start()
+                    outcome = follow(container, log_writer, timeout, end_mark=end_mark)
+                finally:
+                    _remove_soon(container)
             if outcome.exit_code != 0 and grant.signal is None:
                 reason = ended_elsewhere(runtime(), context)
                 if reason:
@@ -152,6 +160,12 @@ class DockerRunner:
             mem_limit=os.environ.get("CHORDFLOW_TASK_MEMORY", "2g"),
             nano_cpus=int(float(os.environ.get("CHORDFLOW_TASK_CPUS", "1")) * 1e9),
             network_mode=os.environ.get("CHORDFLOW_TASK_NETWORK", "bridge"))
+
+
+def _remove_soon(container: Any) -> None:
+    """Remove the container off the try's path: once its try is over, the engine's
+    teardown of it (100 ms and more) is nobody's wait."""
+    threading.Thread(target=remove, args=(container,), daemon=True).start()
 
 
 def _rename(container: Any, name: str) -> None:

@@ -73,7 +73,10 @@ class WarmPool:
         with self._cond:
             self._cond.wait_for(lambda: self._ready or not self._starting or self._closed,
                                 timeout=wait)
-            warm = self._ready.pop(0) if self._ready and not self._closed else None
+            warm = None
+            if self._ready and not self._closed:  # one already waiting, else the oldest
+                warm = next((w for w in self._ready if w.standby.waiting), self._ready[0])
+                self._ready.remove(warm)
         self.fill()
         return warm
 

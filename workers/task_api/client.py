@@ -51,6 +51,8 @@ class TaskApiClient:
         self._parts = parts
         self._local = threading.local()
         self.round_trips = 0
+        # what a task container prints once its try is over (the worker's, with the context)
+        self.end_mark: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "TaskApiClient":

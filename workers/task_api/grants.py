@@ -44,6 +44,7 @@ class Grant:
     # a standby grant: set once the try it waits for is handed over (`Grants.hand_over`)
     standby: threading.Event | None = None
     handed: "Grant | None" = None
+    waiting: bool = False  # a standby's container has called: it is up and waiting
 
     @property
     def run_pk(self) -> int:

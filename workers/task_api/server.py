@@ -134,6 +134,7 @@ class TaskApi:
         seconds a call, then `{"standby": true}`: call again) and gets the try's token."""
         if grant.standby is None:
             return grant.context
+        grant.waiting = True
         if not grant.standby.wait(STANDBY_WAIT):
             return {"standby": True}
         handed = grant.handed

@@ -151,6 +151,7 @@ def wait_for_context(client: TaskApiClient) -> dict[str, Any]:
         data = client.call(Call.CONTEXT)
     if "token" in data:
         client.use_token(data.pop("token"))
+    client.end_mark = data.get("end_mark")
     return data
 
 
