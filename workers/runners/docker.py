@@ -8,6 +8,7 @@ worker process and start it themselves.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import secrets
@@ -135,6 +136,9 @@ class DockerRunner:
                 api, lambda token: self._environment(api, token),
                 {f"{LABEL_PREFIX}cluster": cluster_label(str(runtime().store.url))},
                 self.settings.warm_containers)
+            # those still waiting go with this process (a prefork child closes them as
+            # it stops, workers/worker_process.py; `chordflow run` when it exits)
+            atexit.register(self._pool.close)
             self._pool.fill()
         return self._pool
 
