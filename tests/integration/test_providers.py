@@ -80,40 +80,33 @@ def install(target: Path, *requirements: str, no_deps: bool) -> None:
         missing(f"cannot install {requirements}: {done.stderr.strip()[-300:]}")
 
 
-@pytest.fixture(scope="module")
-def http_provider() -> Path:
-    target = CACHE / "http"
-    install(target, *HTTP, no_deps=True)
-    install(target, *HTTP_REQUIREMENTS, no_deps=False)
+def provider_folder(name: str, providers: list[str], requirements: list[str]) -> Path:
+    """A folder of `providers` (without their dependencies) and their `requirements`."""
+    target = CACHE / name
+    install(target, *providers, no_deps=True)
+    install(target, *requirements, no_deps=False)
     (target / ".done").touch()
     return target
+
+
+@pytest.fixture(scope="module")
+def http_provider() -> Path:
+    return provider_folder("http", HTTP, HTTP_REQUIREMENTS)
 
 
 @pytest.fixture(scope="module")
 def sql_providers() -> Path:
-    target = CACHE / "sql"
-    install(target, *SQL, no_deps=True)
-    install(target, *SQL_REQUIREMENTS, no_deps=False)
-    (target / ".done").touch()
-    return target
+    return provider_folder("sql", SQL, SQL_REQUIREMENTS)
 
 
 @pytest.fixture(scope="module")
 def standard_provider() -> Path:
-    target = CACHE / "standard"
-    install(target, *STANDARD, no_deps=True)
-    install(target, *STANDARD_REQUIREMENTS, no_deps=False)
-    (target / ".done").touch()
-    return target
+    return provider_folder("standard", STANDARD, STANDARD_REQUIREMENTS)
 
 
 @pytest.fixture(scope="module")
 def ssh_providers() -> Path:
-    target = CACHE / "ssh"
-    install(target, *SSH, no_deps=True)
-    install(target, *SSH_REQUIREMENTS, no_deps=False)
-    (target / ".done").touch()
-    return target
+    return provider_folder("ssh", SSH, SSH_REQUIREMENTS)
 
 
 @pytest.fixture(scope="module")
