@@ -139,7 +139,10 @@ def test_scheduler_sigkilled_and_restarted_mid_run(cluster):
 def test_worker_sigkilled_mid_chord_header(cluster):
     cluster.scheduler()
     worker = cluster.worker(concurrency=4)
-    run_pk = trigger(cluster, conf='{"seconds": 2}')
+    # each header task runs 6 s: the kill, once two have started, falls inside all of
+    # them (with 2 s, one that started early ended right at the kill on a slow machine:
+    # its code was done, its success not yet stored, so it ran again)
+    run_pk = trigger(cluster, conf='{"seconds": 6}')
     wait_for(lambda: sum(started(cluster, f"c{i}") for i in range(4)) >= 2, 90,
              what="the chord header to run")
     worker.kill(signal.SIGKILL)
