@@ -83,12 +83,14 @@ class WarmPool:
     def hand_over(self, warm: Warm, grant: Grant) -> None:
         self._api.grants.hand_over(warm.standby, grant)
 
-    def close(self) -> None:
-        """Remove the waiting containers (a worker process shutting down)."""
+    def close(self, wait: float = 15.0) -> None:
+        """Remove the waiting containers (a worker process shutting down), those still
+        starting too once they have started (up to `wait` seconds)."""
         with self._cond:
             self._closed = True
-            waiting, self._ready = self._ready, []
             self._cond.notify_all()
+            self._cond.wait_for(lambda: not self._starting, timeout=wait)
+            waiting, self._ready = self._ready, []
         for warm in waiting:
             self._api.grants.revoke(warm.standby.token)
             remove(warm.container)
@@ -109,15 +111,8 @@ class WarmPool:
                 self._failures += 1  # a broken engine or image: tries start their own
                 self._cond.notify_all()
             return
-        with self._cond:
+        with self._cond:  # closed meanwhile: close() removes it with the others
             self._starting -= 1
             self._failures = 0
-            if self._closed:
-                closed = True
-            else:
-                closed = False
-                self._ready.append(Warm(container, standby))
+            self._ready.append(Warm(container, standby))
             self._cond.notify_all()
-        if closed:
-            self._api.grants.revoke(standby.token)
-            remove(container)
