@@ -15,8 +15,11 @@ from tests.servers import PostgresServer, RedisServer, docker_client, wait_for
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DAGS = Path(__file__).parent / "dags"
 # The tests' own Redis database, flushed per cluster; chosen per test process so two
-# suites running side by side on one machine do not flush each other's queues.
-REDIS_DB = int(os.environ.get("CHORDFLOW_TEST_REDIS_DB", 8 + os.getpid() % 6))
+# suites running side by side on one machine do not flush each other's queues, and one
+# per pytest-xdist worker (gw0, gw1, ...: the suite runs its modules on two at once).
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS_DB = (int(os.environ.get("CHORDFLOW_TEST_REDIS_DB", 8 + os.getpid() % 3 * 2))
+            + _XDIST_WORKER) % 16
 # The task runtime image the docker-runner tests use: a checkout that changes what runs
 # inside task containers builds its own tag (IMAGE_TAG=x bash images/build.sh runtime)
 # and sets CHORDFLOW_TEST_IMAGE_TAG=x, so checkouts sharing one engine do not clash.
@@ -221,7 +224,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session):
     path = os.environ.get("CHORDFLOW_RELIABILITY_REPORT")
-    if path and _outcomes:
+    # under pytest-xdist the controller sees every worker's reports: it alone writes
+    if path and _outcomes and not hasattr(session.config, "workerinput"):
         import json
 
         Path(path).write_text(json.dumps(_outcomes, indent=1, sort_keys=True))
