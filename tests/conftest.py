@@ -17,9 +17,9 @@ TEST_DAGS = Path(__file__).parent / "dags"
 # The tests' own Redis database, flushed per cluster; chosen per test process so two
 # suites running side by side on one machine do not flush each other's queues, and one
 # per pytest-xdist worker (gw0, gw1, ...: the suite runs its modules on two at once).
-_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+# A base past 14 names a database Redis does not have: its connection says so.
 REDIS_DB = (int(os.environ.get("CHORDFLOW_TEST_REDIS_DB", 8 + os.getpid() % 3 * 2))
-            + _XDIST_WORKER) % 16
+            + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")))
 # The task runtime image the docker-runner tests use: a checkout that changes what runs
 # inside task containers builds its own tag (IMAGE_TAG=x bash images/build.sh runtime)
 # and sets CHORDFLOW_TEST_IMAGE_TAG=x, so checkouts sharing one engine do not clash.
