@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.parse
+import urllib.request
 
 from tests.conftest import ROOT
 from tests.integration.web_server import PASSWORD, USER, Http, login, webserver  # noqa: F401
@@ -250,3 +251,15 @@ def test_grid_and_openapi(webserver):
                  "/api/v2/importErrors", "/api/v2/variables", "/api/v2/connections",
                  "/api/v2/pools", "/api/v2/monitor/health", "/api/v2/version"):
         assert path in doc["paths"], path
+
+
+def test_the_event_stream_answers_a_known_run_and_refuses_an_unknown_one(webserver):
+    api = login(webserver)
+    status, body = api.call("GET", "/ui/events?dag_id=w_params&dag_run_id=no-such-run")
+    assert status == 404, body
+    request = urllib.request.Request(webserver + "/ui/events?dag_id=w_params",
+                                     headers={"Authorization": "Bearer " + api.token})
+    with urllib.request.urlopen(request, timeout=30) as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        first = [stream.readline().decode() for _ in range(4)]
+    assert first[0] == "retry: 1000\n" and "event: change\n" in first, first
