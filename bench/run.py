@@ -164,7 +164,8 @@ class Bench:
         out = {"bare_docker_run_ms": bare_ms}
         self.start([sys.executable, "-m", "cluster.cli", "scheduler"], "scheduler")
         self.cluster = Cluster.open(Settings.from_env(self.env()))
-        for label, warm in (("warm1", "1"), ("warm10", "10"), ("cold", "0")):
+        for warm in self.args.docker_pools.split(","):
+            label = f"warm{warm}" if warm != "0" else "cold"
             # the host's network: the tasks' span instrument reaches the bench's Redis
             self.start([sys.executable, "-m", "cluster.cli", "worker", "-c", str(self.args.workers),
                         "--loglevel", "WARNING", "-n", f"bench-docker-{label}@%h"],
@@ -366,6 +367,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
     p.add_argument("--scheduler-interval", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--docker-pools", default="1,10,0",
+                   help="the docker scenario's CHORDFLOW_WARM_CONTAINERS values (0: none warm)")
     p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,scheduler,docker,"
                                           "embedded,scale")
     args = p.parse_args(argv)
@@ -503,7 +506,7 @@ def to_markdown(result):
                          f"parse (s), loop step p50 / max (ms) | {s['parse_s']}, "
                          f"{s['loop_step_ms_p50']} / {s['loop_step_ms_max']} | | |")
         elif name == "docker_runner":
-            for label in ("warm1", "warm10", "cold"):
+            for label in [k for k in s if k != "bare_docker_run_ms"]:
                 d = s[label]
                 lines.append(f"| docker runner, {label} containers: no-op task claim → finish vs "
                              f"bare `docker run --rm` (ms) | {d['docker_runner_task_ms']} | "
