@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from workers.task_api.client import TaskApiClient
 from workers.task_api.task_side import run_try
 
+LINGER = 60.0  # seconds a container whose try is over waits for its worker to remove it
+
 
 def main() -> int:
     # Line by line, as the process runner's child writes: print() and logging interleave in
@@ -30,6 +32,10 @@ def main() -> int:
         for stream in (sys.stdout, sys.stderr):  # for this process's and container's end
             stream.flush()
             print(f"{client.end_mark} {code}", file=stream, flush=True)
+        # Ending now would put the engine's teardown of this container (50 ms and more of
+        # its CPU) on the next try's path: its worker removes it when it is quiet instead
+        # (workers/runners/warm_pool.py). A worker that is gone: the watch ends it.
+        threading.Event().wait(LINGER)
     return code
 
 

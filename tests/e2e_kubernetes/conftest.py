@@ -38,6 +38,18 @@ def until(check: Callable[[], Any], timeout: float, what: str, every: float = 0.
         time.sleep(every)
 
 
+def log_of(handle: Any, run_pk: int, task_id: str, try_number: int | None = None) -> str:
+    """The task's log so far ("" before the scheduler made the run's task instances)."""
+    from cluster.control import services
+    from cluster.errors import NotFoundError
+
+    try:
+        return "".join(text for _, text in services.task_logs(handle, run_pk, task_id,
+                                                                try_number))
+    except NotFoundError:
+        return ""
+
+
 class Kube:
     """Clients of the test cluster: core, apps, the API client and the kubeconfig's path."""
 

@@ -23,7 +23,7 @@ import yaml
 from tests.conftest import ROOT
 from tests.servers import docker_client, missing
 
-from .conftest import until
+from .conftest import log_of, until
 
 RELEASE = NAMESPACE = "chordflow"
 CHART = ROOT / "helm" / "chordflow"
@@ -58,27 +58,35 @@ def helm(kube, *args: str, timeout: float = 600) -> str:
     return done.stdout
 
 
+# What a release of the chart can leave in its namespace, listed through versions every
+# cluster from 1.20 on serves; PodDisruptionBudgets by the first of theirs it serves.
+RELEASE_KINDS = [
+    ("v1", "Pod"), ("v1", "Service"), ("v1", "ConfigMap"), ("v1", "Secret"),
+    ("v1", "ServiceAccount"), ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"),
+    ("batch/v1", "Job"), ("autoscaling/v1", "HorizontalPodAutoscaler"),
+    ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    (("policy/v1", "policy/v1beta1"), "PodDisruptionBudget"),
+]
+
+
 def release_objects(kube) -> list[str]:
     """Every object of the release left in its namespace, as kind/name."""
-    from kubernetes import client
+    from kubernetes.dynamic import DynamicClient
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-    batch, policy = client.BatchV1Api(kube.api_client), client.PolicyV1beta1Api(kube.api_client)
-    rbac = client.RbacAuthorizationV1Api(kube.api_client)
-    listers = {
-        "Pod": kube.core.list_namespaced_pod, "Service": kube.core.list_namespaced_service,
-        "ConfigMap": kube.core.list_namespaced_config_map,
-        "Secret": kube.core.list_namespaced_secret,
-        "ServiceAccount": kube.core.list_namespaced_service_account,
-        "Deployment": kube.apps.list_namespaced_deployment,
-        "StatefulSet": kube.apps.list_namespaced_stateful_set,
-        "Job": batch.list_namespaced_job, "Role": rbac.list_namespaced_role,
-        "RoleBinding": rbac.list_namespaced_role_binding,
-        "PodDisruptionBudget": policy.list_namespaced_pod_disruption_budget,
-    }
+    resources = DynamicClient(kube.api_client).resources
     left = []
-    for kind, lister in listers.items():
-        for item in lister(NAMESPACE, label_selector=INSTANCE).items:
-            if not item.metadata.deletion_timestamp:
+    for versions, kind in RELEASE_KINDS:
+        for version in (versions,) if isinstance(versions, str) else versions:
+            try:
+                api = resources.get(api_version=version, kind=kind)
+                break
+            except ResourceNotFoundError:
+                continue
+        else:
+            raise AssertionError(f"the cluster serves no {kind} in {versions}")
+        for item in api.get(namespace=NAMESPACE, label_selector=INSTANCE).items:
+            if not item.metadata.deletionTimestamp:
                 left.append(f"{kind}/{item.metadata.name}")
     task_pods = kube.pods(NAMESPACE, "chordflow.io/run")
     return left + [f"Pod/{p.metadata.name}" for p in task_pods]
@@ -125,7 +133,7 @@ def installed(kube, tmp_path_factory):
                                  "pullPolicy": "Never"}},
         "redis": {"image": {"repository": "chordflow/redis-standin", "tag": TAG,
                             "pullPolicy": "Never"}},
-        "worker": {"replicas": 2, "podDisruptionBudget": {"enabled": True}},
+        "worker": {"replicas": 2, "podDisruptionBudget": {"enabled": True}, "terminationGracePeriodSeconds": 2},
         # No kube-proxy: the API server's Service address does not route; its own does.
         "config": {"extraEnv": {"KUBERNETES_SERVICE_HOST": api.hostname,
                                 "KUBERNETES_SERVICE_PORT": str(api.port)}},
@@ -182,13 +190,15 @@ def by_pod_address(kube, url: str) -> str:
 
 
 def test_chart_uses_the_api_versions_the_cluster_serves(kube, installed):
+    from kubernetes import client
+
     manifest = list(yaml.safe_load_all(helm(kube, "get", "manifest", RELEASE,
                                             "--namespace", NAMESPACE)))
     versions = {d["kind"]: d["apiVersion"] for d in manifest if d}
-    minor = int(kube.api_client.call_api(
-        "/version", "GET", response_type="object", _return_http_data_only=True)["minor"]
-        .rstrip("+"))
+    minor = int(client.VersionApi(kube.api_client).get_code().minor.rstrip("+"))
     assert versions["PodDisruptionBudget"] == ("policy/v1" if minor >= 21 else "policy/v1beta1")
+    assert versions["HorizontalPodAutoscaler"] == (
+        "autoscaling/v2" if minor >= 23 else "autoscaling/v2beta2")
 
 
 def test_components_are_ready(kube, installed):
@@ -230,12 +240,11 @@ def test_worker_scale_down_drains_the_running_task(kube, installed):
     from cluster.control import services
 
     run = services.trigger(installed, "drain")
-    until(lambda: "started" in "".join(
-        x for _, x in services.task_logs(installed, run.id, "long")), 180, "the long task")
+    until(lambda: "started" in log_of(installed, run.id, "long"), 180, "the long task")
     kube.apps.patch_namespaced_deployment_scale(
         f"{RELEASE}-worker", NAMESPACE, {"spec": {"replicas": 0}})
     final = services.wait(installed, run.id, timeout=180)
-    text = "".join(x for _, x in services.task_logs(installed, run.id, "long"))
+    text = log_of(installed, run.id, "long")
     assert final.state == "success", text
     assert "finished" in text
     _, tis = services.run_details(installed, run.id)

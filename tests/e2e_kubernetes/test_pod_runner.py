@@ -13,12 +13,11 @@ import signal
 import pytest
 
 from cluster.control import services
-from cluster.errors import NotFoundError
 from cluster.store import xcoms as xcom_store
 from tests.conftest import RUNTIME_IMAGE, TEST_DAGS
 from tests.servers import docker_client
 
-from .conftest import until
+from .conftest import log_of, until
 from .proxy import proxied_kubeconfig
 
 RUN_LABEL = "chordflow.io/run"
@@ -51,15 +50,6 @@ def run_to_end(handle, dag_id: str, timeout: float = 240):
     final = services.wait(handle, run.id, timeout=timeout)
     _, tis = services.run_details(handle, run.id)
     return final, {t.task_id: t for t in tis}
-
-
-def log_of(handle, run_pk: int, task_id: str, try_number: int | None = None) -> str:
-    """The task's log so far ("" before the scheduler made the run's task instances)."""
-    try:
-        return "".join(text for _, text in services.task_logs(handle, run_pk, task_id,
-                                                                try_number))
-    except NotFoundError:
-        return ""
 
 
 def run_pods(kube, namespace: str, run_pk: int) -> list:

@@ -186,3 +186,49 @@ def test_dag_files_importing_docker_and_kubernetes_types_run_in_the_runtime_imag
     finally:
         handle.close()
     assert pulled == {"describe": "movielens:/data"}
+
+
+def test_the_warm_pool_refills_at_a_lull_unless_it_is_empty(engine, monkeypatch):
+    """The pool's engine work waits for a lull while containers are still waiting: taking
+    one starts no replacement then, and a used one is not removed; an empty pool is
+    refilled at once; at the lull both are done; closing removes every one of them."""
+    import time
+    import types
+    import uuid
+
+    from workers.runners import warm_pool
+    from workers.task_api.grants import Grants
+
+    monkeypatch.setattr(warm_pool, "LULL", 3600.0)  # no lull comes in this test by itself
+    mark = {"chordflow.test": uuid.uuid4().hex}
+
+    def create(environment, labels):
+        return engine.containers.create(IMAGE, ["sleep", "300"], labels={**labels, **mark},
+                                        environment=environment, detach=True)
+
+    def started():
+        return {c.id for c in engine.containers.list(all=True, filters={"label": [
+            f"chordflow.test={mark['chordflow.test']}"]})}
+
+    pool = warm_pool.WarmPool(create, types.SimpleNamespace(grants=Grants()),
+                              lambda token: {"T": "x"}, {}, size=2)
+    try:
+        pool.fill()
+        wait_for(lambda: len(pool._ready) == 2, 60, what="the pool to fill")
+        assert len(started()) == 2
+        first = pool.take()
+        pool.discard(first.container)
+        time.sleep(2)  # time enough for the housekeeping to act, were it not to wait
+        assert len(started()) == 2 and first.container.id in started()  # no lull yet
+        second = pool.take()  # the pool is empty now: refilled at once, one at a time
+        wait_for(lambda: len(started()) == 3 and len(pool._ready) == 1, 60,
+                 what="the empty pool's refill")
+        assert first.container.id in started()
+        monkeypatch.setattr(warm_pool, "LULL", 0.0)
+        pool.fill()  # the lull: the used one removed, the pool back to its size
+        wait_for(lambda: first.container.id not in started() and len(pool._ready) == 2, 60,
+                 what="the housekeeping at the lull")
+        pool.discard(second.container)
+    finally:
+        pool.close()
+    wait_for(lambda: not started(), 60, what="every container of the pool removed")

@@ -21,6 +21,22 @@ def test_cluster_settings_and_masking():
     assert "redis://:***@redis:6379/0" in shown and "cf:***@db:5432" in shown
 
 
+def test_settings_repr_masks_passwords_and_the_key():
+    # a failing test prints its fixtures' values, settings among them
+    s = Settings.from_env({
+        "CHORDFLOW_DATABASE_URL": "postgresql://cf:pgsecret@db:5432/cf",
+        "CHORDFLOW_BROKER_URL": "redis://:redissecret@redis:6379/0",
+        "CHORDFLOW_RESULT_BACKEND": "redis://:backendsecret@redis:6379/1",
+        "CHORDFLOW_FERNET_KEY": "k" * 43 + "=",
+        "CHORDFLOW_DAGS_FOLDER": "/srv/dags",
+    })
+    text = repr(s)
+    for secret in ("pgsecret", "redissecret", "backendsecret", "k" * 43):
+        assert secret not in text
+    assert "cf:***@db:5432" in text and "fernet_key='***'" in text
+    assert "dags_folder=PosixPath('/srv/dags')" in text
+
+
 @pytest.mark.parametrize("name,value", [
     ("DATABASE_URL", "mysql://x"), ("BROKER_URL", "nonsense"), ("RUNNER", "ssh"),
     ("QUEUED_TIMEOUT", "soon"), ("QUEUED_TIMEOUT", "-1"), ("LOG_LEVEL", "LOUD"),

@@ -677,6 +677,19 @@ def test_only_workers_carry_a_kubernetes_token(helm):
             assert spec.get("automountServiceAccountToken") is False, where
 
 
+def test_services_give_no_pod_chordflow_variables(helm):
+    # Kubernetes gives every pod <SERVICE>_PORT=tcp://..., <SERVICE>_SERVICE_HOST and more
+    # for each Service of its namespace unless enableServiceLinks is false. A release named
+    # chordflow has Services chordflow-webserver, chordflow-redis, ...: the web server read
+    # CHORDFLOW_WEBSERVER_PORT=tcp://10.0.0.86:8080 as its port and would not start.
+    docs = default_docs(helm, "--set", "fullnameOverride=chordflow")
+    links = {s["metadata"]["name"].upper().replace("-", "_") + "_PORT"
+             for s in find(docs, "Service")}
+    assert "CHORDFLOW_WEBSERVER_PORT" in links
+    for where, spec in pod_specs(docs):
+        assert spec.get("enableServiceLinks") is False, where
+
+
 def test_process_runner_gets_no_rbac_and_no_token(helm):
     docs = default_docs(helm, "--set", "config.runner=process")
     assert not find(docs, "Role") and not find(docs, "RoleBinding")

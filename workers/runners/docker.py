@@ -105,7 +105,7 @@ class DockerRunner:
                 try:
                     outcome = follow(warm.container, log_writer, timeout, end_mark=end_mark)
                 finally:
-                    _remove_soon(warm.container)
+                    self._discard(warm.container)
                 if grant.calls == 0:  # it had ended before it was handed the try
                     outcome = None
             if outcome is None:
@@ -117,7 +117,7 @@ class DockerRunner:
                     container.start()
                     outcome = follow(container, log_writer, timeout, end_mark=end_mark)
                 finally:
-                    _remove_soon(container)
+                    self._discard(container)
             if outcome.exit_code != 0 and grant.signal is None:
                 reason = ended_elsewhere(runtime(), context)
                 if reason:
@@ -142,6 +142,15 @@ class DockerRunner:
             self._pool.fill()
         return self._pool
 
+    def _discard(self, container: Any) -> None:
+        """A container whose try is over: removed off the try's path, by the warm pool's
+        housekeeping at a lull when there is a pool, else by a thread of its own (the
+        engine's teardown of it, 100 ms and more, is nobody's wait)."""
+        if self._pool is not None:
+            self._pool.discard(container)
+        else:
+            threading.Thread(target=remove, args=(container,), daemon=True).start()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
@@ -164,12 +173,6 @@ class DockerRunner:
             mem_limit=os.environ.get("CHORDFLOW_TASK_MEMORY", "2g"),
             nano_cpus=int(float(os.environ.get("CHORDFLOW_TASK_CPUS", "1")) * 1e9),
             network_mode=os.environ.get("CHORDFLOW_TASK_NETWORK", "bridge"))
-
-
-def _remove_soon(container: Any) -> None:
-    """Remove the container off the try's path: once its try is over, the engine's
-    teardown of it (100 ms and more) is nobody's wait."""
-    threading.Thread(target=remove, args=(container,), daemon=True).start()
 
 
 def _rename(container: Any, name: str) -> None:
