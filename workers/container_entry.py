@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from workers.task_api.client import TaskApiClient
+from workers.task_api.protocol import AHEAD_ENV
 from workers.task_api.task_side import run_try
 
 LINGER = 60.0  # seconds a container whose try is over waits for its worker to remove it
@@ -27,7 +28,7 @@ def main() -> int:
     folder = Path(os.environ.get("CHORDFLOW_DAGS_FOLDER", "/opt/chordflow/dags"))
     client = TaskApiClient.from_env()
     _end_with_the_worker(client.address)
-    code = run_try(client, folder)
+    code = run_try(client, folder, ahead=os.environ.get(AHEAD_ENV) or None)
     if client.end_mark:  # the try is over, its output flushed: the worker need not wait
         for stream in (sys.stdout, sys.stderr):  # for this process's and container's end
             stream.flush()

@@ -211,7 +211,7 @@ def test_the_warm_pool_refills_at_a_lull_unless_it_is_empty(engine, monkeypatch)
             f"chordflow.test={mark['chordflow.test']}"]})}
 
     pool = warm_pool.WarmPool(create, types.SimpleNamespace(grants=Grants()),
-                              lambda token: {"T": "x"}, {}, size=2)
+                              lambda token, ahead: {"T": "x"}, {}, size=2)
     try:
         pool.fill()
         wait_for(lambda: len(pool._ready) == 2, 60, what="the pool to fill")
@@ -232,3 +232,21 @@ def test_the_warm_pool_refills_at_a_lull_unless_it_is_empty(engine, monkeypatch)
     finally:
         pool.close()
     wait_for(lambda: not started(), 60, what="every container of the pool removed")
+
+
+def test_a_warm_container_has_loaded_its_tries_dag_file_before_the_try(docker_cluster):
+    """The replacement started when `first` took the pool's container loads `first`'s
+    DAG file while it waits: `second` (of the same file, on the same one-process worker)
+    finds it loaded seconds before its try started, instead of loading it after."""
+    docker_cluster.start("worker", "-c", "1", "-Q", "ahead", "-n", "ahead@%h",
+                         marker="ready.", CHORDFLOW_RUNNER="docker")
+    done, run_, tis = run(docker_cluster, "t_docker_ahead")
+    assert done.returncode == 0 and run_.state == "success", done.stderr
+    from cluster.store import xcoms as xcom_store
+
+    handle = docker_cluster.cluster()
+    try:
+        second = xcom_store.pull_xcoms(handle.store, run_.id, ["second"], "return_value")["second"]
+    finally:
+        handle.close()
+    assert second["try_started_at"] - second["loaded_at"] > 1.0, second

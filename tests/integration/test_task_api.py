@@ -108,9 +108,11 @@ def test_the_try_environment_holds_no_worker_setting_or_secret(api_run):
     if c.runner == "process":
         allowed |= {"CHORDFLOW_TEST_OUT", "CHORDFLOW_VENV_CACHE"}  # a path for virtualenvs
     else:
-        allowed |= {"CHORDFLOW_DAGS_FOLDER"}  # the runtime image's own, a path
+        # paths: the DAGs folder, and the DAG file a warm container loads while it waits
+        allowed |= {"CHORDFLOW_DAGS_FOLDER", "CHORDFLOW_DAG_FILE_AHEAD"}
     assert set(chordflow) <= allowed, env
-    assert allowed - {"CHORDFLOW_TEST_OUT", "CHORDFLOW_VENV_CACHE"} <= set(chordflow), env
+    optional = {"CHORDFLOW_TEST_OUT", "CHORDFLOW_VENV_CACHE", "CHORDFLOW_DAG_FILE_AHEAD"}
+    assert allowed - optional <= set(chordflow), env
     text = json.dumps(env)
     db_password = urlsplit(c.env["CHORDFLOW_DATABASE_URL"]).path  # the database's name
     for secret in (c.env["CHORDFLOW_DATABASE_URL"], c.env["CHORDFLOW_BROKER_URL"], KEY,
@@ -189,8 +191,9 @@ def test_docker_inspect_of_a_running_task_container_shows_no_conf_xcom_or_secret
         handle.close()
     assert [e for e in env if e.startswith("CHORDFLOW_TASK_API=unix://")]
     assert [e for e in env if e.startswith("CHORDFLOW_TASK_TOKEN=")]
-    ours = sorted(e.split("=")[0] for e in env if e.startswith("CHORDFLOW_"))
-    assert ours == ["CHORDFLOW_DAGS_FOLDER", "CHORDFLOW_TASK_API", "CHORDFLOW_TASK_TOKEN"], env
+    ours = {e.split("=")[0] for e in env if e.startswith("CHORDFLOW_")}
+    required = {"CHORDFLOW_DAGS_FOLDER", "CHORDFLOW_TASK_API", "CHORDFLOW_TASK_TOKEN"}
+    assert required <= ours <= required | {"CHORDFLOW_DAG_FILE_AHEAD"}, env
     for secret in ("conf-value-5d3a9b", "xcom-value-8c1f2e", PASSWORD, TOKEN, KEY,
                    api_cluster.env["CHORDFLOW_DATABASE_URL"]):
         assert secret not in attrs

@@ -20,7 +20,7 @@ from cluster.config import Settings
 from workers.containers import (LABEL_PREFIX, cluster_label, follow, labels_for, remove,
                                 try_container_name)
 from workers.runners.warm_pool import WarmPool
-from workers.task_api.protocol import ADDRESS_ENV, TOKEN_ENV
+from workers.task_api.protocol import ADDRESS_ENV, AHEAD_ENV, TOKEN_ENV
 from workers.task_api.server import SOCKET_NAME
 from workers.cancellation import TaskCancelled
 from workers.task_api.tries import conclude, ended_elsewhere, granted
@@ -92,7 +92,8 @@ class DockerRunner:
 
         api = runtime().task_api
         with granted(api, self.settings.dags_folder, context, timeout) as grant:
-            warm = self.pool(api).take() if self.settings.warm_containers else None
+            warm = self.pool(api).take(grant.context["dag_file"]) \
+                if self.settings.warm_containers else None
             outcome = None
             name = try_container_name(context, str(runtime().store.url))
             # how the container says its try is over, its output flushed (see follow())
@@ -133,7 +134,7 @@ class DockerRunner:
                 lambda environment, labels: self.client.containers.create(
                     self.settings.runtime_image, command=ENTRY, labels=labels, detach=True,
                     environment=environment, **self._options(api)),
-                api, lambda token: self._environment(api, token),
+                api, lambda token, ahead: self._environment(api, token, ahead),
                 {f"{LABEL_PREFIX}cluster": cluster_label(str(runtime().store.url))},
                 self.settings.warm_containers)
             # those still waiting go with this process (a prefork child closes them as
@@ -155,12 +156,15 @@ class DockerRunner:
         if self._pool is not None:
             self._pool.close()
 
-    def _environment(self, api: Any, token: str) -> dict[str, str]:
-        """The API's address and the try's (or the standby's) token, and where the DAGs
-        folder is: nothing else."""
+    def _environment(self, api: Any, token: str, ahead: str | None = None) -> dict[str, str]:
+        """The API's address and the try's (or the standby's) token, where the DAGs folder
+        is, and for a warm container the DAG file to load while it waits: nothing else."""
         api.unix_address()
-        return {ADDRESS_ENV: f"unix://{API_MOUNT}/{SOCKET_NAME}", TOKEN_ENV: token,
-                "CHORDFLOW_DAGS_FOLDER": self._dags_mount}
+        env = {ADDRESS_ENV: f"unix://{API_MOUNT}/{SOCKET_NAME}", TOKEN_ENV: token,
+               "CHORDFLOW_DAGS_FOLDER": self._dags_mount}
+        if ahead:
+            env[AHEAD_ENV] = ahead
+        return env
 
     def _options(self, api: Any) -> dict[str, Any]:
         if self._api_host_dir is None:

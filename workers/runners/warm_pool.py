@@ -39,6 +39,7 @@ class Warm:
 
     container: Any
     standby: Grant
+    ahead: str | None = None  # the DAG file it loads while it waits
 
 
 LULL = 0.25  # seconds without a take before waiting housekeeping is done
@@ -48,15 +49,21 @@ class WarmPool:
     """Keeps `size` warm containers; `take()` hands one out, `discard()` queues a used one
     for removal; one housekeeping thread starts replacements and removes used ones.
 
+    A replacement loads, while it waits, the DAG file of the last try taken (most tries
+    that follow a try are of its DAG), and `take` prefers a container that loaded the
+    try's file.
+
     Parameters:
       create: makes (not starts) a container given its environment and labels.
       api: the worker process's task API, whose standby tokens the containers hold.
+      environment: a container's environment given its standby token and the DAG file
+        it is to load ahead (or None).
       labels: what every container carries (its installation's label among them).
     """
 
     def __init__(self, create: Callable[[dict[str, str], dict[str, str]], Any], api: Any,
-                 environment: Callable[[str], dict[str, str]], labels: dict[str, str],
-                 size: int) -> None:
+                 environment: Callable[[str, str | None], dict[str, str]],
+                 labels: dict[str, str], size: int) -> None:
         self._create, self._api, self._environment = create, api, environment
         self._labels = {**labels,
                         f"{LABEL_PREFIX}warm": f"{socket.gethostname()}-{os.getpid()}"}
@@ -66,6 +73,7 @@ class WarmPool:
         self._starting = 0
         self._failures = 0
         self._last_take = float("-inf")  # none taken yet: a lull
+        self._ahead: str | None = None  # the DAG file of the last try taken
         self._closed = False
         self._cond = threading.Condition()
         self._keeper: threading.Thread | None = None
@@ -81,17 +89,20 @@ class WarmPool:
                 self._keeper.start()
             self._cond.notify_all()
 
-    def take(self, wait: float = 30.0) -> Warm | None:
+    def take(self, dag_file: str | None = None, wait: float = 30.0) -> Warm | None:
         """A ready container (waiting for the one that is starting, up to `wait` seconds),
-        or None when none can be had: the try then starts a container of its own."""
+        or None when none can be had: the try then starts a container of its own. One
+        that has loaded `dag_file` and called in first, then one that has called in, then
+        the oldest."""
         self.fill()
         with self._cond:
-            self._last_take = time.monotonic()
+            self._last_take, self._ahead = time.monotonic(), dag_file
             self._cond.wait_for(lambda: self._ready or not self._starting or self._closed,
                                 timeout=wait)
             warm = None
-            if self._ready and not self._closed:  # one already waiting, else the oldest
-                warm = next((w for w in self._ready if w.standby.waiting), self._ready[0])
+            if self._ready and not self._closed:
+                warm = min(self._ready, key=lambda w: (w.ahead != dag_file or dag_file is None,
+                                                      not w.standby.waiting))
                 self._ready.remove(warm)
             self._cond.notify_all()
         return warm
@@ -155,9 +166,11 @@ class WarmPool:
 
     def _start_one(self) -> None:
         standby = self._api.grants.issue_standby()
+        with self._cond:
+            ahead = self._ahead
         container = None
         try:
-            container = self._create(self._environment(standby.token), self._labels)
+            container = self._create(self._environment(standby.token, ahead), self._labels)
             container.start()
         except Exception:
             log.warning("could not start a warm task container", exc_info=True)
@@ -172,5 +185,5 @@ class WarmPool:
         with self._cond:  # closed meanwhile: close() removes it with the others
             self._starting -= 1
             self._failures = 0
-            self._ready.append(Warm(container, standby))
+            self._ready.append(Warm(container, standby, ahead))
             self._cond.notify_all()

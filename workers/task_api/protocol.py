@@ -6,6 +6,9 @@ import enum
 # The only two variables a task environment carries (besides the runtime's own PATH etc.).
 ADDRESS_ENV = "CHORDFLOW_TASK_API"
 TOKEN_ENV = "CHORDFLOW_TASK_TOKEN"
+# A warm container's: the DAG file (relative to the DAGs folder) its try is likely of, to
+# load while it waits (workers/runners/warm_pool.py).
+AHEAD_ENV = "CHORDFLOW_DAG_FILE_AHEAD"
 API_PREFIX = "/v1/"
 
 

@@ -8,8 +8,10 @@ signals go back as calls, never as output: whatever the task prints is log text 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import os
 import logging
 import signal
 import sys
@@ -111,19 +113,58 @@ def prepare() -> None:
     compat.install()
 
 
+@dataclasses.dataclass
+class Ahead:
+    """A DAG file loaded before its try was known (by a warm container, while it waits)."""
+
+    dag_file: str
+    stamp: tuple[int, int]
+    dags: list[Any]
+
+    def fits(self, dags_folder: Path, dag_file: str) -> bool:
+        """The try's file, unchanged since it was loaded."""
+        try:
+            return dag_file == self.dag_file and _stamp(dags_folder / dag_file) == self.stamp
+        except OSError:
+            return False
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+def load_ahead(dags_folder: Path, dag_file: str) -> Ahead | None:
+    """Load the DAG file the next try is likely of; None when it cannot be loaded yet (its
+    top-level code reads a Variable, say: a standby token may only wait for its try),
+    and the try loads it itself once it knows its own file."""
+    path = dags_folder / dag_file
+    try:
+        stamp = _stamp(path)
+        return Ahead(dag_file, stamp, load_dags_from_file(path))
+    except Exception:
+        return None
+
+
 def run_try(client: TaskApiClient, dags_folder: Path, data: dict[str, Any] | None = None,
-            loaded: list[Any] | None = None) -> int:
+            loaded: list[Any] | None = None, ahead: str | None = None) -> int:
     """Run the try the client's token names: load, render, execute, report. Exit status.
 
     `data` is the answer of the `context` call when the worker handed it over already, and
     `loaded` the DAGs of the try's file when they are in memory (the process runner's
-    template loaded them); else the try asks and loads them itself."""
+    template loaded them); else the try asks and loads them itself. `ahead` names the DAG
+    file a warm container's try is likely of: loaded while it waits, and used when the try
+    is of that file and the file has not changed since."""
     secrets.use_backend(ApiSecretsBackend(client))
     # The task's lazy imports of `airflow.*` and of its DAG folder's modules, as in Airflow.
     compat.install()
     add_to_sys_path(dags_folder)
+    early = load_ahead(dags_folder, ahead) if ahead and data is None and loaded is None \
+        else None
     if data is None:
         data = wait_for_context(client)
+    if loaded is None and early is not None and early.fits(dags_folder, data["dag_file"]):
+        loaded = early.dags
     if loaded is None:
         loaded = load_dags_from_file(dags_folder / data["dag_file"])
     dags = {d.dag_id: d for d in loaded}
