@@ -133,7 +133,7 @@ def installed(kube, tmp_path_factory):
                                  "pullPolicy": "Never"}},
         "redis": {"image": {"repository": "chordflow/redis-standin", "tag": TAG,
                             "pullPolicy": "Never"}},
-        "worker": {"replicas": 2, "podDisruptionBudget": {"enabled": True}, "terminationGracePeriodSeconds": 2},
+        "worker": {"replicas": 2, "podDisruptionBudget": {"enabled": True}},
         # No kube-proxy: the API server's Service address does not route; its own does.
         "config": {"extraEnv": {"KUBERNETES_SERVICE_HOST": api.hostname,
                                 "KUBERNETES_SERVICE_PORT": str(api.port)}},
