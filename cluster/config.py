@@ -188,16 +188,25 @@ class Settings:
 
     def shown(self) -> dict[str, str]:
         """The settings as text, passwords and keys masked, for `chordflow config show`."""
-        out = {}
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            text = str(value)
-            if field.name.endswith("_url") or field.name == "result_backend":
-                text = mask_url(text)
-            elif field.name == "fernet_key" and text:
-                text = "***"
-            out[PREFIX + field.name.upper()] = text
-        return out
+        return {PREFIX + field.name.upper(): _masked(field.name, str(getattr(self, field.name)))
+                for field in dataclasses.fields(self)}
+
+    def __repr__(self) -> str:
+        # Tracebacks and test reports print settings (pytest shows a fixture's value when
+        # a test fails): passwords and the Fernet key are masked there too.
+        fields = ", ".join(
+            f"{f.name}={_masked(f.name, getattr(self, f.name))!r}"
+            for f in dataclasses.fields(self))
+        return f"Settings({fields})"
+
+
+def _masked(name: str, value: Any) -> Any:
+    """A setting's value with a URL's password or the Fernet key replaced by ***."""
+    if name.endswith("_url") or name == "result_backend":
+        return mask_url(str(value))
+    if name == "fernet_key" and value:
+        return "***"
+    return value
 
 
 def mask_url(url: str) -> str:
