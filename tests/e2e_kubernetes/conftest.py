@@ -1,9 +1,10 @@
 """Fixtures of the end-to-end suite on a real Kubernetes cluster (the one KUBECONFIG names).
 
-Every test here is marked `kubernetes` (run them alone with `-m kubernetes`). They run
-when KUBECONFIG names a cluster (`bash .ci/kube.sh up` makes one on a machine like CI's
-and prints its kubeconfig); without KUBECONFIG the suite is skipped, saying so. A
-KUBECONFIG whose cluster is unreachable or has no Ready node fails with CI=true.
+Every test here is marked `kubernetes`; the main suite leaves them out (setup.cfg) and
+`-m kubernetes` runs them alone. They need KUBECONFIG to name a cluster (`bash .ci/kube.sh
+up` makes one on a machine like CI's and prints its kubeconfig): without one, or with a
+cluster that is unreachable or has no Ready node, they skip, saying so, and fail with
+CI=true (.ci/run gives them the cluster of .ci/kube.sh).
 """
 from __future__ import annotations
 
@@ -95,8 +96,8 @@ class Kube:
 def kube() -> Kube:
     kubeconfig = os.environ.get("KUBECONFIG", "")
     if not kubeconfig:
-        pytest.skip("the Kubernetes end-to-end suite needs a cluster: "
-                    "KUBECONFIG=$(bash .ci/kube.sh up) python -m pytest -m kubernetes")
+        missing("the Kubernetes end-to-end suite needs a cluster: KUBECONFIG=$(bash "
+                ".ci/kube.sh up) python -m pytest -n 0 -m kubernetes tests/e2e_kubernetes")
     if not Path(kubeconfig).is_file():
         missing(f"KUBECONFIG={kubeconfig} is not a file")
     try:
