@@ -269,6 +269,7 @@ def test_runner_pod_is_unprivileged_and_mounts_the_dags_claim(monkeypatch):
     assert spec.volumes[0].persistent_volume_claim.claim_name == "dags-claim"
     assert base.volume_mounts[0].mount_path == DAGS_MOUNT and base.volume_mounts[0].read_only
     assert spec.automount_service_account_token is False
+    assert spec.enable_service_links is False  # no CHORDFLOW_*_PORT of the chart's Services
     assert spec.service_account_name == "cf-task"
     assert spec.security_context.run_as_non_root and spec.security_context.run_as_user == 1000
     assert spec.security_context.fs_group == 1000  # else uid 1000 cannot read the payload

@@ -196,7 +196,10 @@ def task_pod_request(settings: Settings, timeout: float | None) -> PodRequest:
 
 def with_task_api(pod: k8s.V1Pod, address: str, token: str) -> k8s.V1Pod:
     """Give the base container the task API's address and the try's token: the only
-    chordflow values in the pod spec (no conf, XComs or secrets)."""
+    chordflow values in the pod spec (no conf, XComs or secrets). No service links: in
+    the Helm chart's namespace they would add a CHORDFLOW_<SERVICE>_PORT=tcp://... for
+    each of the release's Services."""
+    pod.spec.enable_service_links = False
     base = pod.spec.containers[0]
     base.env = [e for e in (base.env or []) if e.name not in (ADDRESS_ENV, TOKEN_ENV)] + [
         k8s.V1EnvVar(name=ADDRESS_ENV, value=address), k8s.V1EnvVar(name=TOKEN_ENV, value=token)]
