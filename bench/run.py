@@ -146,9 +146,9 @@ class Bench:
     def docker_overhead(self, image="chordflow/runtime:latest", n=5):
         """The docker runner against a bare `docker run --rm IMAGE python -c pass` of the
         same image: a no-op task's claim to finish, and a 20-chain's hops from one task's
-        code to the next one's (each in its own container), with the warm containers
-        (CHORDFLOW_WARM_CONTAINERS=1, the default, and 10: a 20-chain's worth on two
-        processes) and without (0)."""
+        code to the next one's (each in its own container), for each of --docker-pools
+        (CHORDFLOW_WARM_CONTAINERS: 1, the default; 10; 20, a 20-chain's worth in one
+        process, as a chain's tries mostly go to one; 0, none)."""
         import docker
 
         client = docker.from_env()
@@ -175,7 +175,13 @@ class Bench:
             self.run_dag("bench_chain5")  # warm-up
             task = statistics.median(e - s for s, e in
                                      self.run_dag("bench_chain5")["store_spans"].values())
-            time.sleep(8)  # the warm containers used so far are replaced before the chain
+            # the warm containers used so far are replaced before the chain (one at a time)
+            full = int(warm) * self.args.workers
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and len(client.containers.list(
+                    filters={"label": "chordflow.warm"})) != full:
+                time.sleep(0.5)
+            time.sleep(1)
             chain = self.run_dag("bench_chain20")
             order = [f"t{i}" for i in range(20)]
             out[label] = {"docker_runner_task_ms": round(task * 1000, 1),
@@ -367,7 +373,7 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="prefork processes on each side")
     p.add_argument("--scheduler-interval", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--docker-pools", default="1,10,0",
+    p.add_argument("--docker-pools", default="1,10,20,0",
                    help="the docker scenario's CHORDFLOW_WARM_CONTAINERS values (0: none warm)")
     p.add_argument("--scenarios", default="hops,throughput,diamond,compile,store,scheduler,docker,"
                                           "embedded,scale")
