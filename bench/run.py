@@ -151,6 +151,8 @@ class Bench:
         process, as a chain's tries mostly go to one; 0, none)."""
         import docker
 
+        from workers.containers import listed
+
         client = docker.from_env()
         bare = []
         for _ in range(n + 1):
@@ -178,8 +180,8 @@ class Bench:
             # the warm containers used so far are replaced before the chain (one at a time)
             full = int(warm) * self.args.workers
             deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and len(client.containers.list(
-                    filters={"label": "chordflow.warm"})) != full:
+            while time.monotonic() < deadline and len(listed(
+                    client, {"label": "chordflow.warm", "status": "running"})) != full:
                 time.sleep(0.5)
             time.sleep(1)
             chain = self.run_dag("bench_chain20")
