@@ -236,8 +236,10 @@ class Scheduler:
                 zombie_cut)}
         counts["zombies"] = len(lost)
         counts["settled"] = self._settle_mapped(runs)
-        states = ti_store.all_states(self.store, list(runs))
+        # Task states are read only for the runs with a task waiting to be sent (not every
+        # instance of every running run each pass).
         waiting = ti_store.waiting(self.store, list(runs))
+        states = ti_store.all_states(self.store, sorted({row[0] for row in waiting}))
         queued_cut = now - dt.timedelta(seconds=self.settings.queued_timeout)
         overdue: list[tuple[Any, dict[str, Any], str, int, int, dt.datetime]] = []
         for run_pk, task_id, state, try_number, next_retry_at, queued_at, map_index in waiting:
@@ -261,9 +263,11 @@ class Scheduler:
                 continue
             overdue.append((run, data, task_id, try_number, map_index, ready))
         counts["resent"], counts["in_broker"] = self._resend_lost(overdue)
+        unfinished = run_store.with_unfinished_tasks(self.store, list(runs))
         for run_pk, run in runs.items():
             data = dag_store.version_data(self.store, run.dag_version_id)
-            closed = run_store.close_run_if_done(self.store, run_pk, data["_leaves"])
+            closed = None if run_pk in unfinished else \
+                run_store.close_run_if_done(self.store, run_pk, data["_leaves"])
             if closed is not None:
                 counts["closed"] += 1
                 canvas.announce_run_end(self.app, run_pk, run.dag_id, data, closed)

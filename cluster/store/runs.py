@@ -254,6 +254,18 @@ def running_runs(store: Store) -> list[DagRun]:
         return list(s.scalars(select(DagRun).where(DagRun.state == RunState.RUNNING.value)))
 
 
+def with_unfinished_tasks(store: Store, run_pks: Collection[int]) -> set[int]:
+    """Which of the runs have a task instance not final yet: one query for all of them
+    (the scheduler closes only the others, each checked again as it closes)."""
+    if not run_pks:
+        return set()
+    with store.engine.connect() as conn:
+        return set(conn.execute(
+            select(TaskInstance.run_pk).where(
+                TaskInstance.run_pk.in_(list(run_pks)), TaskInstance.state.in_(_UNFINISHED))
+            .distinct()).scalars())
+
+
 @retrying
 def close_run_if_done(store: Store, run_pk: int, leaves: Collection[str],
                       reopen_final: bool = False) -> RunState | None:

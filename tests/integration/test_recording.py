@@ -95,3 +95,36 @@ def test_a_failing_log_flush_does_not_stop_the_heartbeat(cluster_env):
     store.engine.dispose()
     assert writer.flushes == 1
     assert ti_store.as_utc(beat) > old
+
+
+def test_the_scheduler_closes_the_runs_whose_tasks_are_all_final_and_no_other(cluster_env):
+    """The repair pass asks once which running runs still have a task to finish, and closes
+    the others: a run whose only task succeeded is closed, one whose task is still queued
+    stays running."""
+    from cluster.control.scheduler import Scheduler
+    from cluster.store.models import DagRun
+
+    for proc in cluster_env.procs:
+        proc.stop()
+    handle = cluster_env.cluster()
+    store = handle.store
+    try:
+        sync_dags(store, handle.settings.dags_folder / "recording.py",
+                  handle.settings.dags_folder, handle.settings)
+        runs = [run_store.create_run(store, "t_nul_output", run_id=f"closing-{n}")
+                for n in ("done", "open")]
+        for run in runs:
+            data = dag_store.version_data(store, run.dag_version_id)
+            assert run_store.start_run(store, run.id, data["tasks"]) is not None
+        done, still = runs
+        with store.engine.begin() as conn:
+            conn.execute(update(TaskInstance).where(TaskInstance.run_pk == done.id)
+                         .values(state="success", end_date=dt.datetime.now(dt.timezone.utc)))
+        assert run_store.with_unfinished_tasks(store, [done.id, still.id]) == {still.id}
+        Scheduler(handle.settings, store, handle.app).repair()
+        with store.engine.connect() as conn:
+            states = dict(conn.execute(select(DagRun.id, DagRun.state).where(
+                DagRun.id.in_([done.id, still.id]))).all())
+    finally:
+        handle.close()
+    assert states == {done.id: "success", still.id: "running"}
