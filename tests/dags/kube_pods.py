@@ -52,3 +52,25 @@ with DAG("t_kube_lines", start_date=START) as lines_dag:
     # 60 numbered lines over about 15 s, each exactly once in the log whatever the stream does.
     BashOperator(task_id="count", bash_command=(
         "i=1; while [ $i -le 60 ]; do echo line-$i; i=$((i+1)); sleep 0.25; done"))
+
+with DAG("t_kube_secrets", start_date=START) as secrets_dag:
+
+    @task
+    def use_secrets(ti=None):
+        """A Variable and a Connection read, and a Variable written, from a pod: through
+        the worker's task API (the pod has no database credentials)."""
+        import os
+
+        from airflow.hooks.base import BaseHook
+        from airflow.models import Variable
+
+        conn = BaseHook.get_connection("kube_db")
+        print(f"host={conn.host} login={conn.login} password={conn.password} "
+              f"token={Variable.get('kube_token')}")
+        Variable.set("kube_written", f"{ti.task_id}:{ti.try_number}")
+        return {"host": conn.host, "port": conn.port, "schema": conn.schema,
+                "plain": Variable.get("kube_plain"),
+                "missing": Variable.get("kube_nope", default_var="dflt"),
+                "database_url_in_env": any("DATABASE_URL" in k for k in os.environ)}
+
+    use_secrets()

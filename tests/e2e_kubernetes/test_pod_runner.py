@@ -70,6 +70,26 @@ def running_pod(kube, namespace: str, handle, run_pk: int, task_id: str, marker:
     return until(lambda: run_pods(kube, namespace, run_pk), 30, "the task pod")[0]
 
 
+def test_variables_and_connections_reach_a_task_pod_through_the_task_api(kube, namespace, pods):
+    env, handle, _ = pods
+    password, token = "kube-pw-5e1d07", "kube-token-9a6c44"
+    for args in (("variables", "set", "kube_token", token),
+                 ("variables", "set", "kube_plain", "plainval"),
+                 ("connections", "add", "kube_db", "--conn-uri",
+                  f"postgres://usr:{password}@dbhost:5433/appdb")):
+        done = env.cli(*args)
+        assert done.returncode == 0, done.stderr
+    final, tis = run_to_end(handle, "t_kube_secrets")
+    log = log_of(handle, final.id, "use_secrets")
+    assert final.state == "success", log
+    assert xcom_store.pull_xcoms(handle.store, final.id, ["use_secrets"], "return_value") == {
+        "use_secrets": {"host": "dbhost", "port": 5433, "schema": "appdb", "plain": "plainval",
+                        "missing": "dflt", "database_url_in_env": False}}
+    assert env.cli("variables", "get", "kube_written").stdout.strip() == "use_secrets:1"
+    assert "host=dbhost login=usr password=*** token=***" in log, log
+    assert password not in log and token not in log
+
+
 def test_xcom_flows_between_task_pods(kube, namespace, pods):
     env, handle, _ = pods
     final, tis = run_to_end(handle, "t_kube_xcom")
