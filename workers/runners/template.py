@@ -47,9 +47,11 @@ RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGURG,
                  signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
                  signal.SIGPIPE)
 # What a try imports on first use (its context's dates and macros, asset events, Jinja for
-# templated fields): imported once in the template rather than in every child.
+# templated fields, the IDNA codec of the first host name a task's client looks up: 2 ms
+# in each child): imported once in the template rather than in every child.
 WARM_IMPORTS = ("workers.task_api.task_side", "workers.task_api.client", "cluster.datetimes",
-                "cluster.sdk.macros", "cluster.sdk.asset_events", "jinja2", "jinja2.nativetypes")
+                "cluster.sdk.macros", "cluster.sdk.asset_events", "jinja2", "jinja2.nativetypes",
+                "encodings.idna")
 _BOOT = ("import json, socket, sys; s = socket.socket(fileno=int(sys.argv[1])); "
          "sys.path[:] = json.loads(s.recv(1 << 20)); "
          "from workers.runners.template import serve; serve(s, int(sys.argv[2]))")
@@ -196,6 +198,7 @@ def serve(sock: socket.socket, life: int) -> None:
                 pass
 
     spare: _Spare | None = None
+    last: dict[str, Any] | None = None  # the request handed out last: the spare rehearses it
     while True:
         try:
             raw, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 1)
@@ -212,7 +215,7 @@ def serve(sock: socket.socket, life: int) -> None:
             spare.discard()  # it holds an older copy of this file (or none)
             spare = None
         try:
-            child = spare or _Spare.fork(sock, life, files)
+            child = spare or _Spare.fork(sock, life, files, last)
         except OSError as exc:
             os.close(output)
             send({"id": request["id"], "error": f"cannot fork the try's process: {exc}"})
@@ -222,8 +225,9 @@ def serve(sock: socket.socket, life: int) -> None:
         os.close(output)  # the next child must not hold this try's pipe
         send({"id": request["id"], "pid": child.pid})
         threading.Thread(target=child.wait_end, args=(request["id"], send), daemon=True).start()
+        last = request
         try:
-            spare = _Spare.fork(sock, life, files)
+            spare = _Spare.fork(sock, life, files, last)
         except OSError:
             spare = None  # the next request forks its own
     os._exit(0)
@@ -238,7 +242,8 @@ class _Spare:
         self.pid, self.control, self.stamp = pid, control, stamp
 
     @classmethod
-    def fork(cls, sock: socket.socket, life: int, files: "_DagFiles") -> "_Spare":
+    def fork(cls, sock: socket.socket, life: int, files: "_DagFiles",
+             last: dict[str, Any] | None = None) -> "_Spare":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         gc.freeze()  # the child's collections skip the template's objects: no page copied
         try:
@@ -250,7 +255,7 @@ class _Spare:
         if pid == 0:
             ours.close()
             sock.close()
-            _child_main(theirs, life, files)
+            _child_main(theirs, life, files, last)
         theirs.close()
         return cls(pid, ours, files.stamp)
 
@@ -323,9 +328,12 @@ class _DagFiles:
         return cached[2] if cached is not None else None
 
 
-def _child_main(control: socket.socket, life: int, files: _DagFiles) -> None:
+def _child_main(control: socket.socket, life: int, files: _DagFiles,
+                last: dict[str, Any] | None) -> None:
     """A forked child: a session of its own, a clean environment; waits for its one try
-    on `control`, runs it, says its exit status there, and exits."""
+    on `control`, runs it, says its exit status there, and exits. While it waits it sets
+    up what every try needs (its output streams and their logging) and rehearses the try
+    of `last`, the request its template handed out before it (`task_side.rehearse`)."""
     code = 1
     try:
         os.setsid()
@@ -337,9 +345,17 @@ def _child_main(control: socket.socket, life: int, files: _DagFiles) -> None:
         os.dup2(devnull, 0)
         os.close(devnull)
         from workers.task_api.client import TaskApiClient
-        from workers.task_api.task_side import prepare, run_try
+        from workers.task_api.task_side import prepare, rehearse, run_try
 
+        # fds 1 and 2 are the try's output once it comes (dup2 below)
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True,
+                                      errors="replace")
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
+                                      errors="replace")
         prepare()
+        if last is not None and last.get("loaded"):
+            folder = Path(last["dags_folder"])
+            rehearse(files.loaded(folder / last["dag_file"]), last["context"])
         raw, fds, _, _ = socket.recv_fds(control, MAX_MESSAGE, 1)
         if not raw:
             os._exit(0)  # discarded, or the template ended
@@ -348,10 +364,6 @@ def _child_main(control: socket.socket, life: int, files: _DagFiles) -> None:
         os.dup2(output, 1)
         os.dup2(output, 2)
         os.close(output)
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True,
-                                      errors="replace")
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
-                                      errors="replace")
         os.environ.clear()
         os.environ.update(request["env"])
         folder = Path(request["dags_folder"])

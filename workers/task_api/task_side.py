@@ -111,6 +111,28 @@ def asset_events_of(data: dict[str, Any]) -> dict[str, Any]:
 def prepare() -> None:
     """What every try does first, done by a process runner's child while it waits."""
     compat.install()
+    _log_to_stderr()
+
+
+def rehearse(loaded: list[Any] | None, data: dict[str, Any] | None) -> None:
+    """Build, and drop, the context of a try like the coming one (`data`: the previous
+    one's, of a DAG file in `loaded`), in a process runner's child while it waits.
+
+    A forked child's first write to a page it shares with its template copies the page
+    (objects' reference counts, the allocator's pools): several hundred copies for a
+    try's setup, on the hop. Made here, they are made before the try comes, and its own
+    context reuses the pages. Nothing runs: no field is rendered, no callable called,
+    no call made."""
+    if not loaded or not data or data.get("mapped_values") is not None:
+        return
+    try:
+        dag = {d.dag_id: d for d in loaded}[data["dag_id"]]
+        task = dag.get_task(data["task_id"])
+        make_context(dag, task, facts_of(json.loads(json.dumps(data))), data["try_number"],
+                     data["upstream"], data["map_index"], None,  # type: ignore[arg-type]
+                     asset_events_of(data))
+    except Exception:  # a rehearsal only: the try builds its own context, and says why
+        pass
 
 
 @dataclasses.dataclass
@@ -256,6 +278,9 @@ def execute_and_report(client: TaskApiClient, task: Any, context: dict[str, Any]
 def _log_to_stderr() -> None:
     """Task code's logging (an operator's `self.log`) goes to the output: the task log."""
     root = logging.getLogger()
+    if [getattr(h, "stream", None) for h in root.handlers] == [sys.stderr] \
+            and root.level == logging.INFO:
+        return  # set up already, for this stderr (`prepare`)
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
